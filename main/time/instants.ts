@@ -1,0 +1,37 @@
+/** Instants (epoch milliseconds) as text: wire format, arg format, and parsing of user input. */
+import { Temporal } from 'temporal-polyfill';
+
+/** Wire format (SPEC conventions): `2024-03-11T13:30:00.000Z`. */
+export function formatIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Arg time format (SPEC 5.2), as Apsis writes times: `2019-11-13T07:42:00+00:00`, fractional seconds only
+ * when non-zero.
+ */
+export function formatArgTime(ms: number): string {
+  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  const frac = iso.slice(20, 23);
+  return `${iso.slice(0, 19)}${frac === '000' ? '' : `.${frac.replace(/0+$/, '')}`}+00:00`;
+}
+
+/** Plan output time: ISO UTC with `Z`, milliseconds only when non-zero. */
+export function formatPlanTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+/**
+ * Parses an ISO 8601 instant that carries an offset or `Z` (SPEC 4.3). Returns null for anything else,
+ * including local times without an offset.
+ */
+export function parseInstant(text: string): number | null {
+  const s = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)$/.test(s)) return null;
+  try {
+    return Temporal.Instant.from(s.replace(' ', 'T')).epochMilliseconds;
+  } catch {
+    return null;
+  }
+}
