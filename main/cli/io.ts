@@ -1,0 +1,37 @@
+/** What CLI commands need from the outside world, so tests can run them in-process. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Wall-clock now (epoch ms). */
+  now(): number;
+}
+
+/** Buffered stdout so that large outputs (`apsis plan`) are not written line by line. */
+export function processIo(): CliIo & { flush(): Promise<void> } {
+  const chunks: string[] = [];
+  let size = 0;
+  const flushSync = (): void => {
+    if (chunks.length === 0) return;
+    process.stdout.write(chunks.join(''));
+    chunks.length = 0;
+    size = 0;
+  };
+  return {
+    out(line) {
+      chunks.push(line, '\n');
+      size += line.length + 1;
+      if (size > 1 << 20) flushSync();
+    },
+    err(line) {
+      process.stderr.write(`${line}\n`);
+    },
+    now: () => Date.now(),
+    flush: () =>
+      new Promise((resolve) => {
+        const data = chunks.join('');
+        chunks.length = 0;
+        if (data === '') resolve();
+        else process.stdout.write(data, () => resolve());
+      }),
+  };
+}

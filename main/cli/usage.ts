@@ -1,0 +1,28 @@
+/** Command-line usage errors: one line on stderr and exit status 2 (SPEC 18), never a stack trace. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `usage: apsis <command> [options]
+commands:
+  check DIR                                   check the job files of DIR
+  plan DIR --from TIME --to TIME [--json]     list the runs the schedules create in [from, to)
+  serve DIR [--db FILE] [--host H] [--port N] [--token T] [--config FILE] [-o KEY=VALUE]...
+  stats-csv --db FILE [--from TIME] [--to TIME] [--out FILE]`;
+
+/** node:util parseArgs with errors turned into one-line usage errors. */
+export function parseCommandArgs<T extends ParseArgsConfig['options']>(
+  command: string,
+  args: string[],
+  options: T,
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0] ?? 'bad arguments';
+    throw new UsageError(`apsis ${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}`);
+  }
+}

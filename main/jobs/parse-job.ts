@@ -1,0 +1,166 @@
+/** Parses one job file into a Job, collecting every problem with its position (SPEC 3.2-3.4). */
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { parseActions, parseSuccessors } from '../actions/parse.js';
+import { parseConditions } from '../conditions/parse.js';
+import { parseProgram } from '../programs/parse.js';
+import { parseSchedules, type ScheduleOptions } from '../schedules/parse.js';
+import type { Job } from './job.js';
+import { TemplateSink } from './templated.js';
+import { oneOrList, readString, readStringLike } from './values.js';
+import { describe, FileContext, isNullNode, MapReader, type Value } from './yaml-reader.js';
+
+export const JOB_KEYS = ['job_id', 'params', 'schedule', 'program', 'condition', 'action', 'successors', 'metadata'] as const;
+
+const KEY_HINTS: Record<string, string> = { actions: 'action', conditions: 'condition', schedules: 'schedule' };
+
+export interface ParsedFile {
+  ctx: FileContext;
+  /** The job when the file has no problem of its own (cross-file checks come later). */
+  job: Job | null;
+  sink: TemplateSink;
+  /** Param name → its node, for positions of param problems. */
+  paramNodes: Map<string, Node | null>;
+  /** The `params` node or the document, for problems about params as a whole. */
+  paramsAnchor: Node | null;
+}
+
+/** Parses the text of the job file `relPath` whose job ID is `jobId`. */
+export function parseJobFile(relPath: string, jobId: string, text: string, options: ScheduleOptions): ParsedFile {
+  const lineCounter = new LineCounter();
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const docs = parseAllDocuments(source, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    version: '1.2',
+    schema: 'core',
+    strict: true,
+  });
+  const docList = Array.isArray(docs) ? docs : [];
+  const first = docList[0] ?? null;
+  const ctx = new FileContext(relPath, lineCounter, first, source);
+  const sink = new TemplateSink();
+  const result: ParsedFile = { ctx, job: null, sink, paramNodes: new Map(), paramsAnchor: null };
+  for (const doc of docList)
+    for (const e of doc.errors) ctx.errorAt(e.pos[0], yamlMessage(e.code, e.message));
+  if (ctx.problems.length > 0) return result;
+  if (docList.length > 1) {
+    ctx.errorAt(docList[1]?.range[0] ?? 0, 'a job file must hold exactly one YAML document; remove the extra `---` document');
+    return result;
+  }
+  const root = first === null ? null : ctx.deref(first.contents);
+  if (root === null || isNullNode(root)) {
+    ctx.errorAt(0, "the file is empty; a job file is a mapping with at least a 'program' key");
+    return result;
+  }
+  if (!isMap(root)) {
+    ctx.errorAt(0, `a job file must be a mapping of job keys (${JOB_KEYS.join(', ')}), got ${describe(root)}`);
+    return result;
+  }
+  result.job = parseJobMap(ctx, sink, root, jobId, relPath, options, result);
+  if (ctx.problems.length > 0) result.job = null;
+  return result;
+}
+
+function parseJobMap(
+  ctx: FileContext,
+  sink: TemplateSink,
+  root: Node,
+  jobId: string,
+  relPath: string,
+  options: ScheduleOptions,
+  out: ParsedFile,
+): Job | null {
+  const r = new MapReader(ctx, root, 'job');
+  const idNode = r.take('job_id');
+  if (idNode !== undefined) {
+    const given = readString(ctx, idNode, 'job_id');
+    if (given !== undefined && given !== jobId)
+      ctx.error(idNode, `job_id '${given}' does not match the file's path, which gives '${jobId}'; remove job_id or rename the file`);
+  }
+  const paramsNode = r.take('params');
+  out.paramsAnchor = paramsNode ?? root;
+  const params = readParams(ctx, paramsNode, out.paramNodes);
+  const schedules = parseSchedules(ctx, r.take('schedule'), options);
+  const programNode = r.take('program');
+  const program = programNode === undefined ? undefined : parseProgram(ctx, sink, programNode);
+  if (programNode === undefined)
+    ctx.errorAt(0, "the job has no 'program'; add program: with a shell command, an argv list, or a mapping with a type");
+  const conditions = parseConditions(ctx, sink, r.take('condition'));
+  const actions = [...parseActions(ctx, sink, r.take('action')), ...parseSuccessors(ctx, sink, r.take('successors'))];
+  const metadata = readMetadata(ctx, r.take('metadata'));
+  if (r.has('ad_hoc'))
+    ctx.error(r.keyNode('ad_hoc'), "unexpected key 'ad_hoc' in job: ad hoc jobs are created through the API only; remove the key");
+  r.take('ad_hoc');
+  r.finish(JOB_KEYS, KEY_HINTS);
+  if (program === undefined || metadata === undefined || ctx.problems.length > 0) return null;
+  const definition = JSON.stringify({ params, schedules, program, conditions, actions, metadata }, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && 'expr' in v && 'contains' in v ? (v as { expr: string }).expr : v,
+  );
+  return { jobId, file: relPath, params, schedules, program, conditions, actions, metadata, adHoc: false, definition };
+}
+
+function readParams(ctx: FileContext, node: Value | undefined, nodes: Map<string, Node | null>): string[] {
+  if (node === undefined || isNullNode(node)) return [];
+  let items: Value[];
+  if (node !== null && isMap(node)) items = node.items.map((pair) => pair.key as Node);
+  else if (node !== null && (isSeq(node) || isScalar(node))) items = oneOrList(node, ctx);
+  else {
+    ctx.error(node, `params must be a list of names, got ${describe(node)}`);
+    return [];
+  }
+  for (const item of items) {
+    const name = readString(ctx, item, 'param name');
+    if (name === undefined) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      ctx.error(item, `param name '${name}' must be an identifier (letters, digits and _), so templates can use it`);
+    else if (nodes.has(name)) ctx.error(item, `param '${name}' is listed twice`);
+    else nodes.set(name, item);
+  }
+  return [...nodes.keys()].sort();
+}
+
+function readMetadata(ctx: FileContext, node: Value | undefined): Record<string, unknown> | undefined {
+  if (node === undefined || isNullNode(node)) return {};
+  if (node === null || !isMap(node)) {
+    ctx.error(node, `metadata must be a mapping, got ${describe(node)}`);
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const pair of node.items) {
+    const key = pair.key as Node;
+    const name = readStringLike(ctx, key, 'metadata key');
+    if (name === undefined) return undefined;
+    const value = ctx.deref(pair.value);
+    if (name === 'labels') {
+      const labels: string[] = [];
+      if (!isNullNode(value))
+        for (const item of oneOrList(value, ctx)) {
+          const label = readStringLike(ctx, item, 'label');
+          if (label !== undefined) labels.push(label);
+        }
+      out[name] = labels;
+    } else out[name] = toPlain(ctx, value);
+  }
+  return out;
+}
+
+/** Plain JSON value of a node (metadata is free-form). */
+function toPlain(ctx: FileContext, node: Value): unknown {
+  if (node === null) return null;
+  if (isScalar(node)) return node.value;
+  if (isSeq(node)) return node.items.map((item) => toPlain(ctx, ctx.deref(item)));
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) out[String(isScalar(pair.key) ? pair.key.value : '')] = toPlain(ctx, ctx.deref(pair.value));
+    return out;
+  }
+  return null;
+}
+
+/** YAML parser messages, made to say what to fix. */
+function yamlMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping; remove one of them';
+  const first = message.split('\n')[0] ?? message;
+  return `YAML syntax error: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
+}
