@@ -7,9 +7,10 @@ import { formatArgTime } from './time/instants.js';
 export interface PlannedRun {
   time: number;
   jobId: string;
-  /** Filtered to the job's params, sorted by key. */
-  args: Args;
-  /** JSON of `args` (keys sorted): the third sort key and the output form. */
+  /**
+   * JSON of the args filtered to the job's params, keys sorted: the third sort key and the output form.
+   * Kept as text because a year of plan is millions of runs (plannedArgs() parses it).
+   */
   argsJson: string;
   /** The schedule's time zone, when it has one (for DST notes). */
   tz: string | null;
@@ -25,18 +26,55 @@ export function runArgs(params: readonly string[], occurrenceArgs: Args, time: n
   return args;
 }
 
-/** Every run of an enabled schedule with time in [from, to), sorted by time, job ID, then args JSON. */
-export function planRuns(jobs: Iterable<Job>, from: number, to: number): PlannedRun[] {
+/** The args of a planned run. */
+export function plannedArgs(run: PlannedRun): Args {
+  return JSON.parse(run.argsJson) as Args;
+}
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
+
+/** JSON text of a string; the common case needs no escaping and skips JSON.stringify. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** `runArgs` straight to JSON text, without the intermediate object. */
+function runArgsJson(params: readonly string[], keys: readonly string[], occurrenceArgs: Args, time: number): string {
+  let out = '{';
+  for (let i = 0; i < params.length; i += 1) {
+    const param = params[i] as string;
+    const value = param === 'schedule_time' ? formatArgTime(time) : occurrenceArgs[param];
+    if (value === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${keys[i] as string}:${jsonString(value)}`;
+  }
+  return `${out}}`;
+}
+
+/**
+ * Every run of an enabled schedule with time in [from, to), sorted by time, job ID, then args JSON. A schedule
+ * that fails (a file calendar running out, SPEC 5.5) keeps the runs it made and is reported to `onError`.
+ */
+export function planRuns(
+  jobs: Iterable<Job>,
+  from: number,
+  to: number,
+  onError: (job: Job, message: string) => void = () => {},
+): PlannedRun[] {
   const runs: PlannedRun[] = [];
   for (const job of jobs) {
     const params = [...job.params].sort();
+    const keys = params.map(jsonString);
     for (const { start } of job.schedules) {
       if (!start.enabled) continue;
       const tz = zoneOf(start);
-      for (const occurrence of occurrences(start, from)) {
-        if (occurrence.time >= to) break;
-        const args = runArgs(params, occurrence.args, occurrence.time);
-        runs.push({ time: occurrence.time, jobId: job.jobId, args, argsJson: JSON.stringify(args), tz });
+      try {
+        for (const occurrence of occurrences(start, from)) {
+          if (occurrence.time >= to) break;
+          const argsJson = runArgsJson(params, keys, occurrence.args, occurrence.time);
+          runs.push({ time: occurrence.time, jobId: job.jobId, argsJson, tz });
+        }
+      } catch (e) {
+        onError(job, (e as Error).message);
       }
     }
   }

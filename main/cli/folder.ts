@@ -5,7 +5,7 @@ import { UsageError } from './usage.js';
 /** The absolute path of a job folder argument; a usage error when it is not a readable directory. */
 export function requireFolder(command: string, dir: string): string {
   const abs = resolve(dir);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(abs).isDirectory();
   } catch {

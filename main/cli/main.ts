@@ -15,7 +15,8 @@ const COMMANDS: Record<string, Command> = {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.err : io.out)(USAGE);
+    if (name === undefined) io.err(USAGE);
+    else io.out(USAGE);
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];

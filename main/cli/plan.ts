@@ -1,7 +1,7 @@
 /** `apsis plan DIR --from TIME --to TIME [--json]` (SPEC 18.2). */
 import { formatProblem } from '../../shared/model/problem.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
-import { planRuns, type PlannedRun } from '../plan.js';
+import { plannedArgs, planRuns, type PlannedRun } from '../plan.js';
 import { formatIso, parseInstant } from '../time/instants.js';
 import { formatOffset, offsetAt } from '../time/zones.js';
 import { requireFolder } from './folder.js';
@@ -23,10 +23,14 @@ export function planCommand(args: string[], io: CliIo): number {
   const calendarsDir = typeof values['calendars-dir'] === 'string' ? values['calendars-dir'] : null;
   const result = loadJobFolder(dir, { now: io.now(), calendarsDir });
   for (const problem of result.problems) io.err(formatProblem(problem));
-  const runs = planRuns(result.jobs.values(), from, to);
+  let failed = false;
+  const runs = planRuns(result.jobs.values(), from, to, (job, message) => {
+    failed = true;
+    io.err(`${job.file ?? job.jobId}: ${message}`);
+  });
   if (values['json'] === true) printJson(runs, io);
   else printTable(runs, io);
-  return result.problems.length > 0 ? 1 : 0;
+  return result.problems.length > 0 || failed ? 1 : 0;
 }
 
 function instantOption(value: unknown, name: string): number {
@@ -51,7 +55,7 @@ function printJson(runs: PlannedRun[], io: CliIo): void {
 
 /** TIME, JOB, ARGS columns; a note where a job's time zone changes offset since its previous run. */
 function printTable(runs: PlannedRun[], io: CliIo): void {
-  const rows = runs.map((run) => [formatIso(run.time), run.jobId, Object.entries(run.args).map(([k, v]) => `${k}=${v}`).join(' ')]);
+  const rows = runs.map((run) => [formatIso(run.time), run.jobId, Object.entries(plannedArgs(run)).map(([k, v]) => `${k}=${v}`).join(' ')]);
   const widths = [24, Math.max(3, ...rows.map((r) => (r[1] as string).length))];
   const lastOffset = new Map<string, number>();
   io.out(`${'TIME'.padEnd(widths[0] as number)}  ${'JOB'.padEnd(widths[1] as number)}  ARGS`);

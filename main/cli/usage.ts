@@ -20,7 +20,7 @@ export function parseCommandArgs<T extends ParseArgsConfig['options']>(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+    return { values, positionals };
   } catch (e) {
     const message = (e as Error).message.split('\n')[0] ?? 'bad arguments';
     throw new UsageError(`apsis ${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}`);

@@ -11,7 +11,7 @@ import type { TemplatedField } from './templated.js';
 
 /** Every reference to another job: it exists, its args are its params, and its params get values. */
 export function checkReferences(p: ParsedFile, known: ReadonlyMap<string, Job>, failed: ReadonlySet<string>): void {
-  const job = p.job;
+  const job = p.partial;
   if (job === null) return;
   for (const ref of p.sink.references) {
     const target = ref.jobId === job.jobId ? job : known.get(ref.jobId);
@@ -38,7 +38,7 @@ export function checkReferences(p: ParsedFile, known: ReadonlyMap<string, Job>, 
  * first occurrence from `now` is generated and the fields are rendered with its args (SPEC 10.2).
  */
 export function checkJobTemplates(p: ParsedFile, now: number): void {
-  const job = p.job;
+  const job = p.partial;
   if (job === null) return;
   const runNames = new Set([...job.params, 'run_id', 'job_id', ...TEMPLATE_GLOBALS]);
   const actionNames = new Set([...job.params, ...TEMPLATE_GLOBALS]);
@@ -49,8 +49,15 @@ export function checkJobTemplates(p: ParsedFile, now: number): void {
     if (errors.length > 0) staticOk = false;
   }
   const missingReported = new Set<string>();
-  for (const item of job.schedules) {
-    const first = firstOccurrence(item.start, now);
+  for (const [index, item] of job.schedules.entries()) {
+    let first;
+    try {
+      first = firstOccurrence(item.start, now);
+    } catch (e) {
+      // A file calendar that runs out (SPEC 5.5) or another generator failure is a problem of this file.
+      p.ctx.error(p.paramsAnchor, `schedule ${index + 1}: ${(e as Error).message}`);
+      continue;
+    }
     if (first === undefined) continue;
     const args: Record<string, string> = { ...first.args, schedule_time: formatArgTime(first.time) };
     const missing = job.params.filter((param) => !(param in args));

@@ -69,10 +69,8 @@ export function loadJobFolder(dir: string, options: LoadOptions): LoadResult {
   }
   const jobs = new Map<string, Job>();
   for (const p of parsed) {
-    if (p.job !== null) {
-      checkReferences(p, known, failed);
-      checkJobTemplates(p, options.now);
-    }
+    checkReferences(p, known, failed);
+    checkJobTemplates(p, options.now);
     if (p.ctx.problems.length > 0) {
       problems.push(...p.ctx.problems);
       failed.add(jobIdOf(p.ctx.path));

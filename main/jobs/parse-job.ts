@@ -6,6 +6,7 @@ import { parseProgram } from '../programs/parse.js';
 import { parseSchedules, type ScheduleOptions } from '../schedules/parse.js';
 import type { Job } from './job.js';
 import { TemplateSink } from './templated.js';
+import { unclosedOpener } from './unclosed.js';
 import { oneOrList, readString, readStringLike } from './values.js';
 import { describe, FileContext, isNullNode, MapReader, type Value } from './yaml-reader.js';
 
@@ -17,6 +18,8 @@ export interface ParsedFile {
   ctx: FileContext;
   /** The job when the file has no problem of its own (cross-file checks come later). */
   job: Job | null;
+  /** The job as far as it could be read despite problems, so that later checks still report theirs. */
+  partial: Job | null;
   sink: TemplateSink;
   /** Param name → its node, for positions of param problems. */
   paramNodes: Map<string, Node | null>;
@@ -40,9 +43,17 @@ export function parseJobFile(relPath: string, jobId: string, text: string, optio
   const first = docList[0] ?? null;
   const ctx = new FileContext(relPath, lineCounter, first, source);
   const sink = new TemplateSink();
-  const result: ParsedFile = { ctx, job: null, sink, paramNodes: new Map(), paramsAnchor: null };
+  const result: ParsedFile = { ctx, job: null, partial: null, sink, paramNodes: new Map(), paramsAnchor: null };
+  const seen = new Set<string>();
   for (const doc of docList)
-    for (const e of doc.errors) ctx.errorAt(e.pos[0], yamlMessage(e.code, e.message));
+    for (const e of doc.errors) {
+      const opener = /flow|quote/i.test(e.message) ? unclosedOpener(source, e.pos[0]) : null;
+      const message = yamlMessage(e.code, e.message);
+      const key = `${opener ?? e.pos[0]} ${message}`;
+      if (seen.has(key)) continue; // the parser can report one fault twice
+      seen.add(key);
+      ctx.errorAt(opener ?? e.pos[0], message);
+    }
   if (ctx.problems.length > 0) return result;
   if (docList.length > 1) {
     ctx.errorAt(docList[1]?.range[0] ?? 0, 'a job file must hold exactly one YAML document; remove the extra `---` document');
@@ -57,8 +68,8 @@ export function parseJobFile(relPath: string, jobId: string, text: string, optio
     ctx.errorAt(0, `a job file must be a mapping of job keys (${JOB_KEYS.join(', ')}), got ${describe(root)}`);
     return result;
   }
-  result.job = parseJobMap(ctx, sink, root, jobId, relPath, options, result);
-  if (ctx.problems.length > 0) result.job = null;
+  result.partial = parseJobMap(ctx, sink, root, jobId, relPath, options, result);
+  result.job = ctx.problems.length > 0 ? null : result.partial;
   return result;
 }
 
@@ -93,7 +104,7 @@ function parseJobMap(
     ctx.error(r.keyNode('ad_hoc'), "unexpected key 'ad_hoc' in job: ad hoc jobs are created through the API only; remove the key");
   r.take('ad_hoc');
   r.finish(JOB_KEYS, KEY_HINTS);
-  if (program === undefined || metadata === undefined || ctx.problems.length > 0) return null;
+  if (program === undefined || metadata === undefined) return null;
   const definition = JSON.stringify({ params, schedules, program, conditions, actions, metadata }, (_k, v: unknown) =>
     v !== null && typeof v === 'object' && 'expr' in v && 'contains' in v ? (v as { expr: string }).expr : v,
   );

@@ -2,7 +2,7 @@
  * Strict reading of YAML nodes with positions: every value read through here can be reported at its
  * line and column, and every mapping reports the keys nobody asked for (SPEC 3.3, 3.4).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
 import type { Problem } from '../../shared/model/problem.js';
 import { didYouMean } from './did-you-mean.js';
 

@@ -1,11 +1,8 @@
 /** `daily-interval` schedules (SPEC 5.6): steps of elapsed time inside a window per calendar date. */
 import type { Calendar } from '../calendars/calendar.js';
-import { formatDay } from '../time/days.js';
-import { formatDaytime } from '../time/daytime.js';
-import { formatArgTime } from '../time/instants.js';
 import { resolveLocal, toLocal } from '../time/zones.js';
-import { navigate, withExplicitArgs } from './generate.js';
-import type { DailyIntervalSchedule, Occurrence, WindowEdge } from './types.js';
+import { argTimeText, dayText, daytimeText, explicitArgs, navigate } from './generate.js';
+import type { Args, DailyIntervalSchedule, Occurrence, WindowEdge } from './types.js';
 
 /**
  * Consecutive nominal dates whose windows are all empty before we conclude that every window is (for example
@@ -34,8 +31,24 @@ const byNext = (a: Window, b: Window): number => a.next - b.next || a.nominal - 
  * of consecutive dates overlap. Endless unless the calendar is empty or every window is; throws
  * CalendarRangeError when a file calendar runs out (after yielding the steps of the windows already open).
  */
-export function* dailyIntervalOccurrences(schedule: DailyIntervalSchedule, after: number): Generator<Occurrence> {
+export function* dailyIntervalOccurrences(
+  schedule: DailyIntervalSchedule,
+  after: number,
+): Generator<Occurrence> {
   const { calendar, tz } = schedule;
+  const withArgs = explicitArgs(schedule.args);
+  const occurrence = (w: Window, time: number): Occurrence => {
+    const local = toLocal(time, tz);
+    const auto: Args = {
+      time: argTimeText(time),
+      date: w.date,
+      sched_date: dayText(local.day),
+      daytime: daytimeText(local.seconds),
+      calendar: calendar.expr,
+      tz,
+    };
+    return { time, args: withArgs(auto) };
+  };
   const step = Math.round(schedule.interval * 1000);
   if (!(step > 0)) return;
 
@@ -43,7 +56,13 @@ export function* dailyIntervalOccurrences(schedule: DailyIntervalSchedule, after
     const start = edge(calendar, day, schedule.start, tz);
     // Skip whole steps before `after` rather than walking them.
     const skip = start < after ? Math.ceil((after - start) / step) : 0;
-    return { nominal: day, date: formatDay(day), start, next: start + skip * step, stop: edge(calendar, day, schedule.stop, tz) };
+    return {
+      nominal: day,
+      date: dayText(day),
+      start,
+      next: start + skip * step,
+      stop: edge(calendar, day, schedule.stop, tz),
+    };
   };
 
   // Window stops increase with the nominal date, so the first window that may end after `after` is the first
@@ -73,27 +92,14 @@ export function* dailyIntervalOccurrences(schedule: DailyIntervalSchedule, after
         const rest: Array<[number, Window]> = [];
         for (const w of active) for (let t = w.next; t < w.stop; t += step) rest.push([t, w]);
         rest.sort((a, b) => a[0] - b[0] || a[1].nominal - b[1].nominal);
-        for (const [t, w] of rest) yield occurrence(schedule, w, t);
+        for (const [t, w] of rest) yield occurrence(w, t);
         throw e;
       }
       head = active[0];
     }
-    yield occurrence(schedule, head, head.next);
+    yield occurrence(head, head.next);
     head.next += step;
     if (head.next >= head.stop) active.shift();
     else if (active.length > 1) active.sort(byNext);
   }
-}
-
-function occurrence(schedule: DailyIntervalSchedule, w: Window, time: number): Occurrence {
-  const local = toLocal(time, schedule.tz);
-  const auto = {
-    time: formatArgTime(time),
-    date: w.date,
-    sched_date: formatDay(local.day),
-    daytime: formatDaytime(local.seconds),
-    calendar: schedule.calendar.expr,
-    tz: schedule.tz,
-  };
-  return { time, args: withExplicitArgs(auto, schedule.args) };
 }

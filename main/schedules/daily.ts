@@ -1,10 +1,17 @@
 /** `daily` schedules (SPEC 5.4): daytimes on the dates of a calendar, with date, calendar and time shifts. */
 import type { Calendar } from '../calendars/calendar.js';
-import { MS_PER_DAY, formatDay } from '../time/days.js';
-import { formatDaytime } from '../time/daytime.js';
-import { formatArgTime } from '../time/instants.js';
+import { MS_PER_DAY } from '../time/days.js';
 import { resolveLocal, toLocal } from '../time/zones.js';
-import { OrderBuffer, earliestInstant, navigate, withExplicitArgs } from './generate.js';
+import {
+  OrderBuffer,
+  argTimeText,
+  dayText,
+  daytimeText,
+  earliestInstant,
+  explicitArgs,
+  navigate,
+  sortByTime,
+} from './generate.js';
 import type { DailySchedule, Occurrence } from './types.js';
 
 /** The date that nominal date `day` (in `calendar`) runs on: `calShift(day, calShift) + dateShift`. */
@@ -22,19 +29,26 @@ export function* dailyOccurrences(schedule: DailySchedule, after: number): Gener
   const first = daytimes[0];
   if (first === undefined) return;
   const firstMs = Math.round(first * 1000);
-  const daytimeArgs = daytimes.map(formatDaytime);
+  const daytimeArgs = daytimes.map(daytimeText);
+  const withArgs = explicitArgs(schedule.args);
   const unshifted = calShift === 0 && dateShift === 0;
 
   const batch = (nominal: number, shifted: number): Occurrence[] => {
-    const date = formatDay(nominal);
+    const date = dayText(nominal);
     const out = daytimes.map((y, i): Occurrence => {
       const resolved = resolveLocal(shifted, y, tz);
       const time = unshifted ? resolved : resolveLocal(nominal, y, tz);
-      const auto = { time: formatArgTime(time), date, daytime: daytimeArgs[i] as string, calendar: calendar.expr, tz };
-      return { time: resolved + shiftMs, args: withExplicitArgs(auto, schedule.args) };
+      const args = withArgs({
+        time: argTimeText(time),
+        date,
+        daytime: daytimeArgs[i] as string,
+        calendar: calendar.expr,
+        tz,
+      });
+      return { time: resolved + shiftMs, args };
     });
     // A daytime inside a spring-forward gap is shifted past later daytimes of the same date (SPEC 5.2).
-    return out.sort((a, b) => a.time - b.time);
+    return sortByTime(out);
   };
 
   // A date shifted to S yields instants whose local date is S, or S + 1 after a gap shift, so dates shifted
@@ -52,10 +66,12 @@ export function* dailyOccurrences(schedule: DailySchedule, after: number): Gener
       nominal = calendar.after(nominal + 1);
       shifted = shiftedDate(calendar, nominal, calShift, dateShift);
     } catch (e) {
-      yield* buffer.drain(after);
+      for (let o = buffer.take(Infinity); o !== undefined; o = buffer.take(Infinity))
+        if (o.time >= after) yield o;
       throw e;
     }
-    yield* buffer.release(earliestInstant(shifted * MS_PER_DAY + firstMs, tz) + shiftMs, after);
+    const bound = earliestInstant(shifted * MS_PER_DAY + firstMs, tz) + shiftMs;
+    for (let o = buffer.take(bound); o !== undefined; o = buffer.take(bound)) if (o.time >= after) yield o;
     buffer.add(batch(nominal, shifted));
   }
 }

@@ -1,15 +1,49 @@
 /**
- * Pieces shared by the schedule generators: explicit args, a lower bound on resolved local times, and a
- * small buffer that puts occurrences back in time order when SPEC 5.2 gap shifts reorder them.
+ * Pieces shared by the schedule generators: explicit args, arg text, a lower bound on resolved local times,
+ * and a small buffer that puts occurrences back in time order when SPEC 5.2 gap shifts reorder them.
  */
 import { EmptyCalendarError } from '../calendars/calendar.js';
-import { MS_PER_DAY } from '../time/days.js';
+import { MS_PER_DAY, dayFromYmd, formatDay } from '../time/days.js';
+import { formatDaytime } from '../time/daytime.js';
+import { formatArgTime } from '../time/instants.js';
 import { offsetAt } from '../time/zones.js';
 import type { Args, Occurrence } from './types.js';
 
-/** Automatic args overridden by the schedule's explicit args (SPEC 5.1). */
-export function withExplicitArgs(auto: Args, explicit: Args): Args {
-  return Object.keys(explicit).length === 0 ? auto : { ...auto, ...explicit };
+/** A function laying the schedule's explicit args over automatic args (SPEC 5.1); identity when there are none. */
+export function explicitArgs(explicit: Args): (auto: Args) => Args {
+  if (Object.keys(explicit).length === 0) return (auto) => auto;
+  return (auto) => Object.assign(auto, explicit);
+}
+
+// `apsis plan` formats several args for each of about a million occurrences a year: the same few dates and
+// daytimes recur, so their text is kept rather than rebuilt with Date and padStart each time.
+const dayTexts = new Map<number, string>();
+const daytimeTexts: Array<string | undefined> = new Array<string | undefined>(86_400);
+const FIRST_MS = dayFromYmd(1, 1, 1) * MS_PER_DAY;
+const LAST_MS = dayFromYmd(10_000, 1, 1) * MS_PER_DAY;
+
+/** `YYYY-MM-DD` of a day number (formatDay, cached). */
+export function dayText(day: number): string {
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    if (dayTexts.size >= 100_000) dayTexts.clear();
+    text = formatDay(day);
+    dayTexts.set(day, text);
+  }
+  return text;
+}
+
+/** `HH:MM:SS` of seconds since midnight (formatDaytime, cached for whole seconds). */
+export function daytimeText(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds >= 86_400) return formatDaytime(seconds);
+  return (daytimeTexts[seconds] ??= formatDaytime(seconds));
+}
+
+/** The arg time format of SPEC 5.2; the same text as formatArgTime, built from cached parts. */
+export function argTimeText(ms: number): string {
+  if (ms % 1000 !== 0 || ms < FIRST_MS || ms >= LAST_MS) return formatArgTime(ms);
+  const day = Math.floor(ms / MS_PER_DAY);
+  return `${dayText(day)}T${daytimeText((ms - day * MS_PER_DAY) / 1000)}+00:00`;
 }
 
 /**
@@ -22,36 +56,34 @@ export function earliestInstant(wall: number, tz: string): number {
   return wall - Math.max(offsetAt(wall - MS_PER_DAY, tz), offsetAt(wall + 2 * MS_PER_DAY, tz));
 }
 
+/** Sorts a batch by time, stably (ES2019 sort), skipping the work when it is already in order. */
+export function sortByTime(batch: Occurrence[]): Occurrence[] {
+  for (let i = 1; i < batch.length; i += 1)
+    if ((batch[i] as Occurrence).time < (batch[i - 1] as Occurrence).time)
+      return batch.sort((a, b) => a.time - b.time);
+  return batch;
+}
+
 /**
  * Holds occurrences until no later batch can precede them. Batches arrive sorted; the merge is stable, so on
  * equal times earlier batches (earlier nominal dates) and earlier items (earlier nominal daytimes) come first.
  */
 export class OrderBuffer {
   private items: Occurrence[] = [];
+  private head = 0;
 
   add(batch: Occurrence[]): void {
-    if (this.items.length === 0) {
-      this.items = batch;
-      return;
-    }
-    const merged = this.items.concat(batch);
-    merged.sort((a, b) => a.time - b.time); // stable (ES2019)
-    this.items = merged;
+    if (this.head === this.items.length) this.items = batch;
+    else this.items = sortByTime(this.items.slice(this.head).concat(batch));
+    this.head = 0;
   }
 
-  /** Removes and yields, in order, the held occurrences earlier than `bound` and not earlier than `after`. */
-  *release(bound: number, after: number): Generator<Occurrence> {
-    let n = 0;
-    while (n < this.items.length && (this.items[n] as Occurrence).time < bound) n += 1;
-    if (n === 0) return;
-    const out = this.items.slice(0, n);
-    this.items = this.items.slice(n);
-    for (const o of out) if (o.time >= after) yield o;
-  }
-
-  /** Yields everything held (from `after` on). */
-  *drain(after: number): Generator<Occurrence> {
-    yield* this.release(Infinity, after);
+  /** Removes and returns the earliest held occurrence if it is earlier than `bound`. */
+  take(bound: number): Occurrence | undefined {
+    const next = this.items[this.head];
+    if (next === undefined || next.time >= bound) return undefined;
+    this.head += 1;
+    return next;
   }
 }
 

@@ -1,12 +1,10 @@
 /** `interval` schedules (SPEC 5.3): fixed steps counted from 0001-01-01T00:00:00Z, no time zone. */
-import { MS_PER_DAY, formatDay } from '../time/days.js';
-import { formatDaytime } from '../time/daytime.js';
-import { formatArgTime } from '../time/instants.js';
-import { withExplicitArgs } from './generate.js';
+import { MS_PER_DAY } from '../time/days.js';
+import { argTimeText, dayText, daytimeText, explicitArgs } from './generate.js';
 import type { IntervalSchedule, Occurrence } from './types.js';
 
 /** 0001-01-01T00:00:00Z, Apsis's origin: it differs from the UNIX epoch for intervals that do not divide a day. */
-export const INTERVAL_ORIGIN_MS = -62_135_596_800_000;
+const INTERVAL_ORIGIN_MS = -62_135_596_800_000;
 
 /** Occurrences of an interval schedule at or after `after` (epoch ms), endless. */
 export function* intervalOccurrences(schedule: IntervalSchedule, after: number): Generator<Occurrence> {
@@ -14,16 +12,17 @@ export function* intervalOccurrences(schedule: IntervalSchedule, after: number):
   // as 1.1 h = 3960.0000000000005 s would otherwise drift.
   const step = Math.round(schedule.interval * 1000);
   if (!(step > 0)) return;
+  const withArgs = explicitArgs(schedule.args);
   const base = INTERVAL_ORIGIN_MS + Math.round(schedule.phase * 1000);
   const from = Math.ceil(after);
   const rest = (((from - base) % step) + step) % step;
   for (let time = rest === 0 ? from : from + step - rest; ; time += step) {
     const day = Math.floor(time / MS_PER_DAY);
-    const auto = {
-      time: formatArgTime(time),
-      date: formatDay(day),
-      daytime: formatDaytime((time - day * MS_PER_DAY) / 1000),
-    };
-    yield { time, args: withExplicitArgs(auto, schedule.args) };
+    const args = withArgs({
+      time: argTimeText(time),
+      date: dayText(day),
+      daytime: daytimeText((time - day * MS_PER_DAY) / 1000),
+    });
+    yield { time, args };
   }
 }

@@ -1,0 +1,59 @@
+/** `apsis check` of 1000 job files and `apsis plan` of 1000 jobs over one year (SPEC 20). */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadJobFolder } from '../main/jobs/load-folder.js';
+import { planRuns } from '../main/plan.js';
+import { timeIt, type Benchmark } from './harness.js';
+
+/** Five kinds of job, as in a realistic folder: hourly, business-day daily, market-hours polling, cron, explicit. */
+const TEMPLATES = [
+  (i: number) => `params: [time]\nschedule: {type: interval, interval: 1h, phase: ${i % 60}m}\nprogram: echo {{ time }}\n`,
+  (i: number) =>
+    `params: [date]\nschedule: {type: daily, tz: America/New_York, calendar: Mon-Fri, daytime: ["0${i % 10}:15:00", "17:30:00"]}\nprogram: echo {{ date }}\n`,
+  () =>
+    `params: [date, daytime]\nschedule: {type: daily-interval, tz: Europe/London, calendar: Mon-Fri, start: "08:00:00", stop: "16:30:00", interval: 30m}\nprogram: echo {{ date }} {{ daytime }}\n`,
+  (i: number) => `schedule: {type: cron, tz: Asia/Tokyo, expr: "${i % 60} */2 * * *"}\nprogram: [true]\n`,
+  () =>
+    `params: [time]\nschedule: {type: explicit, times: ["2027-03-31T22:00:00Z", "2027-06-30T18:00:00-04:00", "2027-12-31T23:59:59Z"]}\nprogram: echo {{ time }}\n`,
+];
+
+export const planBenchmark: Benchmark = {
+  name: 'plan',
+  async run() {
+    const dir = mkdtempSync(join(tmpdir(), 'apsis-bench-plan-'));
+    try {
+      for (let i = 0; i < 1000; i += 1) {
+        const sub = join(dir, `group-${i % 20}`);
+        mkdirSync(sub, { recursive: true });
+        writeFileSync(join(sub, `job-${i}.yaml`), (TEMPLATES[i % TEMPLATES.length] as (i: number) => string)(i));
+      }
+      const now = Date.parse('2026-12-01T00:00:00Z');
+      let result = loadJobFolder(dir, { now, calendarsDir: null });
+      const loadMs = await timeIt(() => {
+        result = loadJobFolder(dir, { now, calendarsDir: null });
+      });
+      if (result.problems.length > 0) throw new Error(`bench folder has problems: ${result.problems[0]?.message ?? ''}`);
+      let count = 0;
+      const from = Date.parse('2027-01-01T00:00:00Z');
+      const to = Date.parse('2028-01-01T00:00:00Z');
+      planRuns(result.jobs.values(), from, from + 86_400_000); // warm-up
+      const planMs = await timeIt(() => {
+        count = planRuns(result.jobs.values(), from, to).length;
+      });
+      return [
+        { benchmark: 'check 1000 job files', value: loadMs / 1000, unit: 's', goal: '< 2 s', met: loadMs < 2000 },
+        {
+          benchmark: 'plan 1000 jobs x 1 year',
+          value: planMs / 1000,
+          unit: 's',
+          goal: '< 1 s',
+          met: planMs < 1000,
+          note: `${count} runs`,
+        },
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
