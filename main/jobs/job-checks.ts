@@ -7,6 +7,7 @@ import { normalizeSignal } from '../programs/signals.js';
 import { checkTemplate, renderTemplate, TEMPLATE_GLOBALS, type TemplateError } from '../templating/index.js';
 import type { Job } from './job.js';
 import type { ParsedFile } from './parse-job.js';
+import { templateOptions } from './template-options.js';
 import type { TemplatedField } from './templated.js';
 
 /** Every reference to another job: it exists, its args are its params, and its params get values. */
@@ -37,7 +38,7 @@ export function checkReferences(p: ParsedFile, known: ReadonlyMap<string, Job>, 
  * Templates: names checked statically for every templated field, then each enabled or disabled schedule's
  * first occurrence from `now` is generated and the fields are rendered with its args (SPEC 10.2).
  */
-export function checkJobTemplates(p: ParsedFile, now: number): void {
+export function checkJobTemplates(p: ParsedFile, now: number, calendarsDir: string | null): void {
   const job = p.partial;
   if (job === null) return;
   const runNames = new Set([...job.params, 'run_id', 'job_id', ...TEMPLATE_GLOBALS]);
@@ -75,7 +76,7 @@ export function checkJobTemplates(p: ParsedFile, now: number): void {
     for (const param of job.params) vars[param] = args[param] as string;
     for (const field of p.sink.fields) {
       if (field.scope !== 'run') continue;
-      const result = renderTemplate(field.source, vars);
+      const result = renderTemplate(field.source, vars, templateOptions(calendarsDir));
       if (!result.ok) {
         reportTemplateError(p, field, result.error);
         return;

@@ -70,7 +70,7 @@ export function loadJobFolder(dir: string, options: LoadOptions): LoadResult {
   const jobs = new Map<string, Job>();
   for (const p of parsed) {
     checkReferences(p, known, failed);
-    checkJobTemplates(p, options.now);
+    checkJobTemplates(p, options.now, options.calendarsDir);
     if (p.ctx.problems.length > 0) {
       problems.push(...p.ctx.problems);
       failed.add(jobIdOf(p.ctx.path));
