@@ -1,0 +1,118 @@
+/** Every SQL statement of the store (SPEC 13.2 tables), prepared once per connection. */
+import type Database from 'better-sqlite3';
+import type { StoredOutput } from './output-codec.js';
+import { RUN_COLUMNS, type RunRow } from './run-record.js';
+import { FINISHED_SQL } from './schema.js';
+
+/** One run-log entry (SPEC 11.5); `timestamp` in epoch seconds. */
+export interface RunLogEntry {
+  run_id: string;
+  timestamp: number;
+  message: string;
+}
+
+/** An output's metadata, without its data. */
+export type OutputInfo = Pick<StoredOutput, 'output_id' | 'name' | 'content_type' | 'length'>;
+
+/** One stats sample (SPEC 17.3): `time` in epoch seconds, `stats` the JSON text as stored. */
+export interface StatsRow {
+  time: number;
+  stats: string;
+}
+
+type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+
+/** The prepared statements of one connection. */
+export interface Statements {
+  nextRunId: Statement<[], number>;
+  setNextRunId: Statement<[number]>;
+  upsertRun: Statement<[number, ...RunRow]>;
+  getRun: Statement<[number], RunRow>;
+  allRuns: Statement<[], RunRow>;
+  runsSince: Statement<[number], RunRow>;
+  unfinishedRuns: Statement<[], RunRow>;
+  runsOfJob: Statement<[string, number], RunRow>;
+  deleteRun: Statement<[number]>;
+  deleteLog: Statement<[string]>;
+  deleteOutputs: Statement<[string]>;
+  appendLog: Statement<[string, number, string]>;
+  runLog: Statement<[string], RunLogEntry>;
+  upsertOutput: Statement<[string, string, string, string, number, string | null, Buffer]>;
+  getOutput: Statement<[string, string], StoredOutput>;
+  listOutputs: Statement<[string], OutputInfo>;
+  putJob: Statement<[string, string]>;
+  getJob: Statement<[string], string>;
+  allJobs: Statement<[], [string, string]>;
+  deleteJob: Statement<[string]>;
+  getClock: Statement<[], number>;
+  setClock: Statement<[number]>;
+  insertStats: Statement<[number, string]>;
+  statsFrom: Statement<[number, number, number], StatsRow>;
+  statsAfter: Statement<[number, number, number], StatsRow>;
+  pruneStats: Statement<[number, number]>;
+}
+
+/** Prepares every statement of the store on `db`. */
+export function prepareStatements(db: Database.Database): Statements {
+  const runs = <P extends unknown[]>(where: string) =>
+    db.prepare<P, RunRow>(`SELECT ${RUN_COLUMNS} FROM runs ${where}`).raw();
+  return {
+    nextRunId: db.prepare<[], number>('SELECT number FROM next_run_id').pluck(),
+    setNextRunId: db.prepare<[number]>('UPDATE next_run_id SET number = ?'),
+    upsertRun: db.prepare<[number, ...RunRow]>(
+      `INSERT INTO runs (rowid, ${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (rowid) DO UPDATE SET timestamp = excluded.timestamp, job_id = excluded.job_id,
+           args = excluded.args, state = excluded.state, program = excluded.program, times = excluded.times,
+           meta = excluded.meta, run_state = excluded.run_state, conds = excluded.conds, actions = excluded.actions`,
+    ),
+    getRun: runs<[number]>('WHERE rowid = ?'),
+    allRuns: runs<[]>('ORDER BY rowid'),
+    // The subquery walks the timestamp index; a plain WHERE with ORDER BY rowid makes the planner scan every run.
+    runsSince: runs<[number]>('WHERE rowid IN (SELECT rowid FROM runs WHERE timestamp >= ?) ORDER BY rowid'),
+    // Without ANALYZE statistics the planner prefers a rowid scan (no sort) over the partial index; force it so
+    // restore reads the few unfinished runs, not a million finished ones.
+    unfinishedRuns: runs<[]>(`INDEXED BY runs_unfinished WHERE state NOT IN ${FINISHED_SQL} ORDER BY rowid`),
+    runsOfJob: runs<[string, number]>('WHERE job_id = ? ORDER BY rowid DESC LIMIT ?'),
+    deleteRun: db.prepare<[number]>('DELETE FROM runs WHERE rowid = ?'),
+    deleteLog: db.prepare<[string]>('DELETE FROM run_history WHERE run_id = ?'),
+    deleteOutputs: db.prepare<[string]>('DELETE FROM output WHERE run_id = ?'),
+    appendLog: db.prepare<[string, number, string]>(
+      'INSERT INTO run_history (run_id, timestamp, message) VALUES (?, ?, ?)',
+    ),
+    runLog: db.prepare<[string], RunLogEntry>(
+      'SELECT run_id, timestamp, message FROM run_history WHERE run_id = ? ORDER BY timestamp, rowid',
+    ),
+    upsertOutput: db.prepare<[string, string, string, string, number, string | null, Buffer]>(
+      `INSERT INTO output (run_id, output_id, name, content_type, length, compression, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, output_id) DO UPDATE SET name = excluded.name, content_type = excluded.content_type,
+           length = excluded.length, compression = excluded.compression, data = excluded.data`,
+    ),
+    getOutput: db.prepare<[string, string], StoredOutput>(
+      'SELECT run_id, output_id, name, content_type, length, compression, data FROM output WHERE run_id = ? AND output_id = ?',
+    ),
+    listOutputs: db.prepare<[string], OutputInfo>(
+      'SELECT output_id, name, content_type, length FROM output WHERE run_id = ? ORDER BY output_id',
+    ),
+    putJob: db.prepare<[string, string]>(
+      'INSERT INTO jobs (job_id, job) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET job = excluded.job',
+    ),
+    getJob: db.prepare<[string], string>('SELECT job FROM jobs WHERE job_id = ?').pluck(),
+    allJobs: db.prepare<[], [string, string]>('SELECT job_id, job FROM jobs ORDER BY job_id').raw(),
+    deleteJob: db.prepare<[string]>('DELETE FROM jobs WHERE job_id = ?'),
+    getClock: db.prepare<[], number>('SELECT time FROM clock').pluck(),
+    setClock: db.prepare<[number]>('UPDATE clock SET time = ?'),
+    insertStats: db.prepare<[number, string]>(
+      'INSERT INTO stats (time, stats) VALUES (?, ?) ON CONFLICT (time) DO UPDATE SET stats = excluded.stats',
+    ),
+    statsFrom: db.prepare<[number, number, number], StatsRow>(
+      'SELECT time, stats FROM stats WHERE time >= ? AND time < ? ORDER BY time LIMIT ?',
+    ),
+    statsAfter: db.prepare<[number, number, number], StatsRow>(
+      'SELECT time, stats FROM stats WHERE time > ? AND time < ? ORDER BY time LIMIT ?',
+    ),
+    pruneStats: db.prepare<[number, number]>(
+      'DELETE FROM stats WHERE time IN (SELECT time FROM stats WHERE time < ? ORDER BY time LIMIT ?)',
+    ),
+  };
+}

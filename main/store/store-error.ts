@@ -1,0 +1,14 @@
+/** Refusals to open a database file, each naming the file and the way on (STYLE.md section 4). */
+export type StoreErrorCode = 'missing' | 'not-sqlite' | 'foreign' | 'newer' | 'in-use';
+
+/** A database file the store refuses to open; `message` is meant for the operator as is. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
