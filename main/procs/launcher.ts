@@ -1,0 +1,127 @@
+/** The engine's side of the launcher helper (launcher-child.ts): send launch requests, get run states. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LaunchResult, ProcessSpec } from './local-process.js';
+import { isLaunchReply, type LaunchRequest } from './protocol.js';
+
+/** Launcher counters, for the engine's stats. */
+export interface LauncherStats {
+  helper_pid: number | null;
+  /** Helper processes started so far (more than one means it died and was restarted). */
+  helper_starts: number;
+  launched: number;
+  failed: number;
+  in_flight: number;
+}
+
+/**
+ * Starts local processes through a small helper process, forked on first use and again whenever it
+ * has died. Processes outlive the helper and the engine: close() ends only the helper.
+ */
+export class Launcher {
+  readonly #helperPath = helperPath();
+  #helper: ChildProcess | null = null;
+  readonly #pending = new Map<number, { reply: Promise<LaunchResult>; resolve: (r: LaunchResult) => void }>();
+  #nextId = 1;
+  #closed = false;
+  readonly #stats = { helper_starts: 0, launched: 0, failed: 0 };
+
+  /** Starts the process of `spec` under a supervisor; resolves when it runs, or with why it could not start. */
+  launch(spec: ProcessSpec): Promise<LaunchResult> {
+    if (this.#closed) return Promise.resolve({ ok: false, error: 'launcher is closed' });
+    let helper: ChildProcess;
+    try {
+      helper = this.#helper ?? this.#start();
+    } catch (e) {
+      return Promise.resolve({ ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+    const id = this.#nextId++;
+    let resolve!: (r: LaunchResult) => void; // assigned synchronously by the Promise constructor
+    const reply = new Promise<LaunchResult>((r) => (resolve = r));
+    this.#pending.set(id, { reply, resolve });
+    this.#updateRef();
+    helper.send({ id, spec } satisfies LaunchRequest, (e) => {
+      if (e) this.#settle(id, { ok: false, error: `launcher helper unreachable: ${e.message}` });
+    });
+    return reply;
+  }
+
+  /** Waits for launches in flight, then ends the helper; running processes are left alone (SPEC 12.4). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#pending.values()].map((p) => p.reply));
+    const helper = this.#helper;
+    if (helper === null) return;
+    this.#helper = null;
+    if (helper.exitCode !== null || helper.signalCode !== null) return;
+    const exited = new Promise<void>((r) => helper.once('exit', () => r()));
+    helper.ref(); // so the engine waits here for the helper to go
+    if (helper.connected) helper.disconnect();
+    await exited;
+  }
+
+  /** Counters and the helper's pid. */
+  stats(): LauncherStats {
+    return { helper_pid: this.#helper?.pid ?? null, ...this.#stats, in_flight: this.#pending.size };
+  }
+
+  #start(): ChildProcess {
+    if (!existsSync(this.#helperPath)) {
+      throw new Error(`launcher helper ${this.#helperPath} is missing: run \`npm run build\``);
+    }
+    // No execArgv: the engine's own flags (inspector, loaders, heap size) are not for the helper.
+    const helper = fork(this.#helperPath, [], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#stats.helper_starts++;
+    this.#helper = helper;
+    helper.on('message', (m: unknown) => {
+      if (isLaunchReply(m)) this.#settle(m.id, m.result);
+    });
+    const lost = (why: string): void => {
+      if (this.#helper === helper) this.#helper = null;
+      // A request it got may have started a process; the run cannot know, like a run left `starting`.
+      for (const id of [...this.#pending.keys()])
+        this.#settle(id, { ok: false, error: `launcher helper ${why} before replying` });
+    };
+    helper.on('exit', (code, sig) => lost(`exited (${sig ?? `code ${code}`})`));
+    helper.on('error', (e) => {
+      lost(`failed: ${e.message}`);
+      helper.kill('SIGKILL');
+    });
+    return helper;
+  }
+
+  #settle(id: number, result: LaunchResult): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#pending.delete(id);
+    if (result.ok) this.#stats.launched++;
+    else this.#stats.failed++;
+    this.#updateRef();
+    pending.resolve(result);
+  }
+
+  /** The helper keeps the engine's event loop alive only while a launch waits for its reply. */
+  #updateRef(): void {
+    const helper = this.#helper;
+    if (helper === null) return;
+    if (this.#pending.size > 0) {
+      helper.ref();
+      helper.channel?.ref();
+    } else {
+      helper.unref();
+      helper.channel?.unref();
+    }
+  }
+}
+
+/** The compiled helper: beside this module in dist/, or under dist/ when this runs from sources (vitest). */
+function helperPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (import.meta.url.endsWith('.js')) return join(here, 'launcher-child.js');
+  return join(resolve(here, '..', '..'), 'dist', 'main', 'procs', 'launcher-child.js');
+}

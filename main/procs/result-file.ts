@@ -1,0 +1,58 @@
+/** Reading the supervisor's result file (SPEC 6.2). */
+import { readFile } from 'node:fs/promises';
+import { errnoCode, type ExitResult, type Rusage } from './local-process.js';
+
+/** The recorded end of a process; null while the file does not exist (the process still runs). */
+export async function readResult(path: string): Promise<ExitResult | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return null;
+    throw e;
+  }
+  // The supervisor renames a complete file into place, so a partial file means outside damage.
+  return parseResult(text) ?? lostResult(`unreadable result file ${path}`);
+}
+
+/** A result for a process whose end nobody recorded (SPEC 12.3 `program lost`). */
+export function lostResult(error: string): ExitResult {
+  return { exit_code: null, signal: null, rusage: null, end_time: null, error };
+}
+
+/** The result in `text`, or null when it is not one. */
+export function parseResult(text: string): ExitResult | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(v)) return null;
+  const { exit_code, signal, rusage, end_time, error } = v;
+  if (!isNullOr(exit_code, 'number') || !isNullOr(signal, 'string') || !isNullOr(error, 'string'))
+    return null;
+  if (!isNullOr(end_time, 'string')) return null;
+  const usage = rusage === null ? null : parseRusage(rusage);
+  if (usage === undefined) return null;
+  return { exit_code, signal, rusage: usage, end_time, error };
+}
+
+function parseRusage(v: unknown): Rusage | undefined {
+  if (!isRecord(v)) return undefined;
+  const { utime, stime, maxrss } = v;
+  if (!isNullOr(utime, 'number') || !isNullOr(stime, 'number') || !isNullOr(maxrss, 'number'))
+    return undefined;
+  return { utime, stime, maxrss };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNullOr<T extends 'number' | 'string'>(
+  v: unknown,
+  type: T,
+): v is (T extends 'number' ? number : string) | null {
+  return v === null || typeof v === type;
+}

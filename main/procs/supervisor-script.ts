@@ -1,0 +1,125 @@
+/**
+ * The per-run supervisor (SPEC 6.2), a small Perl program run as `perl -e SUPERVISOR_SCRIPT`.
+ *
+ * Why Perl and not Node or sh (measured on a 2-core Linux dev box):
+ * - a Node supervisor costs ~50 ms of CPU to start and ~40 MB RSS (~13 MB PSS) per running job, which
+ *   would cap launches near the 18/s this design exists to escape;
+ * - a POSIX shell cannot tell `exit 143` from death by SIGTERM (`wait` folds both into 143) and has no
+ *   way to read the child's resource usage;
+ * - perl (perl-base is Essential on Debian/Ubuntu, present on RHEL and macOS) starts in ~2 ms at ~5 MB
+ *   RSS, and `waitpid` gives the raw wait status.
+ * Only perl-base is needed; Time::HiRes (for a millisecond end time) and Config (for signal names) load
+ * after the job has ended, and Config only when a signal killed it: each costs milliseconds of CPU.
+ *
+ * Request (stdin, NUL-separated, so no secret from the environment shows in `ps`):
+ *   result, spool, cwd, getrusage syscall number (0: none), argc, argv..., envc, NAME=VALUE...
+ * Handshake (stdout, one line): `ok PID` once the job has exec'd, or `error MESSAGE`.
+ * After the handshake its stdio points at /dev/null, so the launcher may vanish without harm.
+ * Result file (written to RESULT.tmp, then renamed): see ExitResult in local-process.ts.
+ *
+ * rusage: getrusage(RUSAGE_CHILDREN) through `syscall` on 64-bit Linux (the number comes from the
+ * launcher, see rusageSyscall) gives utime, stime and maxrss of the job, descendants it waited for
+ * included; elsewhere `times` gives utime and stime at clock-tick precision and maxrss stays null.
+ * Errno values 2 (ENOENT) and 13 (EACCES) are the same on Linux, macOS and the BSDs.
+ */
+export const SUPERVISOR_SCRIPT = String.raw`
+use strict;
+$SIG{PIPE} = 'IGNORE';
+my @f = split /\0/, do { local $/; <STDIN> } // '', -1;
+my ($result, $spool, $cwd, $rusage_nr, $argc) = splice @f, 0, 5;
+defined $argc && $argc > 0 && @f > $argc or fail('bad request from the launcher');
+my @argv = splice @f, 0, $argc;
+my $envc = shift @f;
+@f == $envc or fail('bad request from the launcher');
+my %env = map { split /=/, $_, 2 } @f;
+$0 = "apsis-supervisor $result";
+
+sub fail { print "error $_[0]\n"; exit 1 }
+
+sub json_str {
+  my ($s) = @_;
+  return 'null' unless defined $s;
+  $s =~ s/(["\\])/\\$1/g;
+  $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord $1)/ge;
+  return qq("$s");
+}
+
+sub json_num { defined $_[0] ? 0 + sprintf('%.6f', $_[0]) : 'null' }
+
+sub iso_now {
+  my $t = eval { require Time::HiRes; Time::HiRes::time() } || time;
+  my @g = gmtime int $t;
+  sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $g[5] + 1900, $g[4] + 1, @g[3, 2, 1, 0], ($t - int $t) * 1000);
+}
+
+sub record {
+  my ($code, $signal, $rusage, $error) = @_;
+  my $json = sprintf('{"exit_code":%s,"signal":%s,"rusage":%s,"end_time":%s,"error":%s}' . "\n",
+    json_num($code), json_str($signal), $rusage, json_str(iso_now()), json_str($error));
+  open(my $fh, '>', "$result.tmp") or return;
+  print $fh $json;
+  close $fh and rename "$result.tmp", $result;
+}
+
+sub rusage {
+  my $buf = "\0" x 144;
+  if ($rusage_nr && length(pack('l!', 0)) == 8 && syscall($rusage_nr, -1, $buf) == 0) {
+    my @r = unpack('l!18', $buf);
+    return sprintf('{"utime":%s,"stime":%s,"maxrss":%s}',
+      json_num($r[0] + $r[1] / 1e6), json_num($r[2] + $r[3] / 1e6), json_num($r[4] * 1024));
+  }
+  my (undef, undef, $cu, $cs) = times;
+  return sprintf('{"utime":%s,"stime":%s,"maxrss":null}', json_num($cu), json_num($cs));
+}
+
+unlink $result;
+open(my $out, '>', $spool) or fail("cannot create output file $spool: $!");
+pipe(my $er, my $ew) or fail("pipe: $!");
+my $pid = fork;
+defined $pid or fail("fork: $!");
+if (!$pid) {
+  close $er;
+  setpgrp(0, 0);
+  if (chdir $cwd) {
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>&', $out);
+    open(STDERR, '>&', $out);
+    $SIG{PIPE} = 'DEFAULT';
+    %ENV = %env;
+    exec { $argv[0] } @argv;
+    print $ew 'exec ' . ($! + 0);
+  } else {
+    print $ew 'chdir ' . ($! + 0);
+  }
+  close $ew;
+  exit 127;
+}
+close $ew;
+close $out;
+setpgrp($pid, $pid);
+my $failure = do { local $/; <$er> } // '';
+close $er;
+if (length $failure) {
+  waitpid($pid, 0);
+  my ($step, $errno) = split / /, $failure;
+  $! = $errno;
+  my $msg = $step eq 'chdir'
+    ? ($errno == 2 ? "no such directory: $cwd" : "cannot change to directory $cwd: $!")
+    : ($errno == 2 ? "no such file: $argv[0]" : $errno == 13 ? "permission denied: $argv[0]" : "cannot execute $argv[0]: $!");
+  record(undef, undef, 'null', $msg);
+  fail($msg);
+}
+print "ok $pid\n";
+open(STDIN, '<', '/dev/null');
+open(STDOUT, '>', '/dev/null');
+open(STDERR, '>', '/dev/null');
+waitpid($pid, 0);
+my $status = $?;
+my $signal;
+if ($status & 127) {
+  require Config;
+  my @names = split / /, $Config::Config{sig_name};
+  $signal = 'SIG' . ($names[$status & 127] // ($status & 127));
+}
+record($signal ? undef : $status >> 8, $signal, rusage(), undef);
+`;
