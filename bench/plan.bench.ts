@@ -8,7 +8,8 @@ import { timeIt, type Benchmark } from './harness.js';
 
 /** Five kinds of job, as in a realistic folder: hourly, business-day daily, market-hours polling, cron, explicit. */
 const TEMPLATES = [
-  (i: number) => `params: [time]\nschedule: {type: interval, interval: 1h, phase: ${i % 60}m}\nprogram: echo {{ time }}\n`,
+  (i: number) =>
+    `params: [time]\nschedule: {type: interval, interval: 1h, phase: ${i % 60}m}\nprogram: echo {{ time }}\n`,
   (i: number) =>
     `params: [date]\nschedule: {type: daily, tz: America/New_York, calendar: Mon-Fri, daytime: ["0${i % 10}:15:00", "17:30:00"]}\nprogram: echo {{ date }}\n`,
   () =>
@@ -26,14 +27,18 @@ export const planBenchmark: Benchmark = {
       for (let i = 0; i < 1000; i += 1) {
         const sub = join(dir, `group-${i % 20}`);
         mkdirSync(sub, { recursive: true });
-        writeFileSync(join(sub, `job-${i}.yaml`), (TEMPLATES[i % TEMPLATES.length] as (i: number) => string)(i));
+        writeFileSync(
+          join(sub, `job-${i}.yaml`),
+          (TEMPLATES[i % TEMPLATES.length] as (i: number) => string)(i),
+        );
       }
       const now = Date.parse('2026-12-01T00:00:00Z');
       let result = loadJobFolder(dir, { now, calendarsDir: null });
       const loadMs = await timeIt(() => {
         result = loadJobFolder(dir, { now, calendarsDir: null });
       });
-      if (result.problems.length > 0) throw new Error(`bench folder has problems: ${result.problems[0]?.message ?? ''}`);
+      if (result.problems.length > 0)
+        throw new Error(`bench folder has problems: ${result.problems[0]?.message ?? ''}`);
       let count = 0;
       const from = Date.parse('2027-01-01T00:00:00Z');
       const to = Date.parse('2028-01-01T00:00:00Z');
@@ -42,7 +47,13 @@ export const planBenchmark: Benchmark = {
         count = planRuns(result.jobs.values(), from, to).length;
       });
       return [
-        { benchmark: 'check 1000 job files', value: loadMs / 1000, unit: 's', goal: '< 2 s', met: loadMs < 2000 },
+        {
+          benchmark: 'check 1000 job files',
+          value: loadMs / 1000,
+          unit: 's',
+          goal: '< 2 s',
+          met: loadMs < 2000,
+        },
         {
           benchmark: 'plan 1000 jobs x 1 year',
           value: planMs / 1000,

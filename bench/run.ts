@@ -17,11 +17,15 @@ async function main(): Promise<void> {
     rows.push(...(await bench.run()));
   }
   process.stdout.write(`${formatRows(rows)}\n`);
-  for (const row of rows) if (row.note !== undefined) process.stdout.write(`  ${row.benchmark}: ${row.note}\n`);
+  for (const row of rows)
+    if (row.note !== undefined) process.stdout.write(`  ${row.benchmark}: ${row.note}\n`);
   if (json) {
     // Compiled to dist/bench/run.js: results go beside the sources, in bench/.
     const out = join(import.meta.dirname, '..', '..', 'bench', 'results.json');
-    writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+    writeFileSync(
+      out,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`,
+    );
     process.stdout.write(`wrote ${out}\n`);
   }
 }

@@ -39,7 +39,12 @@ function jsonString(s: string): string {
 }
 
 /** `runArgs` straight to JSON text, without the intermediate object. */
-function runArgsJson(params: readonly string[], keys: readonly string[], occurrenceArgs: Args, time: number): string {
+function runArgsJson(
+  params: readonly string[],
+  keys: readonly string[],
+  occurrenceArgs: Args,
+  time: number,
+): string {
   let out = '{';
   for (let i = 0; i < params.length; i += 1) {
     const param = params[i] as string;

@@ -26,7 +26,10 @@ export function testTypesEnabled(): boolean {
 function readIf(ctx: FileContext, node: Value | undefined): ActionCondition | undefined {
   if (node === undefined || isNullNode(node)) return { states: [...FINISHED_STATES] };
   if (node === null || !isMap(node)) {
-    ctx.error(node, `action 'if' must be a mapping such as {states: [failure, error]}, got ${describe(node)}`);
+    ctx.error(
+      node,
+      `action 'if' must be a mapping such as {states: [failure, error]}, got ${describe(node)}`,
+    );
     return undefined;
   }
   const r = new MapReader(ctx, node, "action 'if'");
@@ -43,7 +46,13 @@ function scheduleArgs(p: Parser, node: Value): Record<string, string> | undefine
     for (const pair of node.items) {
       const text = args[String(isScalar(pair.key) ? pair.key.value : '')];
       if (text !== undefined && isTemplated(text))
-        p.sink.add({ node: p.ctx.deref(pair.value), source: text, kind: 'string', what: 'action args value', scope: 'action' });
+        p.sink.add({
+          node: p.ctx.deref(pair.value),
+          source: text,
+          kind: 'string',
+          what: 'action args value',
+          scope: 'action',
+        });
     }
   return args;
 }
@@ -67,7 +76,9 @@ actionTypes.register('apsis.actions.test.SleepThreadAction', (p, cond) => {
   const dNode = p.r.take('duration');
   p.r.finish(['type', 'duration', 'if']);
   const duration = dNode === undefined ? 0 : readDuration(p.ctx, dNode, 'duration');
-  return duration === undefined ? undefined : { type: 'apsis.actions.test.SleepThreadAction', duration, if: cond };
+  return duration === undefined
+    ? undefined
+    : { type: 'apsis.actions.test.SleepThreadAction', duration, if: cond };
 });
 
 actionTypes.register('apsis.actions.test.ErrorThreadAction', (p, cond) => {
@@ -92,7 +103,10 @@ export function parseActions(ctx: FileContext, sink: TemplateSink, node: Value |
   const out: ActionSpec[] = [];
   for (const item of oneOrList(node, ctx)) {
     if (item === null || !isMap(item)) {
-      ctx.error(item, `an action must be a mapping with a 'type', got ${describe(item)}; known types: ${visibleTypes().join(', ')}`);
+      ctx.error(
+        item,
+        `an action must be a mapping with a 'type', got ${describe(item)}; known types: ${visibleTypes().join(', ')}`,
+      );
       continue;
     }
     const r = new MapReader(ctx, item, 'action');

@@ -16,7 +16,10 @@ export interface ScheduleActionSpec {
 
 /** Test-only actions (SPEC 9.4), accepted when APSIS_TEST_TYPES=1. */
 export interface TestActionSpec {
-  type: 'apsis.actions.test.SleepThreadAction' | 'apsis.actions.test.ErrorThreadAction' | 'apsis.actions.test.CheckLabelAction';
+  type:
+    | 'apsis.actions.test.SleepThreadAction'
+    | 'apsis.actions.test.ErrorThreadAction'
+    | 'apsis.actions.test.CheckLabelAction';
   duration?: number;
   label?: string;
   if: ActionCondition;

@@ -59,7 +59,7 @@ export class WeekdayCalendar implements Calendar {
     this.assertNotEmpty();
     let d = day;
     const step = n > 0 ? 1 : -1;
-    for (let left = Math.abs(n); left > 0; ) {
+    for (let left = Math.abs(n); left > 0;) {
       d += step;
       if (this.contains(d)) left -= 1;
     }

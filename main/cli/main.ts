@@ -21,7 +21,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   try {
-    if (command === undefined) throw new UsageError(`apsis: unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (apsis --help)`);
+    if (command === undefined)
+      throw new UsageError(
+        `apsis: unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (apsis --help)`,
+      );
     return await command(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {

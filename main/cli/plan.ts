@@ -15,7 +15,8 @@ export function planCommand(args: string[], io: CliIo): number {
     json: { type: 'boolean' },
     'calendars-dir': { type: 'string' },
   });
-  if (positionals.length !== 1) throw new UsageError('apsis plan: expected one job folder: apsis plan DIR --from TIME --to TIME');
+  if (positionals.length !== 1)
+    throw new UsageError('apsis plan: expected one job folder: apsis plan DIR --from TIME --to TIME');
   const from = instantOption(values['from'], '--from');
   const to = instantOption(values['to'], '--to');
   if (from >= to) throw new UsageError('apsis plan: --from must be earlier than --to');
@@ -34,9 +35,11 @@ export function planCommand(args: string[], io: CliIo): number {
 }
 
 function instantOption(value: unknown, name: string): number {
-  if (typeof value !== 'string') throw new UsageError(`apsis plan: ${name} TIME is required (ISO 8601 with an offset or Z)`);
+  if (typeof value !== 'string')
+    throw new UsageError(`apsis plan: ${name} TIME is required (ISO 8601 with an offset or Z)`);
   const t = parseInstant(value);
-  if (t === null) throw new UsageError(`apsis plan: ${name} '${value}' is not an ISO 8601 time with an offset or Z`);
+  if (t === null)
+    throw new UsageError(`apsis plan: ${name} '${value}' is not an ISO 8601 time with an offset or Z`);
   return t;
 }
 
@@ -48,14 +51,22 @@ function printJson(runs: PlannedRun[], io: CliIo): void {
   io.out('[');
   const last = runs.length - 1;
   runs.forEach((run, i) => {
-    io.out(`{"time":"${formatIso(run.time)}","job_id":${JSON.stringify(run.jobId)},"args":${run.argsJson}}${i === last ? '' : ','}`);
+    io.out(
+      `{"time":"${formatIso(run.time)}","job_id":${JSON.stringify(run.jobId)},"args":${run.argsJson}}${i === last ? '' : ','}`,
+    );
   });
   io.out(']');
 }
 
 /** TIME, JOB, ARGS columns; a note where a job's time zone changes offset since its previous run. */
 function printTable(runs: PlannedRun[], io: CliIo): void {
-  const rows = runs.map((run) => [formatIso(run.time), run.jobId, Object.entries(plannedArgs(run)).map(([k, v]) => `${k}=${v}`).join(' ')]);
+  const rows = runs.map((run) => [
+    formatIso(run.time),
+    run.jobId,
+    Object.entries(plannedArgs(run))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+  ]);
   const widths = [24, Math.max(3, ...rows.map((r) => (r[1] as string).length))];
   const lastOffset = new Map<string, number>();
   io.out(`${'TIME'.padEnd(widths[0] as number)}  ${'JOB'.padEnd(widths[1] as number)}  ARGS`);
@@ -70,7 +81,9 @@ function printTable(runs: PlannedRun[], io: CliIo): void {
         note = `  [DST: ${run.tz} ${formatOffset(previous)} → ${formatOffset(offset)}]`;
       lastOffset.set(key, offset);
     }
-    io.out(`${(row[0] as string).padEnd(widths[0] as number)}  ${(row[1] as string).padEnd(widths[1] as number)}  ${row[2] as string}${note}`.trimEnd());
+    io.out(
+      `${(row[0] as string).padEnd(widths[0] as number)}  ${(row[1] as string).padEnd(widths[1] as number)}  ${row[2] as string}${note}`.trimEnd(),
+    );
   });
   io.out(`${runs.length} runs`);
 }

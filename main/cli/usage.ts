@@ -19,10 +19,17 @@ export function parseCommandArgs<T extends ParseArgsConfig['options']>(
   options: T,
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: options ?? {},
+      allowPositionals: true,
+      strict: true,
+    });
     return { values, positionals };
   } catch (e) {
     const message = (e as Error).message.split('\n')[0] ?? 'bad arguments';
-    throw new UsageError(`apsis ${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}`);
+    throw new UsageError(
+      `apsis ${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}`,
+    );
   }
 }

@@ -46,11 +46,19 @@ function sorted(args: Args): Args {
   return out;
 }
 
-function bindOne(spec: ConditionSpec, jobId: string, args: Args, vars: BindVars, jobOf: (id: string) => Job | undefined): BoundCondition {
+function bindOne(
+  spec: ConditionSpec,
+  jobId: string,
+  args: Args,
+  vars: BindVars,
+  jobOf: (id: string) => Job | undefined,
+): BoundCondition {
   switch (spec.type) {
     case 'max_running': {
-      const countText = typeof spec.count === 'number' ? String(spec.count) : render(spec.count, vars, 'max_running count');
-      if (!/^\s*\d+\s*$/.test(countText)) throw new BindError(`max_running count '${countText}' is not a whole number`);
+      const countText =
+        typeof spec.count === 'number' ? String(spec.count) : render(spec.count, vars, 'max_running count');
+      if (!/^\s*\d+\s*$/.test(countText))
+        throw new BindError(`max_running count '${countText}' is not a whole number`);
       const targetId = spec.job_id ?? jobId;
       const target = jobOf(targetId);
       const explicit = renderArgs(spec.args ?? {}, vars, 'max_running arg');

@@ -25,7 +25,8 @@ function templatedArgs(p: Parser, node: Value, what: string): Record<string, str
     for (const pair of node.items) {
       const value = p.ctx.deref(pair.value);
       const text = args[String(isScalar(pair.key) ? pair.key.value : '')];
-      if (text !== undefined && isTemplated(text)) p.sink.add({ node: value, source: text, kind: 'string', what: `${what} value`, scope: 'run' });
+      if (text !== undefined && isTemplated(text))
+        p.sink.add({ node: value, source: text, kind: 'string', what: `${what} value`, scope: 'run' });
     }
   }
   return args;
@@ -40,18 +41,29 @@ conditionTypes.register('max_running', (p) => {
   if (countNode !== undefined) {
     const text = readStringLike(p.ctx, countNode, 'max_running count');
     if (text === undefined) return undefined;
-    if (isTemplated(text)) p.sink.add({ node: countNode, source: text, kind: 'integer', what: 'max_running count', scope: 'run' });
+    if (isTemplated(text))
+      p.sink.add({ node: countNode, source: text, kind: 'integer', what: 'max_running count', scope: 'run' });
     else if (!/^\s*\d+\s*$/.test(text)) {
       p.ctx.error(countNode, `max_running count must be a whole number, got '${text}'`);
       return undefined;
     }
-    count = countNode !== null && isScalar(countNode) && typeof countNode.value === 'number' ? countNode.value : text;
+    count =
+      countNode !== null && isScalar(countNode) && typeof countNode.value === 'number'
+        ? countNode.value
+        : text;
   }
   const jobId = jobNode === undefined ? undefined : readString(p.ctx, jobNode, 'max_running job_id');
   const args = argsNode === undefined ? undefined : templatedArgs(p, argsNode, 'max_running args');
-  if ((jobNode !== undefined && jobId === undefined) || (argsNode !== undefined && args === undefined)) return undefined;
-  if (jobId !== undefined && jobNode !== undefined) p.sink.reference({ node: jobNode, jobId, args: args ?? {}, kind: 'max_running' });
-  return { type: 'max_running', count, ...(jobId === undefined ? {} : { job_id: jobId }), ...(args === undefined ? {} : { args }) };
+  if ((jobNode !== undefined && jobId === undefined) || (argsNode !== undefined && args === undefined))
+    return undefined;
+  if (jobId !== undefined && jobNode !== undefined)
+    p.sink.reference({ node: jobNode, jobId, args: args ?? {}, kind: 'max_running' });
+  return {
+    type: 'max_running',
+    count,
+    ...(jobId === undefined ? {} : { job_id: jobId }),
+    ...(args === undefined ? {} : { args }),
+  };
 });
 
 conditionTypes.register('dependency', (p) => {
@@ -66,7 +78,8 @@ conditionTypes.register('dependency', (p) => {
   }
   const jobId = readString(p.ctx, jobNode, 'dependency job_id');
   const args = argsNode === undefined ? {} : templatedArgs(p, argsNode, 'dependency args');
-  const states: RunState[] | undefined = statesNode === undefined ? ['success'] : readStates(p.ctx, statesNode, 'dependency states');
+  const states: RunState[] | undefined =
+    statesNode === undefined ? ['success'] : readStates(p.ctx, statesNode, 'dependency states');
   let exist: RunState[] | undefined;
   if (existNode !== undefined && !isNullNode(existNode)) {
     if (existNode !== null && isScalar(existNode) && typeof existNode.value === 'boolean') {
@@ -76,7 +89,10 @@ conditionTypes.register('dependency', (p) => {
     if (exist !== undefined && states !== undefined) {
       const outside = states.filter((s) => !exist?.includes(s));
       if (outside.length > 0)
-        p.ctx.error(existNode, `dependency states (${outside.join(', ')}) must also be listed in exist (${exist.join(', ')})`);
+        p.ctx.error(
+          existNode,
+          `dependency states (${outside.join(', ')}) must also be listed in exist (${exist.join(', ')})`,
+        );
     }
   }
   if (jobId === undefined || args === undefined || states === undefined) return undefined;
@@ -89,8 +105,11 @@ conditionTypes.register('skip_duplicate', (p) => {
   const targetNode = p.r.take('target_state');
   p.r.finish(['type', 'check_states', 'target_state']);
   const check: RunState[] | undefined =
-    checkNode === undefined ? ['waiting', 'starting', 'running'] : readStates(p.ctx, checkNode, 'skip_duplicate check_states');
-  const target = targetNode === undefined ? 'skipped' : readState(p.ctx, targetNode, 'skip_duplicate target_state', true);
+    checkNode === undefined
+      ? ['waiting', 'starting', 'running']
+      : readStates(p.ctx, checkNode, 'skip_duplicate check_states');
+  const target =
+    targetNode === undefined ? 'skipped' : readState(p.ctx, targetNode, 'skip_duplicate target_state', true);
   if (check === undefined || target === undefined) return undefined;
   return { type: 'skip_duplicate', check_states: check, target_state: target };
 });
@@ -107,12 +126,19 @@ conditionTypes.register('const', (p) => {
 });
 
 /** Parses `condition:` (one item or a list). */
-export function parseConditions(ctx: FileContext, sink: TemplateSink, node: Value | undefined): ConditionSpec[] {
+export function parseConditions(
+  ctx: FileContext,
+  sink: TemplateSink,
+  node: Value | undefined,
+): ConditionSpec[] {
   if (node === undefined || isNullNode(node)) return [];
   const out: ConditionSpec[] = [];
   for (const item of oneOrList(node, ctx)) {
     if (item === null || !isMap(item)) {
-      ctx.error(item, `a condition must be a mapping with a 'type', got ${describe(item)}; known types: ${conditionTypes.types().join(', ')}`);
+      ctx.error(
+        item,
+        `a condition must be a mapping with a 'type', got ${describe(item)}; known types: ${conditionTypes.types().join(', ')}`,
+      );
       continue;
     }
     const r = new MapReader(ctx, item, 'condition');

@@ -22,7 +22,8 @@ export function didYouMean(word: string, allowed: readonly string[]): string | n
   const lower = word.toLowerCase();
   for (const candidate of allowed) {
     const c = candidate.toLowerCase();
-    const d = c.startsWith(lower) || lower.startsWith(c) ? Math.abs(c.length - lower.length) : distance(lower, c);
+    const d =
+      c.startsWith(lower) || lower.startsWith(c) ? Math.abs(c.length - lower.length) : distance(lower, c);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

@@ -11,19 +11,30 @@ import { templateOptions } from './template-options.js';
 import type { TemplatedField } from './templated.js';
 
 /** Every reference to another job: it exists, its args are its params, and its params get values. */
-export function checkReferences(p: ParsedFile, known: ReadonlyMap<string, Job>, failed: ReadonlySet<string>): void {
+export function checkReferences(
+  p: ParsedFile,
+  known: ReadonlyMap<string, Job>,
+  failed: ReadonlySet<string>,
+): void {
   const job = p.partial;
   if (job === null) return;
   for (const ref of p.sink.references) {
     const target = ref.jobId === job.jobId ? job : known.get(ref.jobId);
     if (target === undefined) {
       // A target whose own file is broken is reported there, not here (SPEC 3.3).
-      if (!failed.has(ref.jobId)) p.ctx.error(ref.node, `${ref.kind === 'action' ? 'action' : 'condition'} refers to job '${ref.jobId}', which does not exist`);
+      if (!failed.has(ref.jobId))
+        p.ctx.error(
+          ref.node,
+          `${ref.kind === 'action' ? 'action' : 'condition'} refers to job '${ref.jobId}', which does not exist`,
+        );
       continue;
     }
     for (const name of Object.keys(ref.args))
       if (!target.params.includes(name))
-        p.ctx.error(ref.node, `extraneous arg ${name} for job ${target.jobId}; its params are: ${target.params.join(', ') || '(none)'}`);
+        p.ctx.error(
+          ref.node,
+          `extraneous arg ${name} for job ${target.jobId}; its params are: ${target.params.join(', ') || '(none)'}`,
+        );
     if (ref.kind === 'max_running') continue; // unbound params of the target match any value (SPEC 8.2)
     for (const param of target.params)
       if (!(param in ref.args) && !job.params.includes(param))
@@ -67,7 +78,10 @@ export function checkJobTemplates(p: ParsedFile, now: number, calendarsDir: stri
       if (!missingReported.has(key)) {
         missingReported.add(key);
         const node = p.paramNodes.get(missing[0] as string) ?? p.paramsAnchor;
-        p.ctx.error(node, `missing args (${missing.join(', ')}) for job ${job.jobId}: no schedule arg or automatic arg supplies them; add them to the schedule's args`);
+        p.ctx.error(
+          node,
+          `missing args (${missing.join(', ')}) for job ${job.jobId}: no schedule arg or automatic arg supplies them; add them to the schedule's args`,
+        );
       }
       continue;
     }
@@ -102,9 +116,13 @@ function checkRendered(field: TemplatedField, value: string): string | null {
       return parsed.ok ? null : `${field.what} renders as '${value}': ${parsed.message}`;
     }
     case 'integer':
-      return /^\s*\d+\s*$/.test(value) ? null : `${field.what} renders as '${value}', which is not a whole number`;
+      return /^\s*\d+\s*$/.test(value)
+        ? null
+        : `${field.what} renders as '${value}', which is not a whole number`;
     case 'signal':
-      return normalizeSignal(value) === null ? `${field.what} renders as '${value}', which is not a signal` : null;
+      return normalizeSignal(value) === null
+        ? `${field.what} renders as '${value}', which is not a signal`
+        : null;
     case 'string':
       return null;
   }

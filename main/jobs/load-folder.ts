@@ -76,5 +76,11 @@ export function loadJobFolder(dir: string, options: LoadOptions): LoadResult {
       failed.add(jobIdOf(p.ctx.path));
     } else if (p.job !== null) jobs.set(p.job.jobId, p.job);
   }
-  return { jobs, problems: sortProblems(problems), failed, warnings: sortProblems(warnings), notes: listing.notes };
+  return {
+    jobs,
+    problems: sortProblems(problems),
+    failed,
+    warnings: sortProblems(warnings),
+    notes: listing.notes,
+  };
 }

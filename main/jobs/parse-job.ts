@@ -10,9 +10,22 @@ import { unclosedOpener } from './unclosed.js';
 import { oneOrList, readString, readStringLike } from './values.js';
 import { describe, FileContext, isNullNode, MapReader, type Value } from './yaml-reader.js';
 
-export const JOB_KEYS = ['job_id', 'params', 'schedule', 'program', 'condition', 'action', 'successors', 'metadata'] as const;
+export const JOB_KEYS = [
+  'job_id',
+  'params',
+  'schedule',
+  'program',
+  'condition',
+  'action',
+  'successors',
+  'metadata',
+] as const;
 
-const KEY_HINTS: Record<string, string> = { actions: 'action', conditions: 'condition', schedules: 'schedule' };
+const KEY_HINTS: Record<string, string> = {
+  actions: 'action',
+  conditions: 'condition',
+  schedules: 'schedule',
+};
 
 export interface ParsedFile {
   ctx: FileContext;
@@ -28,7 +41,12 @@ export interface ParsedFile {
 }
 
 /** Parses the text of the job file `relPath` whose job ID is `jobId`. */
-export function parseJobFile(relPath: string, jobId: string, text: string, options: ScheduleOptions): ParsedFile {
+export function parseJobFile(
+  relPath: string,
+  jobId: string,
+  text: string,
+  options: ScheduleOptions,
+): ParsedFile {
   const lineCounter = new LineCounter();
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const docs = parseAllDocuments(source, {
@@ -43,7 +61,14 @@ export function parseJobFile(relPath: string, jobId: string, text: string, optio
   const first = docList[0] ?? null;
   const ctx = new FileContext(relPath, lineCounter, first, source);
   const sink = new TemplateSink();
-  const result: ParsedFile = { ctx, job: null, partial: null, sink, paramNodes: new Map(), paramsAnchor: null };
+  const result: ParsedFile = {
+    ctx,
+    job: null,
+    partial: null,
+    sink,
+    paramNodes: new Map(),
+    paramsAnchor: null,
+  };
   const seen = new Set<string>();
   for (const doc of docList)
     for (const e of doc.errors) {
@@ -56,7 +81,10 @@ export function parseJobFile(relPath: string, jobId: string, text: string, optio
     }
   if (ctx.problems.length > 0) return result;
   if (docList.length > 1) {
-    ctx.errorAt(docList[1]?.range[0] ?? 0, 'a job file must hold exactly one YAML document; remove the extra `---` document');
+    ctx.errorAt(
+      docList[1]?.range[0] ?? 0,
+      'a job file must hold exactly one YAML document; remove the extra `---` document',
+    );
     return result;
   }
   const root = first === null ? null : ctx.deref(first.contents);
@@ -65,7 +93,10 @@ export function parseJobFile(relPath: string, jobId: string, text: string, optio
     return result;
   }
   if (!isMap(root)) {
-    ctx.errorAt(0, `a job file must be a mapping of job keys (${JOB_KEYS.join(', ')}), got ${describe(root)}`);
+    ctx.errorAt(
+      0,
+      `a job file must be a mapping of job keys (${JOB_KEYS.join(', ')}), got ${describe(root)}`,
+    );
     return result;
   }
   result.partial = parseJobMap(ctx, sink, root, jobId, relPath, options, result);
@@ -87,7 +118,10 @@ function parseJobMap(
   if (idNode !== undefined) {
     const given = readString(ctx, idNode, 'job_id');
     if (given !== undefined && given !== jobId)
-      ctx.error(idNode, `job_id '${given}' does not match the file's path, which gives '${jobId}'; remove job_id or rename the file`);
+      ctx.error(
+        idNode,
+        `job_id '${given}' does not match the file's path, which gives '${jobId}'; remove job_id or rename the file`,
+      );
   }
   const paramsNode = r.take('params');
   out.paramsAnchor = paramsNode ?? root;
@@ -96,19 +130,43 @@ function parseJobMap(
   const programNode = r.take('program');
   const program = programNode === undefined ? undefined : parseProgram(ctx, sink, programNode);
   if (programNode === undefined)
-    ctx.errorAt(0, "the job has no 'program'; add program: with a shell command, an argv list, or a mapping with a type");
+    ctx.errorAt(
+      0,
+      "the job has no 'program'; add program: with a shell command, an argv list, or a mapping with a type",
+    );
   const conditions = parseConditions(ctx, sink, r.take('condition'));
-  const actions = [...parseActions(ctx, sink, r.take('action')), ...parseSuccessors(ctx, sink, r.take('successors'))];
+  const actions = [
+    ...parseActions(ctx, sink, r.take('action')),
+    ...parseSuccessors(ctx, sink, r.take('successors')),
+  ];
   const metadata = readMetadata(ctx, r.take('metadata'));
   if (r.has('ad_hoc'))
-    ctx.error(r.keyNode('ad_hoc'), "unexpected key 'ad_hoc' in job: ad hoc jobs are created through the API only; remove the key");
+    ctx.error(
+      r.keyNode('ad_hoc'),
+      "unexpected key 'ad_hoc' in job: ad hoc jobs are created through the API only; remove the key",
+    );
   r.take('ad_hoc');
   r.finish(JOB_KEYS, KEY_HINTS);
   if (program === undefined || metadata === undefined) return null;
-  const definition = JSON.stringify({ params, schedules, program, conditions, actions, metadata }, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && 'expr' in v && 'contains' in v ? (v as { expr: string }).expr : v,
+  const definition = JSON.stringify(
+    { params, schedules, program, conditions, actions, metadata },
+    (_k, v: unknown) =>
+      v !== null && typeof v === 'object' && 'expr' in v && 'contains' in v
+        ? (v as { expr: string }).expr
+        : v,
   );
-  return { jobId, file: relPath, params, schedules, program, conditions, actions, metadata, adHoc: false, definition };
+  return {
+    jobId,
+    file: relPath,
+    params,
+    schedules,
+    program,
+    conditions,
+    actions,
+    metadata,
+    adHoc: false,
+    definition,
+  };
 }
 
 function readParams(ctx: FileContext, node: Value | undefined, nodes: Map<string, Node | null>): string[] {
@@ -124,7 +182,10 @@ function readParams(ctx: FileContext, node: Value | undefined, nodes: Map<string
     const name = readString(ctx, item, 'param name');
     if (name === undefined) continue;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-      ctx.error(item, `param name '${name}' must be an identifier (letters, digits and _), so templates can use it`);
+      ctx.error(
+        item,
+        `param name '${name}' must be an identifier (letters, digits and _), so templates can use it`,
+      );
     else if (nodes.has(name)) ctx.error(item, `param '${name}' is listed twice`);
     else nodes.set(name, item);
   }
@@ -163,7 +224,8 @@ function toPlain(ctx: FileContext, node: Value): unknown {
   if (isSeq(node)) return node.items.map((item) => toPlain(ctx, ctx.deref(item)));
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
-    for (const pair of node.items) out[String(isScalar(pair.key) ? pair.key.value : '')] = toPlain(ctx, ctx.deref(pair.value));
+    for (const pair of node.items)
+      out[String(isScalar(pair.key) ? pair.key.value : '')] = toPlain(ctx, ctx.deref(pair.value));
     return out;
   }
   return null;
@@ -171,7 +233,8 @@ function toPlain(ctx: FileContext, node: Value): unknown {
 
 /** YAML parser messages, made to say what to fix. */
 function yamlMessage(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping; remove one of them';
+  if (code === 'DUPLICATE_KEY')
+    return 'duplicate key: each key may appear once in a mapping; remove one of them';
   const first = message.split('\n')[0] ?? message;
   return `YAML syntax error: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
 }

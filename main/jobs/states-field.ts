@@ -5,7 +5,12 @@ import { oneOrList, readString } from './values.js';
 import type { FileContext, Value } from './yaml-reader.js';
 
 /** A state name; `finished` restricts it to success, failure, error, skipped. */
-export function readState(ctx: FileContext, node: Value, what: string, finished = false): RunState | undefined {
+export function readState(
+  ctx: FileContext,
+  node: Value,
+  what: string,
+  finished = false,
+): RunState | undefined {
   const name = readString(ctx, node, what);
   if (name === undefined) return undefined;
   const allowed: readonly string[] = finished ? FINISHED_STATES : RUN_STATES;

@@ -77,7 +77,12 @@ export function readInt(ctx: FileContext, node: Value, what: string): number | u
 }
 
 /** A duration in seconds (SPEC 4.4); `positive` rejects zero and negatives. */
-export function readDuration(ctx: FileContext, node: Value, what: string, positive = false): number | undefined {
+export function readDuration(
+  ctx: FileContext,
+  node: Value,
+  what: string,
+  positive = false,
+): number | undefined {
   const value = node !== null && isScalar(node) ? node.value : node === null ? null : isMap(node) ? {} : [];
   const parsed = parseDuration(value);
   if (!parsed.ok) {
@@ -85,7 +90,10 @@ export function readDuration(ctx: FileContext, node: Value, what: string, positi
     return undefined;
   }
   if (positive && parsed.seconds <= 0) {
-    ctx.error(node, `${what} must be a positive duration, got ${String(parsed.seconds)} s; use ${DURATION_HELP}`);
+    ctx.error(
+      node,
+      `${what} must be a positive duration, got ${String(parsed.seconds)} s; use ${DURATION_HELP}`,
+    );
     return undefined;
   }
   return parsed.seconds;
@@ -99,7 +107,10 @@ export function readDaytime(ctx: FileContext, node: Value, what: string): number
     if (typeof v === 'string') {
       const seconds = parseDaytime(v);
       if (seconds !== null) return seconds;
-      ctx.error(node, `${what} '${v}' is not a time of day; use HH:MM or HH:MM:SS between 00:00:00 and 23:59:59`);
+      ctx.error(
+        node,
+        `${what} '${v}' is not a time of day; use HH:MM or HH:MM:SS between 00:00:00 and 23:59:59`,
+      );
       return undefined;
     }
   }
@@ -112,7 +123,10 @@ export function readTimeZone(ctx: FileContext, node: Value, what: string): strin
   const tz = readString(ctx, node, what);
   if (tz === undefined) return undefined;
   if (canonicalZone(tz) === null) {
-    ctx.error(node, `unknown time zone '${tz}'; use an IANA name such as UTC, America/New_York or Europe/London`);
+    ctx.error(
+      node,
+      `unknown time zone '${tz}'; use an IANA name such as UTC, America/New_York or Europe/London`,
+    );
     return undefined;
   }
   return tz;

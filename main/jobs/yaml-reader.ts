@@ -2,7 +2,16 @@
  * Strict reading of YAML nodes with positions: every value read through here can be reported at its
  * line and column, and every mapping reports the keys nobody asked for (SPEC 3.3, 3.4).
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Scalar,
+} from 'yaml';
 import type { Problem } from '../../shared/model/problem.js';
 import { didYouMean } from './did-you-mean.js';
 
@@ -103,7 +112,10 @@ export class MapReader {
       if (this.taken.has(name)) continue;
       const hint = hints[name] ?? didYouMean(name, allowed);
       const suffix = hint === null ? '' : ` (did you mean '${hint}'?)`;
-      this.ctx.error(key, `unexpected key '${name}' in ${this.what}${suffix}; allowed keys: ${allowed.join(', ')}`);
+      this.ctx.error(
+        key,
+        `unexpected key '${name}' in ${this.what}${suffix}; allowed keys: ${allowed.join(', ')}`,
+      );
     }
   }
 }

@@ -3,10 +3,9 @@ import { isTemplated } from '../jobs/templated.js';
 import { parseDuration } from '../time/durations.js';
 import { renderTemplate, type TemplateOptions } from '../templating/index.js';
 import { normalizeSignal } from './signals.js';
+import type { PROCESS_TYPES, SHELL_TYPES } from './spec.js';
 import {
   ARCHIVE_TYPE,
-  PROCESS_TYPES,
-  SHELL_TYPES,
   STATS_TYPE,
   VACUUM_TYPE,
   type DurationField,
@@ -87,13 +86,19 @@ function signal(field: string, vars: BindVars, what: string): string {
 
 function bindStop(stop: StopSpec | undefined, vars: BindVars): BoundStop {
   if (stop === undefined) return { signal: 'SIGTERM', grace_period: 60 };
-  return { signal: signal(stop.signal, vars, 'stop signal'), grace_period: duration(stop.grace_period, vars, 'stop grace_period') };
+  return {
+    signal: signal(stop.signal, vars, 'stop signal'),
+    grace_period: duration(stop.grace_period, vars, 'stop grace_period'),
+  };
 }
 
 function bindTimeout(timeout: TimeoutSpec | undefined, vars: BindVars): { timeout?: BoundTimeout } {
   if (timeout === undefined) return {};
   return {
-    timeout: { duration: duration(timeout.duration, vars, 'timeout duration'), signal: signal(timeout.signal, vars, 'timeout signal') },
+    timeout: {
+      duration: duration(timeout.duration, vars, 'timeout duration'),
+      signal: signal(timeout.signal, vars, 'timeout signal'),
+    },
   };
 }
 

@@ -32,7 +32,12 @@ export const programTypes = new Registry<ProgramParser>('program');
 /** Types that need remote hosts or Procstar agents, which a single-host product does not offer (SPEC 6.1). */
 const UNAVAILABLE = ['procstar', 'procstar-shell'];
 
-function templatedString(p: Parser, node: Value, what: string, kind: TemplateKind = 'string'): string | undefined {
+function templatedString(
+  p: Parser,
+  node: Value,
+  what: string,
+  kind: TemplateKind = 'string',
+): string | undefined {
   const text = readStringLike(p.ctx, node, what);
   if (text !== undefined && isTemplated(text)) p.sink.add({ node, source: text, kind, what, scope: 'run' });
   return text;
@@ -41,7 +46,8 @@ function templatedString(p: Parser, node: Value, what: string, kind: TemplateKin
 /** A templated duration: checked now when it is literal, after rendering when templated. */
 function durationField(p: Parser, node: Value, what: string): DurationField | undefined {
   if (node !== null && isScalar(node) && typeof node.value === 'number') {
-    if (!Number.isFinite(node.value)) p.ctx.error(node, `${what}: duration ${String(node.value)} is not finite`);
+    if (!Number.isFinite(node.value))
+      p.ctx.error(node, `${what}: duration ${String(node.value)} is not finite`);
     return node.value;
   }
   const text = templatedString(p, node, what, 'duration');
@@ -57,7 +63,10 @@ function durationField(p: Parser, node: Value, what: string): DurationField | un
 function signalField(p: Parser, node: Value, what: string): string | undefined {
   const text = templatedString(p, node, what, 'signal');
   if (text !== undefined && !isTemplated(text) && normalizeSignal(text) === null) {
-    p.ctx.error(node, `${what}: unknown signal '${text}'; use a name such as SIGTERM, TERM or SIGKILL, or a number`);
+    p.ctx.error(
+      node,
+      `${what}: unknown signal '${text}'; use a name such as SIGTERM, TERM or SIGKILL, or a number`,
+    );
     return undefined;
   }
   return text;
@@ -96,7 +105,10 @@ function readStop(p: Parser, node: Value): StopSpec | undefined {
 }
 
 /** Optional `user`, `timeout`, `stop` of process programs; `full` false for the Apsis alias types. */
-function processOptions(p: Parser, full: boolean): { user?: string; timeout?: TimeoutSpec; stop?: StopSpec } | undefined {
+function processOptions(
+  p: Parser,
+  full: boolean,
+): { user?: string; timeout?: TimeoutSpec; stop?: StopSpec } | undefined {
   const out: { user?: string; timeout?: TimeoutSpec; stop?: StopSpec } = {};
   let ok = true;
   if (full) {
@@ -168,9 +180,11 @@ programTypes.register('no-op', (p) => {
   const dNode = p.r.take('duration');
   const sNode = p.r.take('success');
   p.r.finish(['type', 'duration', 'success']);
-  const duration = dNode === undefined || isNullNode(dNode) ? undefined : durationField(p, dNode, 'no-op duration');
+  const duration =
+    dNode === undefined || isNullNode(dNode) ? undefined : durationField(p, dNode, 'no-op duration');
   const success = sNode === undefined ? true : isNullNode(sNode) ? null : readBool(p.ctx, sNode, 'success');
-  if ((dNode !== undefined && !isNullNode(dNode) && duration === undefined) || success === undefined) return undefined;
+  if ((dNode !== undefined && !isNullNode(dNode) && duration === undefined) || success === undefined)
+    return undefined;
   return duration === undefined ? { type: 'no-op', success } : { type: 'no-op', duration, success };
 });
 
@@ -195,7 +209,11 @@ programTypes.register(ARCHIVE_TYPE, (p) => {
   const chunkSize = sizeNode === undefined ? undefined : integerField(p, sizeNode, 'chunk_size');
   const chunkSleep = sleepNode === undefined ? undefined : durationField(p, sleepNode, 'chunk_sleep');
   if (age === undefined || count === undefined || path === undefined) return undefined;
-  if ((sizeNode !== undefined && chunkSize === undefined) || (sleepNode !== undefined && chunkSleep === undefined)) return undefined;
+  if (
+    (sizeNode !== undefined && chunkSize === undefined) ||
+    (sleepNode !== undefined && chunkSleep === undefined)
+  )
+    return undefined;
   return {
     type: ARCHIVE_TYPE,
     age,
@@ -237,7 +255,10 @@ export function parseProgram(ctx: FileContext, sink: TemplateSink, node: Value):
     return argv === undefined ? undefined : { type: 'program', argv };
   }
   if (node === null || !isMap(node)) {
-    ctx.error(node, `program must be a mapping with a 'type', a shell command string, or an argv list; got ${describe(node)}`);
+    ctx.error(
+      node,
+      `program must be a mapping with a 'type', a shell command string, or an argv list; got ${describe(node)}`,
+    );
     return undefined;
   }
   const r = new MapReader(ctx, node, 'program');
@@ -249,13 +270,19 @@ export function parseProgram(ctx: FileContext, sink: TemplateSink, node: Value):
   const type = readStringLike(ctx, typeNode, 'program type');
   if (type === undefined) return undefined;
   if (r.has('host')) {
-    ctx.error(r.keyNode('host') ?? node, "programs run on this host only: remote execution ('host') is not available; remove the key");
+    ctx.error(
+      r.keyNode('host') ?? node,
+      "programs run on this host only: remote execution ('host') is not available; remove the key",
+    );
     return undefined;
   }
   const parse = programTypes.get(type);
   if (parse === undefined) {
     if (UNAVAILABLE.includes(type) || (type.includes('.') && !type.startsWith('apsis.program.')))
-      ctx.error(typeNode, `program type '${type}' is not available on a single host; known types: ${visibleTypes().join(', ')}`);
+      ctx.error(
+        typeNode,
+        `program type '${type}' is not available on a single host; known types: ${visibleTypes().join(', ')}`,
+      );
     else ctx.error(typeNode, programTypes.unknownMessage(type, visibleTypes()));
     return undefined;
   }

@@ -27,7 +27,11 @@ export interface ScheduleOptions {
 }
 
 /** Parses `schedule:` (one item, a list, or null). Items with problems are left out. */
-export function parseSchedules(ctx: FileContext, node: Value | undefined, options: ScheduleOptions): ScheduleItem[] {
+export function parseSchedules(
+  ctx: FileContext,
+  node: Value | undefined,
+  options: ScheduleOptions,
+): ScheduleItem[] {
   if (node === undefined || node === null || (isScalar(node) && node.value === null)) return [];
   const items: ScheduleItem[] = [];
   for (const item of oneOrList(node, ctx)) {
@@ -86,7 +90,10 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
       const phaseNode = r.take('phase');
       const phase = phaseNode === undefined ? 0 : readDuration(ctx, phaseNode, 'phase');
       if (interval !== undefined && phase !== undefined && (phase < 0 || phase >= interval)) {
-        ctx.error(phaseNode ?? node, `phase (${phase} s) must be at least 0 and less than the interval (${interval} s)`);
+        ctx.error(
+          phaseNode ?? node,
+          `phase (${phase} s) must be at least 0 and less than the interval (${interval} s)`,
+        );
       }
       r.finish([...common, 'interval', 'phase']);
       if (interval !== undefined && phase !== undefined)
@@ -97,7 +104,14 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
       const tz = requiredTz(ctx, r, node, 'daily schedule');
       const daytimeNode = r.take('daytime');
       const daytimes: number[] = [];
-      if (daytimeNode === undefined) missing(ctx, node, 'daytime', 'daily schedule', 'a time of day such as "09:30:00", or a list of them');
+      if (daytimeNode === undefined)
+        missing(
+          ctx,
+          node,
+          'daytime',
+          'daily schedule',
+          'a time of day such as "09:30:00", or a list of them',
+        );
       else
         for (const item of oneOrList(daytimeNode, ctx)) {
           const d = readDaytime(ctx, item, 'daytime');
@@ -108,8 +122,16 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
       const calShift = optionalInt(ctx, r.take('cal_shift'), 'cal_shift');
       const tsNode = r.take('time_shift');
       const timeShift = tsNode === undefined ? 0 : readDuration(ctx, tsNode, 'time_shift');
-      r.finish([...common, 'tz', 'daytime', 'calendar', 'date_shift', 'cal_shift', 'time_shift'], { time: 'daytime' });
-      if (tz !== undefined && calendar !== undefined && dateShift !== undefined && calShift !== undefined && timeShift !== undefined)
+      r.finish([...common, 'tz', 'daytime', 'calendar', 'date_shift', 'cal_shift', 'time_shift'], {
+        time: 'daytime',
+      });
+      if (
+        tz !== undefined &&
+        calendar !== undefined &&
+        dateShift !== undefined &&
+        calShift !== undefined &&
+        timeShift !== undefined
+      )
         schedule = {
           type,
           tz,
@@ -128,8 +150,14 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
       const calendar = readCalendar(ctx, r.take('calendar'), options);
       const startNode = r.take('start');
       const stopNode = r.take('stop');
-      const start = startNode === undefined ? missing(ctx, node, 'start', 'daily-interval schedule', 'a time of day') : readEdge(ctx, startNode, 'start');
-      const stop = stopNode === undefined ? missing(ctx, node, 'stop', 'daily-interval schedule', 'a time of day') : readEdge(ctx, stopNode, 'stop');
+      const start =
+        startNode === undefined
+          ? missing(ctx, node, 'start', 'daily-interval schedule', 'a time of day')
+          : readEdge(ctx, startNode, 'start');
+      const stop =
+        stopNode === undefined
+          ? missing(ctx, node, 'stop', 'daily-interval schedule', 'a time of day')
+          : readEdge(ctx, stopNode, 'stop');
       const intervalNode = r.take('interval');
       let interval =
         intervalNode === undefined
@@ -140,21 +168,31 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
         interval = undefined;
       }
       r.finish([...common, 'tz', 'calendar', 'start', 'stop', 'interval']);
-      if (tz !== undefined && calendar !== undefined && start !== undefined && stop !== undefined && interval !== undefined)
+      if (
+        tz !== undefined &&
+        calendar !== undefined &&
+        start !== undefined &&
+        stop !== undefined &&
+        interval !== undefined
+      )
         schedule = { type, tz, calendar, start, stop, interval, enabled: enabled ?? true, args: args ?? {} };
       break;
     }
     case 'explicit': {
       const timesNode = r.take('times');
       const times: number[] = [];
-      if (timesNode === undefined) missing(ctx, node, 'times', 'explicit schedule', 'an ISO time with an offset, or a list of them');
+      if (timesNode === undefined)
+        missing(ctx, node, 'times', 'explicit schedule', 'an ISO time with an offset, or a list of them');
       else
         for (const item of oneOrList(timesNode, ctx)) {
           const text = readString(ctx, item, 'explicit time');
           if (text === undefined) continue;
           const t = parseInstant(text);
           if (t === null)
-            ctx.error(item, `explicit time '${text}' is not an ISO 8601 time with an offset or Z (such as 2027-01-01T09:00:00Z); explicit time needs an offset or Z`);
+            ctx.error(
+              item,
+              `explicit time '${text}' is not an ISO 8601 time with an offset or Z (such as 2027-01-01T09:00:00Z); explicit time needs an offset or Z`,
+            );
           else times.push(t);
         }
       r.finish([...common, 'times']);
@@ -165,7 +203,8 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
       const tz = requiredTz(ctx, r, node, 'cron schedule');
       const exprNode = r.take('expr');
       let expr: string | undefined;
-      if (exprNode === undefined) missing(ctx, node, 'expr', 'cron schedule', 'a cron expression such as "0 9 * * Mon-Fri"');
+      if (exprNode === undefined)
+        missing(ctx, node, 'expr', 'cron schedule', 'a cron expression such as "0 9 * * Mon-Fri"');
       else {
         expr = readString(ctx, exprNode, 'expr');
         const problem = expr === undefined ? null : validateCron(expr);
@@ -175,12 +214,16 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
         }
       }
       r.finish([...common, 'tz', 'expr']);
-      if (tz !== undefined && expr !== undefined) schedule = { type, expr, tz, enabled: enabled ?? true, args: args ?? {} };
+      if (tz !== undefined && expr !== undefined)
+        schedule = { type, expr, tz, enabled: enabled ?? true, args: args ?? {} };
       break;
     }
     default: {
       const hint = didYouMean(type, SCHEDULE_TYPES);
-      ctx.error(typeNode, `unknown schedule type '${type}'${hint === null ? '' : ` (did you mean '${hint}'?)`}; known types: ${SCHEDULE_TYPES.join(', ')}`);
+      ctx.error(
+        typeNode,
+        `unknown schedule type '${type}'${hint === null ? '' : ` (did you mean '${hint}'?)`}; known types: ${SCHEDULE_TYPES.join(', ')}`,
+      );
       return undefined;
     }
   }
@@ -190,7 +233,10 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
 
 function parseStop(ctx: FileContext, node: Value): StopSchedule | null {
   if (node === null || !isMap(node)) {
-    ctx.error(node, `a stop schedule must be a mapping with a 'type' (duration or daytime), got ${describe(node)}`);
+    ctx.error(
+      node,
+      `a stop schedule must be a mapping with a 'type' (duration or daytime), got ${describe(node)}`,
+    );
     return null;
   }
   const r = new MapReader(ctx, node, 'stop schedule');
@@ -201,7 +247,9 @@ function parseStop(ctx: FileContext, node: Value): StopSchedule | null {
   if (type === 'duration') {
     const dNode = r.take('duration');
     const duration =
-      dNode === undefined ? missing(ctx, node, 'duration', 'duration stop schedule', 'a duration such as 30m') : readDuration(ctx, dNode, 'duration');
+      dNode === undefined
+        ? missing(ctx, node, 'duration', 'duration stop schedule', 'a duration such as 30m')
+        : readDuration(ctx, dNode, 'duration');
     r.finish(['type', 'duration']);
     return duration !== undefined && ctx.problems.length === before ? { type, duration } : null;
   }
@@ -209,11 +257,19 @@ function parseStop(ctx: FileContext, node: Value): StopSchedule | null {
     const tz = requiredTz(ctx, r, node, 'daytime stop schedule');
     const dNode = r.take('daytime');
     const daytime =
-      dNode === undefined ? missing(ctx, node, 'daytime', 'daytime stop schedule', 'a time of day') : readDaytime(ctx, dNode, 'daytime');
+      dNode === undefined
+        ? missing(ctx, node, 'daytime', 'daytime stop schedule', 'a time of day')
+        : readDaytime(ctx, dNode, 'daytime');
     r.finish(['type', 'daytime', 'tz']);
-    return tz !== undefined && daytime !== undefined && ctx.problems.length === before ? { type, daytime, tz } : null;
+    return tz !== undefined && daytime !== undefined && ctx.problems.length === before
+      ? { type, daytime, tz }
+      : null;
   }
-  if (type !== undefined) ctx.error(typeNode ?? node, `unknown stop schedule type '${type}'; known types: ${STOP_TYPES.join(', ')}`);
+  if (type !== undefined)
+    ctx.error(
+      typeNode ?? node,
+      `unknown stop schedule type '${type}'; known types: ${STOP_TYPES.join(', ')}`,
+    );
   return null;
 }
 
@@ -221,7 +277,10 @@ function readEdge(ctx: FileContext, node: Value, what: string): WindowEdge | und
   if (node !== null && isMap(node)) {
     const r = new MapReader(ctx, node, `${what} of daily-interval schedule`);
     const dNode = r.take('daytime');
-    const daytime = dNode === undefined ? missing(ctx, node, 'daytime', what, 'a time of day') : readDaytime(ctx, dNode, `${what} daytime`);
+    const daytime =
+      dNode === undefined
+        ? missing(ctx, node, 'daytime', what, 'a time of day')
+        : readDaytime(ctx, dNode, `${what} daytime`);
     const dateShift = optionalInt(ctx, r.take('date_shift'), 'date_shift');
     const calShift = optionalInt(ctx, r.take('cal_shift'), 'cal_shift');
     r.finish(['daytime', 'date_shift', 'cal_shift']);
@@ -232,13 +291,22 @@ function readEdge(ctx: FileContext, node: Value, what: string): WindowEdge | und
   return daytime === undefined ? undefined : { daytime, dateShift: 0, calShift: 0 };
 }
 
-function readCalendar(ctx: FileContext, node: Value | undefined, options: ScheduleOptions): Calendar | undefined {
+function readCalendar(
+  ctx: FileContext,
+  node: Value | undefined,
+  options: ScheduleOptions,
+): Calendar | undefined {
   if (node === undefined) return loadOrReport(ctx, null, 'all', options);
   const expr = readString(ctx, node, 'calendar');
   return expr === undefined ? undefined : loadOrReport(ctx, node, expr, options);
 }
 
-function loadOrReport(ctx: FileContext, node: Value, expr: string, options: ScheduleOptions): Calendar | undefined {
+function loadOrReport(
+  ctx: FileContext,
+  node: Value,
+  expr: string,
+  options: ScheduleOptions,
+): Calendar | undefined {
   const result = loadCalendar(expr, options.calendarsDir);
   if ('error' in result) {
     ctx.error(node, result.error);
@@ -249,7 +317,8 @@ function loadOrReport(ctx: FileContext, node: Value, expr: string, options: Sche
 
 function requiredTz(ctx: FileContext, r: MapReader, node: Value, what: string): string | undefined {
   const tzNode = r.take('tz');
-  if (tzNode === undefined) return missing(ctx, node, 'tz', what, 'an IANA time zone such as America/New_York or UTC');
+  if (tzNode === undefined)
+    return missing(ctx, node, 'tz', what, 'an IANA time zone such as America/New_York or UTC');
   return readTimeZone(ctx, tzNode, 'tz');
 }
 

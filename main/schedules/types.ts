@@ -66,9 +66,11 @@ export interface CronSchedule extends Common {
   tz: string;
 }
 
-export type StartSchedule = IntervalSchedule | DailySchedule | DailyIntervalSchedule | ExplicitSchedule | CronSchedule;
+export type StartSchedule =
+  IntervalSchedule | DailySchedule | DailyIntervalSchedule | ExplicitSchedule | CronSchedule;
 
-export type StopSchedule = { type: 'duration'; duration: number } | { type: 'daytime'; daytime: number; tz: string };
+export type StopSchedule =
+  { type: 'duration'; duration: number } | { type: 'daytime'; daytime: number; tz: string };
 
 /** One item of a job's `schedule:` list. */
 export interface ScheduleItem {

@@ -46,9 +46,9 @@ class ZoneTable {
   }
 
   private extend(hi: number): void {
-    let at: Temporal.ZonedDateTime | null = Temporal.Instant.fromEpochMilliseconds(this.hi).toZonedDateTimeISO(
-      this.name,
-    );
+    let at: Temporal.ZonedDateTime | null = Temporal.Instant.fromEpochMilliseconds(
+      this.hi,
+    ).toZonedDateTimeISO(this.name);
     const last = this.offsets[this.offsets.length - 1] as number;
     let previous = last;
     while (at !== null) {

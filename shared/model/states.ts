@@ -14,7 +14,12 @@ export const RUN_STATES = [
 
 export type RunState = (typeof RUN_STATES)[number];
 
-export const FINISHED_STATES = ['success', 'failure', 'error', 'skipped'] as const satisfies readonly RunState[];
+export const FINISHED_STATES = [
+  'success',
+  'failure',
+  'error',
+  'skipped',
+] as const satisfies readonly RunState[];
 
 export function isRunState(s: unknown): s is RunState {
   return typeof s === 'string' && (RUN_STATES as readonly string[]).includes(s);

@@ -12,7 +12,8 @@ function apsis(...args: string[]): { status: number | null; stdout: string; stde
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const GOOD = 'params: [date]\nschedule: {type: daily, tz: UTC, daytime: "01:00:00"}\nprogram: echo {{ date }}\n';
+const GOOD =
+  'params: [date]\nschedule: {type: daily, tz: UTC, daytime: "01:00:00"}\nprogram: echo {{ date }}\n';
 
 describe('apsis check', () => {
   it('AC-21: reports every bad file with sorted positions, then passes once fixed', () => {
@@ -21,7 +22,8 @@ describe('apsis check', () => {
       'b/c.yaml': 'program: {type: no-op}\n',
       'd.yaml': 'schedule: {type: interval, interval: 1h}\nprogram: [true]\n',
       'broken/syntax.yaml': 'params: [date\nprogram: x\n',
-      'broken/two.yaml': 'params: [date]\nactions: []\nschedule: {type: daily, tz: UTC, daytime: "01:00:00"}\nprogram: echo {{ name }}\n',
+      'broken/two.yaml':
+        'params: [date]\nactions: []\nschedule: {type: daily, tz: UTC, daytime: "01:00:00"}\nprogram: echo {{ name }}\n',
     });
     const bad = apsis('check', dir);
     expect(bad.status).toBe(1);
@@ -30,7 +32,9 @@ describe('apsis check', () => {
     const problems = lines.slice(0, -1);
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^broken\/syntax\.yaml:1:9: YAML syntax error/);
-    expect(problems[1]).toMatch(/^broken\/two\.yaml:2:1: unexpected key 'actions' in job \(did you mean 'action'\?\)/);
+    expect(problems[1]).toMatch(
+      /^broken\/two\.yaml:2:1: unexpected key 'actions' in job \(did you mean 'action'\?\)/,
+    );
     expect(problems[2]).toMatch(/^broken\/two\.yaml:4:18: program command: name 'name' is not defined/);
 
     writeFileSync(join(dir, 'broken/syntax.yaml'), 'params: [date]\nprogram: x\n');
@@ -54,7 +58,13 @@ describe('apsis check', () => {
   });
 
   it('bad usage exits 2 with one line and no stack trace', () => {
-    for (const args of [['frobnicate'], ['check'], ['check', '/nonexistent/folder'], ['check', '--bogus', '.'], []]) {
+    for (const args of [
+      ['frobnicate'],
+      ['check'],
+      ['check', '/nonexistent/folder'],
+      ['check', '--bogus', '.'],
+      [],
+    ]) {
       const r = apsis(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -65,7 +75,8 @@ describe('apsis check', () => {
 describe('apsis plan', () => {
   const folder = (): string =>
     jobFolder({
-      'nightly.yaml': 'params: [date]\nschedule: {type: daily, tz: America/New_York, daytime: "02:30:00"}\nprogram: echo {{ date }}\n',
+      'nightly.yaml':
+        'params: [date]\nschedule: {type: daily, tz: America/New_York, daytime: "02:30:00"}\nprogram: echo {{ date }}\n',
       'hourly.yaml': 'schedule: {type: interval, interval: 1h}\nprogram: echo hi\n',
     });
 
@@ -85,7 +96,9 @@ describe('apsis plan', () => {
       { time: '2024-03-10T07:30:00.000Z', job_id: 'nightly', args: { date: '2024-03-10' } },
       { time: '2024-03-11T06:30:00.000Z', job_id: 'nightly', args: { date: '2024-03-11' } },
     ];
-    const expected = [...hourly, ...nightly].sort((a, b) => a.time.localeCompare(b.time) || a.job_id.localeCompare(b.job_id));
+    const expected = [...hourly, ...nightly].sort(
+      (a, b) => a.time.localeCompare(b.time) || a.job_id.localeCompare(b.job_id),
+    );
     expect(runs).toEqual(expected);
     expect(readdirSync(dir).filter((f) => f.endsWith('.db'))).toEqual([]);
     expect(existsSync('apsis.db')).toBe(false);
@@ -97,11 +110,16 @@ describe('apsis plan', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+JOB\s+ARGS$/);
     expect(lines.at(-1)).toBe('75 runs');
-    expect(r.stdout).toMatch(/2024-03-10T07:30:00\.000Z\s+nightly\s+date=2024-03-10\s+\[DST: America\/New_York -05:00 → -04:00\]/);
+    expect(r.stdout).toMatch(
+      /2024-03-10T07:30:00\.000Z\s+nightly\s+date=2024-03-10\s+\[DST: America\/New_York -05:00 → -04:00\]/,
+    );
   });
 
   it('reports broken files on stderr, plans the rest, exits 1', () => {
-    const dir = jobFolder({ 'ok.yaml': 'schedule: {type: interval, interval: 1d}\nprogram: "true"\n', 'bad.yaml': 'program: {type: shel}\n' });
+    const dir = jobFolder({
+      'ok.yaml': 'schedule: {type: interval, interval: 1d}\nprogram: "true"\n',
+      'bad.yaml': 'program: {type: shel}\n',
+    });
     const r = apsis('plan', dir, '--from', '2024-01-01T00:00:00Z', '--to', '2024-01-03T00:00:00Z', '--json');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^bad\.yaml:1:17: unknown program type 'shel' \(did you mean 'shell'\?\)/);
@@ -109,8 +127,12 @@ describe('apsis plan', () => {
   });
 
   it('refuses bad ranges with exit 2', () => {
-    expect(apsis('plan', folder(), '--from', '2024-03-09T00:00:00Z', '--to', '2024-03-09T00:00:00Z').status).toBe(2);
-    expect(apsis('plan', folder(), '--from', '2024-03-09T00:00:00', '--to', '2024-03-10T00:00:00Z').status).toBe(2);
+    expect(
+      apsis('plan', folder(), '--from', '2024-03-09T00:00:00Z', '--to', '2024-03-09T00:00:00Z').status,
+    ).toBe(2);
+    expect(
+      apsis('plan', folder(), '--from', '2024-03-09T00:00:00', '--to', '2024-03-10T00:00:00Z').status,
+    ).toBe(2);
     expect(apsis('plan', folder(), '--to', '2024-03-10T00:00:00Z').status).toBe(2);
   });
 });

@@ -12,7 +12,11 @@ const cases: [file: string, where: string, message: RegExp][] = [
   ['yaml-syntax.yaml', '1:9', /YAML syntax error/],
   ['unknown-top-key.yaml', '6:1', /unexpected key 'retries' in job; allowed keys: job_id, params, schedule/],
   ['plural-conditions.yaml', '7:1', /unexpected key 'conditions' in job \(did you mean 'condition'\?\)/],
-  ['unknown-schedule-type.yaml', '3:9', /unknown schedule type 'weekly'; known types: interval, daily, daily-interval, explicit/],
+  [
+    'unknown-schedule-type.yaml',
+    '3:9',
+    /unknown schedule type 'weekly'; known types: interval, daily, daily-interval, explicit/,
+  ],
   ['bad-daytime.yaml', '5:25', /daytime '24:30:00' is not a time of day/],
   ['interval-wrong-type.yaml', '4:5', /interval: expected a duration, got a mapping/],
   ['phase-not-below-interval.yaml', '5:10', /phase \(3600 s\) must be .*less than the interval \(3600 s\)/],

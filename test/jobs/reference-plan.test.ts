@@ -12,10 +12,14 @@ interface Entry {
   args: Record<string, string>;
 }
 
-const key = (e: Entry): string => `${Date.parse(e.time)} ${e.job_id} ${JSON.stringify(e.args, Object.keys(e.args).sort())}`;
+const key = (e: Entry): string =>
+  `${Date.parse(e.time)} ${e.job_id} ${JSON.stringify(e.args, Object.keys(e.args).sort())}`;
 
 describe('reference plan for 2027', () => {
-  const result = loadJobFolder(join(REFERENCE, 'jobs'), { now: Date.parse('2026-11-25T00:00:00Z'), calendarsDir: null });
+  const result = loadJobFolder(join(REFERENCE, 'jobs'), {
+    now: Date.parse('2026-11-25T00:00:00Z'),
+    calendarsDir: null,
+  });
 
   it('loads all 31 reference jobs without problems', () => {
     expect(result.problems).toEqual([]);
@@ -24,14 +28,24 @@ describe('reference plan for 2027', () => {
 
   it('produces exactly the runs of plan-2027.json, in the same order', () => {
     const expected = JSON.parse(readFileSync(join(REFERENCE, 'plan-2027.json'), 'utf8')) as Entry[];
-    const runs = planRuns(result.jobs.values(), Date.parse('2027-01-01T00:00:00Z'), Date.parse('2028-01-01T00:00:00Z'));
-    const actual = runs.map((r) => key({ time: new Date(r.time).toISOString(), job_id: r.jobId, args: plannedArgs(r) }));
+    const runs = planRuns(
+      result.jobs.values(),
+      Date.parse('2027-01-01T00:00:00Z'),
+      Date.parse('2028-01-01T00:00:00Z'),
+    );
+    const actual = runs.map((r) =>
+      key({ time: new Date(r.time).toISOString(), job_id: r.jobId, args: plannedArgs(r) }),
+    );
     // Deliberate difference D34: the `calendar` arg of the default calendar is `all`, where Apsis writes `all days`.
-    const wanted = expected.map((e) => key(e.args['calendar'] === 'all days' ? { ...e, args: { ...e.args, calendar: 'all' } } : e));
+    const wanted = expected.map((e) =>
+      key(e.args['calendar'] === 'all days' ? { ...e, args: { ...e.args, calendar: 'all' } } : e),
+    );
     expect(actual.length).toBe(32_852);
     // Report the first differences readably before comparing everything.
     const firstDiff = actual.findIndex((a, i) => a !== wanted[i]);
-    expect(firstDiff === -1 ? null : { index: firstDiff, ours: actual[firstDiff], apsis: wanted[firstDiff] }).toBeNull();
+    expect(
+      firstDiff === -1 ? null : { index: firstDiff, ours: actual[firstDiff], apsis: wanted[firstDiff] },
+    ).toBeNull();
     expect(actual).toEqual(wanted);
   });
 });

@@ -1,0 +1,161 @@
+/**
+ * One engine on one job folder and its database: open, restore, schedule, reload, shut down (SPEC 10.3,
+ * 12). Both `apsis serve` and the desktop app run exactly this.
+ */
+import { dirname, join, resolve } from 'node:path';
+import type { Problem } from '../../shared/model/problem.js';
+import { loadJobFolder } from '../jobs/load-folder.js';
+import { Launcher } from '../procs/launcher.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Clock } from './clock.js';
+import { Engine } from './engine.js';
+import { restoreRuns } from './restore.js';
+import { Scheduler } from './scheduler.js';
+import type { Settings } from './settings.js';
+import type { ProgramRuntime } from '../programs/runtime/types.js';
+
+export interface AppOptions {
+  jobDir: string;
+  dbPath: string;
+  settings: Settings;
+  clock: Clock;
+  runtimes?: Record<string, ProgramRuntime>;
+}
+
+export interface ReloadResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  errors: Problem[];
+  dry_run: boolean;
+}
+
+/** The engine refused to start because the clock is older than schedule.max_age (SPEC 12.2). */
+export class MaxAgeError extends Error {
+  override readonly name = 'MaxAgeError';
+}
+
+export class App {
+  private constructor(
+    readonly engine: Engine,
+    readonly scheduler: Scheduler,
+    readonly launcher: Launcher,
+    readonly startTime: number,
+    private readonly loops: Promise<void>,
+  ) {}
+
+  /** Opens the database (created when missing), loads the jobs, restores runs and starts scheduling. */
+  static open(options: AppOptions): App {
+    const { clock, settings } = options;
+    const now = clock.now();
+    const jobDir = resolve(options.jobDir);
+    const store = SqliteStore.open(options.dbPath, {
+      timeoutSeconds: settings.database.timeout,
+      now: now / 1000,
+    });
+    let launcher: Launcher | null = null;
+    try {
+      const clockAt = store.getClock() * 1000;
+      if (
+        settings.schedule.max_age !== null &&
+        settings.schedule.since === null &&
+        now - clockAt > settings.schedule.max_age * 1000
+      ) {
+        const gap = Math.round((now - clockAt) / 1000);
+        throw new MaxAgeError(
+          `the scheduler last ran ${gap} s ago (${new Date(clockAt).toISOString()}), more than schedule.max_age (${settings.schedule.max_age} s); ` +
+            `start with -o schedule.since=now to skip the missed runs, or raise schedule.max_age to catch up`,
+        );
+      }
+      launcher = new Launcher();
+      const engine = new Engine({
+        clock,
+        store,
+        launcher,
+        settings,
+        jobDir,
+        dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
+        ...(options.runtimes === undefined ? {} : { runtimes: options.runtimes }),
+      });
+      const loaded = loadJobFolder(jobDir, { now, calendarsDir: settings.calendars_dir });
+      for (const [id, job] of loaded.jobs) engine.jobs.set(id, job);
+      engine.jobErrors = loaded.problems;
+      const since = settings.schedule.since;
+      const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
+      const scheduler = new Scheduler(engine, from);
+      restoreRuns(engine);
+      const { done } = scheduler.start();
+      return new App(engine, scheduler, launcher, now, done);
+    } catch (e) {
+      void launcher?.close();
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Reads the job folder again and applies it per file (SPEC 10.3); with dryRun nothing changes. */
+  reload(dryRun: boolean): ReloadResult {
+    const engine = this.engine;
+    const now = engine.clock.now();
+    const loaded = loadJobFolder(engine.deps.jobDir, {
+      now,
+      calendarsDir: engine.deps.settings.calendars_dir,
+    });
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed: string[] = [];
+    for (const [id, job] of loaded.jobs) {
+      const old = engine.jobs.get(id);
+      if (old === undefined) added.push(id);
+      else if (old.definition !== job.definition) changed.push(id);
+    }
+    for (const id of engine.jobs.keys()) if (!loaded.jobs.has(id) && !loaded.failed.has(id)) removed.push(id);
+    const result = {
+      added: added.sort(),
+      removed: removed.sort(),
+      changed: changed.sort(),
+      errors: loaded.problems,
+      dry_run: dryRun,
+    };
+    if (dryRun) return result;
+
+    for (const id of [...removed, ...changed]) {
+      for (const run of [...engine.runs.ofJob(id)])
+        if (run.expected && run.state === 'scheduled') engine.deleteExpected(run);
+      this.scheduler.dropJob(id);
+    }
+    for (const id of removed) {
+      engine.jobs.delete(id);
+      engine.events.emit('job_delete', id);
+    }
+    engine.loadErrorJobs.clear();
+    for (const id of loaded.failed) if (engine.jobs.has(id)) engine.loadErrorJobs.add(id);
+    const fresh = [...added, ...changed].map((id) => loaded.jobs.get(id)).filter((j) => j !== undefined);
+    for (const job of fresh) engine.jobs.set(job.jobId, job);
+    // New and changed jobs are regenerated from the persisted clock (SPEC 10.3).
+    this.scheduler.setJobs(fresh, engine.store.getClock() * 1000);
+    this.scheduler.expand();
+    for (const job of fresh) engine.events.emit('job', job, added.includes(job.jobId) ? 'add' : 'change');
+    engine.jobErrors = loaded.problems;
+    engine.events.emit('job_errors', loaded.problems);
+    return result;
+  }
+
+  /**
+   * Stops the loops, writes the clock, checkpoints and closes the database (SPEC 12.4). Runs in flight are not
+   * touched: their processes keep running under their supervisors and are recovered at the next start.
+   */
+  async shutdown(): Promise<void> {
+    this.scheduler.stop();
+    await this.loops;
+    this.engine.close();
+    this.scheduler.writeClock();
+    await this.launcher.close();
+    this.engine.store.checkpoint();
+    this.engine.store.close();
+  }
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}

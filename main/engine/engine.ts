@@ -1,0 +1,500 @@
+/**
+ * The engine (SPEC 2, 11): creates runs, moves them through their states, runs their programs, and keeps
+ * every change written through to SQLite before anyone hears of it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Problem } from '../../shared/model/problem.js';
+import { isFinished, TRANSITIONS, type RunState } from '../../shared/model/states.js';
+import { bindConditions, instanceStr } from '../conditions/bind.js';
+import type { Job } from '../jobs/job.js';
+import { jobLabels } from '../jobs/job.js';
+import { templateOptions } from '../jobs/template-options.js';
+import { bindProgram, type BoundProgram } from '../programs/bind.js';
+import { noOpRuntime } from '../programs/runtime/no-op.js';
+import { processRuntime } from '../programs/runtime/process.js';
+import type {
+  ProgramContext,
+  ProgramRuntime,
+  RunningProgram,
+  StoppingState,
+} from '../programs/runtime/types.js';
+import { normalizeSignal } from '../programs/signals.js';
+import type { Launcher } from '../procs/launcher.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import { formatArgTime } from '../time/instants.js';
+import { runActions } from './actions-runner.js';
+import type { Clock } from './clock.js';
+import { NotFoundError, OperationError } from './errors.js';
+import { OutputBuffer } from './outputs.js';
+import { Publisher } from './publisher.js';
+import { RunIndex } from './run-index.js';
+import { toRecord, type Args, type Run } from './run.js';
+import type { Settings } from './settings.js';
+import { Waiter } from './waiter.js';
+
+export interface EngineDeps {
+  clock: Clock;
+  store: SqliteStore;
+  launcher: Launcher;
+  settings: Settings;
+  /** The job folder: working directory of processes. */
+  jobDir: string;
+  /** Where per-run spool and result files go. */
+  dataDir: string;
+  /** Extra program runtimes by type (internal programs). */
+  runtimes?: Record<string, ProgramRuntime>;
+}
+
+export interface CreateOptions {
+  /** Schedule time (epoch ms); now when absent. */
+  time?: number;
+  stop?: number;
+  expected?: boolean;
+  /** Run-log messages after `scheduled: ...` (e.g. `scheduled by action of r12`). */
+  notes?: string[];
+}
+
+interface TransitionOptions {
+  forced?: boolean;
+  message?: string;
+  meta?: Record<string, unknown>;
+  runState?: Record<string, unknown> | null;
+}
+
+/** Counters for the stats object (SPEC 17.1). */
+export interface TaskCounts {
+  num_waiting: number;
+  num_running: number;
+  num_stopping: number;
+  num_action: number;
+}
+
+const FINISHED_LOG: Partial<Record<RunState, boolean>> = { failure: true, error: true };
+
+export class Engine {
+  readonly runs = new RunIndex();
+  readonly events = new Publisher();
+  readonly jobs = new Map<string, Job>();
+  jobErrors: Problem[] = [];
+  /** Jobs whose files failed on the last reload but whose previous definition stays in force (SPEC 10.3). */
+  readonly loadErrorJobs = new Set<string>();
+  readonly waiter: Waiter;
+  readonly tasks: TaskCounts = { num_waiting: 0, num_running: 0, num_stopping: 0, num_action: 0 };
+  /** Run logs of expected runs, written when they leave `scheduled` (SPEC 11.5). */
+  readonly pendingLogs = new Map<string, { timestamp: number; message: string }[]>();
+  readonly outputs = new Map<string, OutputBuffer>();
+  private readonly programs = new Map<string, RunningProgram>();
+  private closed = false;
+  private readonly runtimes: Record<string, ProgramRuntime>;
+  /** Called when a scheduled run is created, to put it in the due queue; set by the scheduler. */
+  onScheduled: (run: Run) => void = () => {};
+  /** Called when a run leaves `scheduled`, to take it out of the due queue; set by the scheduler. */
+  onUnscheduled: (run: Run) => void = () => {};
+
+  constructor(readonly deps: EngineDeps) {
+    this.waiter = new Waiter(this);
+    this.runtimes = {
+      shell: processRuntime,
+      program: processRuntime,
+      'apsis.program.process.ShellCommandProgram': processRuntime,
+      'apsis.program.process.ProcessProgram': processRuntime,
+      'no-op': noOpRuntime,
+      ...deps.runtimes,
+    };
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get store(): SqliteStore {
+    return this.deps.store;
+  }
+
+  /** The job, or undefined. Ad hoc jobs are looked up in the DB. */
+  job(jobId: string): Job | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  // ---- creation ------------------------------------------------------------------------------------
+
+  /** Creates a run of `jobId` (SPEC 11.3). Binding problems put the run in error; the call still succeeds. */
+  createRun(jobId: string, args: Args, options: CreateOptions = {}): Run {
+    if (this.closed) throw new OperationError('the engine is shutting down');
+    const now = this.clock.now();
+    const run: Run = {
+      runId: this.store.nextRunId(),
+      jobId,
+      args: sortArgs(args),
+      state: 'new',
+      timestamp: now,
+      expected: options.expected === true,
+      program: null,
+      conds: [],
+      actions: [],
+      times: { new: now },
+      meta: {},
+      runState: null,
+      labels: [],
+    };
+    this.runs.add(run);
+    const problem = this.bind(run);
+    if (options.stop !== undefined) run.times['stop'] = options.stop;
+    if (problem !== null) {
+      this.persist(run);
+      this.fail(run, problem);
+      return run;
+    }
+    run.times['schedule'] = options.time ?? now;
+    this.persist(run);
+    this.transition(run, 'scheduled');
+    this.log(
+      run,
+      options.time === undefined ? 'scheduled: now' : `scheduled: ${new Date(options.time).toISOString()}`,
+    );
+    if (options.stop !== undefined) this.log(run, `stop time: ${new Date(options.stop).toISOString()}`);
+    for (const note of options.notes ?? []) this.log(run, note);
+    this.onScheduled(run);
+    return run;
+  }
+
+  /** Binds program and conditions from the current job; returns a problem message or null. */
+  private bind(run: Run): string | null {
+    const job = this.job(run.jobId);
+    if (job === undefined) return `no job ${run.jobId}`;
+    run.labels = jobLabels(job);
+    run.meta = { job: { labels: run.labels } };
+    run.actions = [...job.actions, ...this.deps.settings.action];
+    const missing = job.params.filter((p) => !(p in run.args));
+    if (missing.length > 0) return `missing args (${missing.join(', ')}) for job ${job.jobId}`;
+    const extra = Object.keys(run.args).filter((a) => !job.params.includes(a));
+    if (extra.length > 0) return `extra args (${extra.join(', ')}) for job ${job.jobId}`;
+    const names = { run_id: run.runId, job_id: run.jobId, ...run.args };
+    const options = templateOptions(this.deps.settings.calendars_dir);
+    const program = bindProgram(job.program, names, options);
+    if (!program.ok) return program.error;
+    run.program = program.program;
+    const conds = bindConditions(job.conditions, job.jobId, run.args, names, (id) => this.job(id), options);
+    if (!conds.ok) return conds.error;
+    run.conds = conds.conds;
+    return null;
+  }
+
+  /** Forced error with the message as the run's output (SPEC 11.3). */
+  fail(run: Run, message: string): void {
+    this.writeOutput(run.runId, Buffer.from(`${message}\n`), 'text/plain');
+    this.transition(run, 'error', { forced: true, message });
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------------
+
+  /** Moves `run` to `to`: checks the table, stamps the time, writes through, then publishes (STYLE.md 2). */
+  transition(run: Run, to: RunState, options: TransitionOptions = {}): void {
+    if (this.closed) return; // after shutdown nothing changes; the next start recovers (SPEC 12.4)
+    const from = run.state;
+    if (options.forced !== true && !(TRANSITIONS[to] as readonly RunState[]).includes(from))
+      throw new OperationError(`can't move ${run.runId} from ${from} to ${to}`);
+    const now = this.clock.now();
+    run.state = to;
+    run.timestamp = now;
+    run.times[to] = now;
+    run.runState = options.runState === undefined ? null : options.runState;
+    if (options.meta !== undefined) run.meta = { ...run.meta, program: options.meta };
+    if ((to === 'success' || to === 'failure') && run.times['running'] !== undefined)
+      run.meta = { ...run.meta, elapsed: (now - run.times['running']) / 1000 };
+    if (from === 'stopping') this.tasks.num_stopping -= 1;
+    if (from === 'scheduled' && to !== 'scheduled') {
+      this.onUnscheduled(run);
+      if (run.expected) {
+        run.expected = false;
+        this.flushPendingLog(run);
+      }
+    }
+    this.persist(run);
+    if (to !== 'new' && to !== 'scheduled')
+      this.log(
+        run,
+        options.message !== undefined && FINISHED_LOG[to] === true ? `${to}: ${options.message}` : to,
+      );
+    this.events.emit('transition', run);
+    if (isFinished(to)) this.finishOutput(run);
+    this.waiter.onTransition(run);
+    runActions(this, run);
+  }
+
+  /** Writes the run's row unless it is an expected run still in memory only. */
+  persist(run: Run): void {
+    if (!run.expected) this.store.upsertRun(toRecord(run));
+  }
+
+  /** Appends to the run log (held in memory for expected runs). */
+  log(run: Run, message: string): void {
+    const timestamp = this.clock.now();
+    if (run.expected) {
+      let list = this.pendingLogs.get(run.runId);
+      if (list === undefined) this.pendingLogs.set(run.runId, (list = []));
+      list.push({ timestamp, message });
+    } else this.store.appendRunLog(run.runId, timestamp / 1000, message);
+    this.events.emit('log', run.runId, timestamp, message);
+  }
+
+  private flushPendingLog(run: Run): void {
+    const list = this.pendingLogs.get(run.runId);
+    if (list === undefined) return;
+    this.pendingLogs.delete(run.runId);
+    this.store.appendRunLogs(
+      list.map((e) => ({ run_id: run.runId, timestamp: e.timestamp / 1000, message: e.message })),
+    );
+  }
+
+  /** The run log, from memory for expected runs. */
+  runLog(runId: string): { timestamp: number; message: string }[] {
+    const pending = this.pendingLogs.get(runId);
+    if (pending !== undefined) return pending;
+    return this.store.runLog(runId).map((e) => ({ timestamp: e.timestamp * 1000, message: e.message }));
+  }
+
+  /** Removes an expected run that is still scheduled (reload, SPEC 10.3). */
+  deleteExpected(run: Run): void {
+    this.onUnscheduled(run);
+    this.runs.remove(run);
+    this.pendingLogs.delete(run.runId);
+    this.events.emit('delete', run.runId);
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------------
+
+  private writeOutput(runId: string, data: Buffer, contentType: string): void {
+    this.store.writeOutput({
+      run_id: runId,
+      output_id: 'output',
+      name: 'combined stdout & stderr',
+      content_type: contentType,
+      data,
+    });
+  }
+
+  private appendOutput(run: Run, data: Buffer): void {
+    let buffer = this.outputs.get(run.runId);
+    if (buffer === undefined) this.outputs.set(run.runId, (buffer = new OutputBuffer()));
+    const kept = buffer.append(data);
+    if (kept.length > 0) this.events.emit('output', run.runId, kept, buffer.length);
+  }
+
+  private finishOutput(run: Run): void {
+    const buffer = this.outputs.get(run.runId);
+    if (buffer === undefined) return;
+    this.outputs.delete(run.runId);
+    this.writeOutput(run.runId, buffer.bytes(), 'application/octet-stream');
+  }
+
+  // ---- running programs ----------------------------------------------------------------------------
+
+  private context(run: Run): ProgramContext {
+    const runDir = join(this.deps.dataDir, 'runs', run.runId);
+    mkdirSync(runDir, { recursive: true });
+    return {
+      clock: this.clock,
+      runId: run.runId,
+      jobId: run.jobId,
+      cwd: this.deps.jobDir,
+      runDir,
+      launcher: this.deps.launcher,
+      log: (message) => this.log(run, message),
+    };
+  }
+
+  private runtime(program: BoundProgram): ProgramRuntime | undefined {
+    return this.runtimes[program.type];
+  }
+
+  /** → starting, then launches the program and follows its updates (SPEC 11.3 step 5). */
+  startProgram(run: Run): void {
+    this.transition(run, 'starting');
+    const program = run.program;
+    const runtime = program === null ? undefined : this.runtime(program);
+    if (program === null || runtime === undefined) {
+      this.fail(run, `program type ${program?.type ?? '?'} cannot run in this engine`);
+      return;
+    }
+    this.follow(run, runtime.start(program, this.context(run)));
+  }
+
+  /** Reconnects a run left running or stopping by a previous engine (SPEC 12.3). */
+  reconnect(run: Run, stopping: StoppingState | null): void {
+    const program = run.program;
+    const runtime = program === null ? undefined : this.runtime(program);
+    if (program === null || runtime === undefined) {
+      this.transition(run, 'error', { forced: true, message: 'interrupted by shutdown' });
+      return;
+    }
+    this.follow(run, runtime.connect(program, run.runState, run.times, this.context(run), stopping));
+  }
+
+  private follow(run: Run, running: RunningProgram): void {
+    this.programs.set(run.runId, running);
+    this.tasks.num_running += 1;
+    void (async () => {
+      try {
+        for await (const u of running.updates) {
+          if (this.closed) return;
+          switch (u.kind) {
+            case 'running':
+              this.transition(run, 'running', { meta: u.meta, runState: u.runState });
+              this.armStopTimer(run);
+              break;
+            case 'output':
+              this.appendOutput(run, u.data);
+              break;
+            case 'meta':
+              run.meta = { ...run.meta, program: u.meta };
+              run.timestamp = this.clock.now();
+              this.persist(run);
+              this.events.emit('meta', run);
+              break;
+            case 'success':
+              this.transition(run, 'success', { meta: u.meta });
+              break;
+            case 'failure':
+              this.transition(run, 'failure', { meta: u.meta, message: u.message });
+              break;
+            case 'error':
+              // Every error text goes to the output (SPEC 11.6).
+              if (!this.outputs.has(run.runId)) this.appendOutput(run, Buffer.from(`${u.message}\n`));
+              this.transition(run, 'error', { meta: u.meta, message: u.message, forced: true });
+              break;
+          }
+        }
+      } catch (e) {
+        if (!isFinished(run.state))
+          this.transition(run, 'error', { forced: true, message: `internal error: ${(e as Error).message}` });
+      } finally {
+        this.programs.delete(run.runId);
+        this.tasks.num_running -= 1;
+      }
+    })();
+  }
+
+  private armStopTimer(run: Run): void {
+    const stop = run.times['stop'];
+    if (stop === undefined) return;
+    this.clock.sleepUntil(stop).then(
+      () => {
+        if (run.state === 'running') this.stopRun(run.runId);
+      },
+      () => {},
+    );
+  }
+
+  // ---- operations (SPEC 11.4) ----------------------------------------------------------------------
+
+  /** The run, in memory or (read-only) from the DB; NotFoundError otherwise. */
+  getRun(runId: string): Run {
+    const run = this.runs.get(runId);
+    if (run === undefined) throw new NotFoundError(`no run ${runId}`);
+    return run;
+  }
+
+  startRun(runId: string): void {
+    const run = this.getRun(runId);
+    if (run.state === 'scheduled') {
+      this.log(run, 'scheduled run started by override');
+      this.onUnscheduled(run);
+      this.waiter.admit(run);
+    } else if (run.state === 'waiting') {
+      this.log(run, 'waiting run started by override');
+      this.waiter.cancel(run);
+      this.startProgram(run);
+    } else throw new OperationError(`can't start ${runId} in state ${run.state}`);
+  }
+
+  skipRun(runId: string): void {
+    const run = this.getRun(runId);
+    if (run.state !== 'scheduled' && run.state !== 'waiting')
+      throw new OperationError(`can't skip ${runId} in state ${run.state}`);
+    if (run.state === 'waiting') this.waiter.cancel(run);
+    this.transition(run, 'skipped');
+  }
+
+  stopRun(runId: string): Run {
+    const run = this.getRun(runId);
+    if (run.state === 'stopping') return run;
+    if (run.state !== 'running') throw new OperationError(`can't stop ${runId}: run is ${run.state}`);
+    const program = this.programs.get(runId);
+    const grace = run.program !== null && 'stop' in run.program ? run.program.stop.grace_period : 0;
+    const deadline = this.clock.now() + grace * 1000;
+    this.transition(run, 'stopping', {
+      runState: { ...(run.runState ?? {}), stopping: true, stop_deadline: deadline },
+    });
+    this.tasks.num_stopping += 1;
+    program?.stop(deadline);
+    return run;
+  }
+
+  signalRun(runId: string, sig: string): void {
+    const run = this.getRun(runId);
+    const name = normalizeSignal(sig);
+    if (name === null) throw new OperationError(`unknown signal ${sig}`);
+    if (run.state !== 'running' && run.state !== 'stopping')
+      throw new OperationError(`can't signal ${runId}: run is ${run.state}`);
+    const program = this.programs.get(runId);
+    this.log(run, `sending ${name}`);
+    if (program === undefined || !program.signal(name))
+      throw new OperationError(`can't signal ${runId}: its program is not a process`);
+  }
+
+  markRun(runId: string, state: RunState): void {
+    const run = this.getRun(runId);
+    if (!isFinished(state)) throw new OperationError(`can't mark ${runId} as ${state}: not a finished state`);
+    if (!isFinished(run.state))
+      throw new OperationError(`can't mark ${runId}: run is ${run.state}, not finished`);
+    if (run.state === state) throw new OperationError(`${runId} is already in state ${state}`);
+    this.log(run, `marked as ${state}`);
+    this.transition(run, state, { forced: true });
+  }
+
+  rerun(runId: string): Run {
+    const old = this.getRun(runId);
+    if (this.job(old.jobId) === undefined)
+      throw new OperationError(`can't rerun ${runId}: job ${old.jobId} no longer exists`);
+    const stop = old.times['stop'];
+    return this.createRun(old.jobId, old.args, {
+      ...(stop === undefined ? {} : { stop }),
+      notes: [`scheduled as rerun of ${runId}`],
+    });
+  }
+
+  /** Args of `time` for run creation from an occurrence (SPEC 5.1): schedule_time added, kept to the params. */
+  occurrenceArgs(job: Job, occurrenceArgs: Args, time: number): Args {
+    const args: Args = {};
+    for (const p of job.params) {
+      const v = p === 'schedule_time' ? formatArgTime(time) : occurrenceArgs[p];
+      if (v !== undefined) args[p] = v;
+    }
+    return args;
+  }
+
+  /** Stops following programs and waits; nothing is transitioned (SPEC 12.4). */
+  close(): void {
+    this.closed = true;
+    for (const running of this.programs.values()) running.detach();
+    this.waiter.close();
+  }
+
+  /** Engine activities in flight, for `async.num_tasks`. */
+  numTasks(): number {
+    return this.tasks.num_waiting + this.tasks.num_running + this.tasks.num_stopping + this.tasks.num_action;
+  }
+
+  /** `J(a=1)` for messages. */
+  static instance(run: Run): string {
+    return instanceStr(run.jobId, run.args);
+  }
+}
+
+function sortArgs(args: Args): Args {
+  const out: Args = {};
+  for (const k of Object.keys(args).sort()) out[k] = args[k] as string;
+  return out;
+}

@@ -1,0 +1,207 @@
+/**
+ * The scheduler (SPEC 12.1, 12.2): expands job schedules into expected runs up to a horizon, holds every
+ * scheduled run in a due queue, starts runs when due, and advances the persisted clock.
+ */
+import type { Job } from '../jobs/job.js';
+import { occurrences, stopTime } from '../schedules/occurrences.js';
+import type { Occurrence, ScheduleItem } from '../schedules/types.js';
+import { DueQueue, type DueHandle } from './due-queue.js';
+import type { Engine } from './engine.js';
+import type { Run } from './run.js';
+
+/** One enabled schedule of one job, with its place in its occurrence sequence. */
+interface Entry {
+  job: Job;
+  item: ScheduleItem;
+  iterator: Iterator<Occurrence>;
+  next: Occurrence | null;
+  done: boolean;
+  /** Expected runs of this entry still scheduled (bounded by schedule.max_ahead). */
+  outstanding: number;
+}
+
+const CLOCK_WRITE_MS = 1000;
+const EXPAND_EVERY_MS = 60_000;
+
+export class Scheduler {
+  readonly queue = new DueQueue<Run>();
+  private readonly handles = new Map<string, DueHandle>();
+  private readonly expectedOf = new Map<string, Entry>();
+  private entries: Entry[] = [];
+  private creating: Entry | null = null;
+  private readonly abort = new AbortController();
+  private lastClockWrite = 0;
+  /** The timer loop's current sleep, cut short when an earlier run is queued. */
+  private wake = new AbortController();
+  private wakeAt = Infinity;
+  /** Schedules have been expanded up to this instant (exclusive). */
+  scheduledUpTo: number;
+
+  constructor(
+    private readonly engine: Engine,
+    /** Where expansion starts: max(persisted clock, schedule.since) (SPEC 12.1). */
+    from: number,
+  ) {
+    this.scheduledUpTo = from;
+    engine.onScheduled = (run) => this.add(run);
+    engine.onUnscheduled = (run) => this.remove(run);
+  }
+
+  private get settings(): Engine['deps']['settings'] {
+    return this.engine.deps.settings;
+  }
+
+  /** Expands every job's schedules, then runs the due timer and the periodic expansion until stopped. */
+  start(): { done: Promise<void> } {
+    this.setJobs([...this.engine.jobs.values()], this.scheduledUpTo);
+    this.expand();
+    const done = Promise.all([this.timerLoop(), this.expandLoop()]).then(() => undefined);
+    return { done };
+  }
+
+  stop(): void {
+    this.abort.abort(new Error('scheduler stopped'));
+  }
+
+  /** (Re)builds the schedule entries of `jobs`, generating from `from`. */
+  setJobs(jobs: Job[], from: number): void {
+    const keep = new Set(jobs.map((j) => j.jobId));
+    this.entries = this.entries.filter((e) => !keep.has(e.job.jobId));
+    for (const job of jobs)
+      for (const item of job.schedules) {
+        if (!item.start.enabled) continue;
+        this.entries.push({
+          job,
+          item,
+          iterator: occurrences(item.start, from)[Symbol.iterator](),
+          next: null,
+          done: false,
+          outstanding: 0,
+        });
+      }
+  }
+
+  /** Forgets the entries of a job (removed or about to be replaced). */
+  dropJob(jobId: string): void {
+    this.entries = this.entries.filter((e) => e.job.jobId !== jobId);
+  }
+
+  /** Creates expected runs for occurrences before now + horizon. */
+  expand(): void {
+    const until = this.engine.clock.now() + this.settings.schedule.horizon * 1000;
+    for (const entry of this.entries) this.fill(entry, until);
+    this.scheduledUpTo = Math.max(this.scheduledUpTo, until);
+  }
+
+  private fill(entry: Entry, until: number): void {
+    const maxAhead = this.settings.schedule.max_ahead;
+    while (entry.outstanding < maxAhead) {
+      const occurrence = this.peek(entry);
+      if (occurrence === null || occurrence.time >= until) return;
+      entry.next = null;
+      const { job, item } = entry;
+      const args = this.engine.occurrenceArgs(job, occurrence.args, occurrence.time);
+      this.creating = entry;
+      try {
+        this.engine.createRun(job.jobId, args, {
+          time: occurrence.time,
+          expected: true,
+          ...(item.stop === undefined ? {} : { stop: stopTime(item.stop, occurrence.time) }),
+        });
+      } finally {
+        this.creating = null;
+      }
+    }
+  }
+
+  private peek(entry: Entry): Occurrence | null {
+    if (entry.next !== null || entry.done) return entry.next;
+    try {
+      const r = entry.iterator.next();
+      if (r.done === true) entry.done = true;
+      else entry.next = r.value;
+    } catch (e) {
+      // A file calendar that ran out (SPEC 5.5): this schedule stops; other schedules go on.
+      entry.done = true;
+      const message = `schedule stopped: ${(e as Error).message}`;
+      this.engine.jobErrors = [
+        ...this.engine.jobErrors,
+        { path: entry.job.file ?? entry.job.jobId, line: null, col: null, message },
+      ];
+      this.engine.events.emit('job_errors', this.engine.jobErrors);
+    }
+    return entry.next;
+  }
+
+  /** A new scheduled run: started at once when due (SPEC 11.3 step 3), else queued until due. */
+  private add(run: Run): void {
+    const time = run.times['schedule'] ?? this.engine.clock.now();
+    if (run.expected && this.creating !== null) {
+      this.expectedOf.set(run.runId, this.creating);
+      this.creating.outstanding += 1;
+    }
+    if (time <= this.engine.clock.now()) {
+      this.engine.waiter.admit(run);
+      return;
+    }
+    this.handles.set(run.runId, this.queue.push(time, run));
+    if (time < this.wakeAt) this.wake.abort(new Error('earlier run'));
+  }
+
+  private remove(run: Run): void {
+    this.handles.get(run.runId)?.cancel();
+    this.handles.delete(run.runId);
+    const entry = this.expectedOf.get(run.runId);
+    if (entry === undefined) return;
+    this.expectedOf.delete(run.runId);
+    entry.outstanding -= 1;
+    // Top the window up as runs leave it (SPEC 12.1 max_ahead), within what has been expanded so far.
+    // Inside fill() the loop itself goes on; topping up here would recurse once per run.
+    if (this.creating === null && this.entries.includes(entry)) this.fill(entry, this.scheduledUpTo);
+  }
+
+  /** Starts due runs; writes the clock about once a second, never past scheduledUpTo (SPEC 12.2). */
+  private async timerLoop(): Promise<void> {
+    const clock = this.engine.clock;
+    while (!this.abort.signal.aborted) {
+      const now = clock.now();
+      for (const run of this.queue.popDue(now)) {
+        this.handles.delete(run.runId);
+        if (run.state === 'scheduled') this.engine.waiter.admit(run);
+      }
+      if (now - this.lastClockWrite >= CLOCK_WRITE_MS) {
+        this.engine.store.setClock(Math.min(now, this.scheduledUpTo) / 1000);
+        this.lastClockWrite = now;
+      }
+      const next = this.queue.peekTime() ?? Infinity;
+      this.wakeAt = Math.min(next, now + CLOCK_WRITE_MS);
+      this.wake = new AbortController();
+      try {
+        await clock.sleepUntil(this.wakeAt, AbortSignal.any([this.abort.signal, this.wake.signal]));
+      } catch {
+        if (this.abort.signal.aborted) return;
+      }
+    }
+  }
+
+  private async expandLoop(): Promise<void> {
+    const clock = this.engine.clock;
+    while (!this.abort.signal.aborted) {
+      try {
+        await clock.sleepUntil(clock.now() + EXPAND_EVERY_MS, this.abort.signal);
+      } catch {
+        return;
+      }
+      this.expand();
+    }
+  }
+
+  /** Writes the clock now (shutdown). */
+  writeClock(): void {
+    this.engine.store.setClock(Math.min(this.engine.clock.now(), this.scheduledUpTo) / 1000);
+  }
+
+  stats(): { num_entries: number; num_heap: number } {
+    return { num_entries: this.queue.size, num_heap: this.queue.heapSize };
+  }
+}

@@ -1,0 +1,31 @@
+/** Engine settings (SPEC 14), with their defaults. Durations are seconds. */
+import type { ActionSpec } from '../actions/spec.js';
+
+export interface Settings {
+  database: { timeout: number };
+  /** Actions for every run. */
+  action: ActionSpec[];
+  runs: { lookback: number | null };
+  schedule: {
+    /** null: use the persisted clock; 'now': skip missed runs; or an instant (epoch ms). */
+    since: null | 'now' | number;
+    max_age: number | null;
+    horizon: number;
+    max_ahead: number;
+  };
+  waiting: { max_time: number | null };
+  stats: { interval: number; retention: number };
+  calendars_dir: string | null;
+}
+
+export function defaultSettings(): Settings {
+  return {
+    database: { timeout: 10 },
+    action: [],
+    runs: { lookback: null },
+    schedule: { since: null, max_age: null, horizon: 86_400, max_ahead: 1000 },
+    waiting: { max_time: null },
+    stats: { interval: 10, retention: 30 * 86_400 },
+    calendars_dir: null,
+  };
+}

@@ -1,0 +1,95 @@
+/** What a program does once bound to a run (SPEC 6.5): an update stream, stop and signal. */
+import type { Clock } from '../../engine/clock.js';
+import type { Launcher } from '../../procs/launcher.js';
+import type { BoundProgram } from '../bind.js';
+
+export type Meta = Record<string, unknown>;
+
+/**
+ * Updates of a running program: exactly one `running` or `error` first; then any number of `output` and
+ * `meta`; then exactly one `success`, `failure` or `error`.
+ */
+export type ProgramUpdate =
+  | { kind: 'running'; runState: Record<string, unknown> | null; meta: Meta }
+  | { kind: 'output'; data: Buffer }
+  | { kind: 'meta'; meta: Meta }
+  | { kind: 'success'; meta: Meta }
+  | { kind: 'failure'; message: string; meta: Meta }
+  | { kind: 'error'; message: string; meta: Meta };
+
+export interface RunningProgram {
+  readonly updates: AsyncIterable<ProgramUpdate>;
+  /**
+   * Starts the stop routine (SPEC 6.3); the outcome arrives on the update stream. `deadline` (epoch ms) is
+   * when SIGKILL follows if the program still lives; it is stored in the run's run_state for restarts.
+   */
+  stop(deadline: number): void;
+  /** Sends a signal; false when the program is not a process or is gone. */
+  signal(sig: string): boolean;
+  /** Stops following without touching the program (engine shutdown, SPEC 12.4). */
+  detach(): void;
+}
+
+/** What programs may use from the engine. */
+export interface ProgramContext {
+  clock: Clock;
+  runId: string;
+  jobId: string;
+  /** Working directory of processes: the job folder (SPEC 6.2). */
+  cwd: string;
+  /** Folder for this run's spool and result files. */
+  runDir: string;
+  launcher: Launcher;
+  /** Notes for the run log (`sending SIGTERM`). */
+  log(message: string): void;
+}
+
+/** How a run in `stopping` was left, for reconnecting after a restart (SPEC 12.3). */
+export interface StoppingState {
+  /** Epoch ms when SIGKILL is due. */
+  deadline: number;
+}
+
+export interface ProgramRuntime {
+  start(program: BoundProgram, ctx: ProgramContext): RunningProgram;
+  /** Follows a program that was running when the engine stopped; `times` are the run's state times. */
+  connect(
+    program: BoundProgram,
+    runState: Record<string, unknown> | null,
+    times: Record<string, number>,
+    ctx: ProgramContext,
+    stopping: StoppingState | null,
+  ): RunningProgram;
+}
+
+/** True for the updates that end a program. */
+export function isTerminal(u: ProgramUpdate): boolean {
+  return u.kind === 'success' || u.kind === 'failure' || u.kind === 'error';
+}
+
+/** An async queue that a program pushes updates into and the engine iterates; ends after a terminal update. */
+export class UpdateQueue implements AsyncIterable<ProgramUpdate> {
+  private readonly items: ProgramUpdate[] = [];
+  private wake: (() => void) | null = null;
+  private ended = false;
+
+  push(u: ProgramUpdate): void {
+    if (this.ended) return;
+    this.items.push(u);
+    if (isTerminal(u)) this.ended = true;
+    this.wake?.();
+    this.wake = null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ProgramUpdate> {
+    for (;;) {
+      const u = this.items.shift();
+      if (u === undefined) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      yield u;
+      if (isTerminal(u)) return;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/** An engine on a temp job folder and a fresh database, for tests. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from '../../main/engine/app.js';
+import type { Clock } from '../../main/engine/clock.js';
+import { SystemClock } from '../../main/engine/clock.js';
+import type { Run } from '../../main/engine/run.js';
+import { defaultSettings, type Settings } from '../../main/engine/settings.js';
+import type { RunState } from '../../shared/model/states.js';
+import { jobFolder } from '../helpers/folders.js';
+
+export interface Harness {
+  app: App;
+  dir: string;
+  dbPath: string;
+  reopen(clock?: Clock): Promise<App>;
+  close(): Promise<void>;
+}
+
+/** Opens an App on `files` with a fresh DB; `settings` patches the defaults. */
+export function openApp(
+  files: Record<string, string>,
+  options: { clock?: Clock; settings?: (s: Settings) => void } = {},
+): Harness {
+  const dir = jobFolder(files);
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'apsis-db-')), 'apsis.db');
+  const settings = defaultSettings();
+  options.settings?.(settings);
+  const open = (clock: Clock): App => App.open({ jobDir: dir, dbPath, settings, clock });
+  const h: Harness = {
+    app: open(options.clock ?? new SystemClock()),
+    dir,
+    dbPath,
+    async reopen(clock) {
+      await h.app.shutdown();
+      h.app = open(clock ?? new SystemClock());
+      return h.app;
+    },
+    close: () => h.app.shutdown(),
+  };
+  return h;
+}
+
+/** Resolves when `run` reaches one of `states` (checked on every transition), or rejects after `ms`. */
+export function waitFor(app: App, run: Run | string, states: RunState | RunState[], ms = 8000): Promise<Run> {
+  const wanted = Array.isArray(states) ? states : [states];
+  const runId = typeof run === 'string' ? run : run.runId;
+  return new Promise((resolve, reject) => {
+    const current = app.engine.runs.get(runId);
+    if (current !== undefined && wanted.includes(current.state)) {
+      resolve(current);
+      return;
+    }
+    const timer = setTimeout(() => {
+      off();
+      reject(
+        new Error(
+          `${runId} did not reach ${wanted.join('|')} within ${ms} ms (state ${app.engine.runs.get(runId)?.state})`,
+        ),
+      );
+    }, ms);
+    const off = app.engine.events.on('transition', (r) => {
+      if (r.runId === runId && wanted.includes(r.state)) {
+        clearTimeout(timer);
+        off();
+        resolve(r);
+      }
+    });
+  });
+}
+
+/** Run-log messages of a run. */
+export function logOf(app: App, runId: string): string[] {
+  return app.engine.runLog(runId).map((e) => e.message);
+}
