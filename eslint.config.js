@@ -21,7 +21,8 @@ export default tseslint.config(
         'error',
         {
           selector: "MemberExpression[property.name='openExternal']",
-          message: 'shell.openExternal is called only from main/electron/external-links.ts (STYLE.md section 3).',
+          message:
+            'shell.openExternal is called only from main/electron/external-links.ts (STYLE.md section 3).',
         },
       ],
     },
@@ -44,12 +45,17 @@ export default tseslint.config(
   },
   {
     files: ['preload/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, '**/main/**', '**/renderer/**'] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, '**/main/**', '**/renderer/**'] }],
+    },
   },
   {
     files: ['renderer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'] },
+      ],
     },
   },
   {

@@ -31,6 +31,7 @@ export function plannedArgs(run: PlannedRun): Args {
   return JSON.parse(run.argsJson) as Args;
 }
 
+// eslint-disable-next-line no-control-regex -- JSON text must escape control characters
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
 
 /** JSON text of a string; the common case needs no escaping and skips JSON.stringify. */

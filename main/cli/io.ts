@@ -4,6 +4,8 @@ export interface CliIo {
   err(line: string): void;
   /** Wall-clock now (epoch ms). */
   now(): number;
+  /** Writes what is buffered now (long-running commands print before they finish). */
+  flushNow?(): Promise<void>;
 }
 
 /** Buffered stdout so that large outputs (`apsis plan`) are not written line by line. */
@@ -26,12 +28,16 @@ export function processIo(): CliIo & { flush(): Promise<void> } {
       process.stderr.write(`${line}\n`);
     },
     now: () => Date.now(),
-    flush: () =>
-      new Promise((resolve) => {
-        const data = chunks.join('');
-        chunks.length = 0;
-        if (data === '') resolve();
-        else process.stdout.write(data, () => resolve());
-      }),
+    flushNow: () => flush(),
+    flush: () => flush(),
   };
+  function flush(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const data = chunks.join('');
+      chunks.length = 0;
+      size = 0;
+      if (data === '') resolve();
+      else process.stdout.write(data, () => resolve());
+    });
+  }
 }

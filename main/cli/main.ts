@@ -2,6 +2,7 @@
 import { checkCommand } from './check.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand } from './plan.js';
+import { serveCommand } from './serve.js';
 import { USAGE, UsageError } from './usage.js';
 
 type Command = (args: string[], io: CliIo) => number | Promise<number>;
@@ -9,6 +10,7 @@ type Command = (args: string[], io: CliIo) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   plan: planCommand,
+  serve: serveCommand,
 };
 
 /** Runs one CLI invocation with `io`; returns the exit status. */

@@ -9,6 +9,7 @@ import { Launcher } from '../procs/launcher.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from './clock.js';
 import { Engine } from './engine.js';
+import { parseAdHocJob } from './adhoc.js';
 import { restoreRuns } from './restore.js';
 import { Scheduler } from './scheduler.js';
 import type { Settings } from './settings.js';
@@ -80,6 +81,10 @@ export class App {
       const loaded = loadJobFolder(jobDir, { now, calendarsDir: settings.calendars_dir });
       for (const [id, job] of loaded.jobs) engine.jobs.set(id, job);
       engine.jobErrors = loaded.problems;
+      for (const { job_id, job } of store.allJobs()) {
+        const parsed = parseAdHocJob(job_id, job, engine.jobs, now, settings.calendars_dir);
+        if (parsed.ok) engine.adHocJobs.set(job_id, parsed.job);
+      }
       const since = settings.schedule.since;
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);

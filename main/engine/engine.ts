@@ -76,6 +76,8 @@ export class Engine {
   readonly runs = new RunIndex();
   readonly events = new Publisher();
   readonly jobs = new Map<string, Job>();
+  /** Ad hoc jobs (SPEC 10.4): kept apart, since listings leave them out. */
+  readonly adHocJobs = new Map<string, Job>();
   jobErrors: Problem[] = [];
   /** Jobs whose files failed on the last reload but whose previous definition stays in force (SPEC 10.3). */
   readonly loadErrorJobs = new Set<string>();
@@ -86,6 +88,8 @@ export class Engine {
   readonly outputs = new Map<string, OutputBuffer>();
   private readonly programs = new Map<string, RunningProgram>();
   private closed = false;
+  /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
+  private readonly lifetime = new AbortController();
   private readonly runtimes: Record<string, ProgramRuntime>;
   /** Called when a scheduled run is created, to put it in the due queue; set by the scheduler. */
   onScheduled: (run: Run) => void = () => {};
@@ -114,7 +118,7 @@ export class Engine {
 
   /** The job, or undefined. Ad hoc jobs are looked up in the DB. */
   job(jobId: string): Job | undefined {
-    return this.jobs.get(jobId);
+    return this.jobs.get(jobId) ?? this.adHocJobs.get(jobId);
   }
 
   // ---- creation ------------------------------------------------------------------------------------
@@ -330,6 +334,8 @@ export class Engine {
       return;
     }
     this.follow(run, runtime.connect(program, run.runState, run.times, this.context(run), stopping));
+    // A running run's stop time still applies after a restart (SPEC 5.8); a stopping one is being stopped.
+    if (stopping === null) this.armStopTimer(run);
   }
 
   private follow(run: Run, running: RunningProgram): void {
@@ -379,9 +385,9 @@ export class Engine {
   private armStopTimer(run: Run): void {
     const stop = run.times['stop'];
     if (stop === undefined) return;
-    this.clock.sleepUntil(stop).then(
+    this.clock.sleepUntil(stop, this.lifetime.signal).then(
       () => {
-        if (run.state === 'running') this.stopRun(run.runId);
+        if (run.state === 'running' && !this.closed) this.stopRun(run.runId);
       },
       () => {},
     );
@@ -478,6 +484,7 @@ export class Engine {
   /** Stops following programs and waits; nothing is transitioned (SPEC 12.4). */
   close(): void {
     this.closed = true;
+    this.lifetime.abort(new Error('engine closed'));
     for (const running of this.programs.values()) running.detach();
     this.waiter.close();
   }

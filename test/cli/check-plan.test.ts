@@ -136,3 +136,12 @@ describe('apsis plan', () => {
     expect(apsis('plan', folder(), '--to', '2024-03-10T00:00:00Z').status).toBe(2);
   });
 });
+
+describe('the sample job folder', () => {
+  it('passes apsis check with no warnings', () => {
+    const r = apsis('check', join(import.meta.dirname, '..', '..', 'examples', 'jobs'));
+    expect(r.stdout.trim()).toMatch(/^\d+ jobs OK$/);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

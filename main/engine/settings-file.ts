@@ -1,0 +1,119 @@
+/** Reading settings (SPEC 14): a YAML file, then `-o key.path=value` overrides; unknown keys are errors. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { parseDuration } from '../time/durations.js';
+import { parseInstant } from '../time/instants.js';
+import { defaultSettings, type Settings } from './settings.js';
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+type Setter = (s: Settings, value: unknown, base: string) => void;
+
+function duration(key: string, options: { nullable?: boolean; positive?: boolean } = {}) {
+  return (value: unknown): number | null => {
+    if (value === null && options.nullable === true) return null;
+    const d = parseDuration(value);
+    if (!d.ok) throw new SettingsError(`${key}: ${d.message}`);
+    if (options.positive === true && d.seconds <= 0)
+      throw new SettingsError(`${key}: must be a positive duration`);
+    return d.seconds;
+  };
+}
+
+const SETTERS: Record<string, Setter> = {
+  'database.timeout': (s, v) =>
+    (s.database.timeout = duration('database.timeout', { positive: true })(v) as number),
+  'runs.lookback': (s, v) =>
+    (s.runs.lookback = duration('runs.lookback', { nullable: true, positive: true })(v)),
+  'schedule.since': (s, v) => {
+    if (v === null || v === 'null') s.schedule.since = null;
+    else if (v === 'now') s.schedule.since = 'now';
+    else {
+      const t = typeof v === 'string' ? parseInstant(v) : null;
+      if (t === null)
+        throw new SettingsError('schedule.since: use null, now, or an ISO 8601 time with an offset or Z');
+      s.schedule.since = t;
+    }
+  },
+  'schedule.max_age': (s, v) =>
+    (s.schedule.max_age = duration('schedule.max_age', { nullable: true, positive: true })(v)),
+  'schedule.horizon': (s, v) =>
+    (s.schedule.horizon = duration('schedule.horizon', { positive: true })(v) as number),
+  'schedule.max_ahead': (s, v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new SettingsError('schedule.max_ahead: must be a whole number of at least 1');
+    s.schedule.max_ahead = n;
+  },
+  'waiting.max_time': (s, v) =>
+    (s.waiting.max_time = duration('waiting.max_time', { nullable: true, positive: true })(v)),
+  'stats.interval': (s, v) => {
+    const d = duration('stats.interval', { positive: true })(v) as number;
+    if (d < 1) throw new SettingsError('stats.interval: must be at least 1 s');
+    s.stats.interval = d;
+  },
+  'stats.retention': (s, v) =>
+    (s.stats.retention = duration('stats.retention', { positive: true })(v) as number),
+  calendars_dir: (s, v, base) => {
+    if (v !== null && typeof v !== 'string')
+      throw new SettingsError('calendars_dir: must be a directory path or null');
+    s.calendars_dir = v === null ? null : resolve(base, v);
+  },
+  action: (s, v) => {
+    if (v === null || (Array.isArray(v) && v.length === 0)) s.action = [];
+    else throw new SettingsError('action: global actions in settings are not supported yet; remove the key');
+  },
+};
+
+function apply(settings: Settings, tree: unknown, prefix: string, base: string, where: string): void {
+  if (tree === null || typeof tree !== 'object' || Array.isArray(tree))
+    throw new SettingsError(`${where}: settings must be a mapping`);
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const setter = SETTERS[path];
+    if (setter !== undefined) setter(settings, value, base);
+    else if (Object.keys(SETTERS).some((k) => k.startsWith(`${path}.`)))
+      apply(settings, value, path, base, where);
+    else
+      throw new SettingsError(
+        `${where}: unknown setting '${path}'; known settings: ${Object.keys(SETTERS).join(', ')}`,
+      );
+  }
+}
+
+/** Settings from `configFile`, else `jobDir/.apsis.yaml` when present, else defaults; then the overrides. */
+export function loadSettings(jobDir: string, configFile: string | null, overrides: string[]): Settings {
+  const settings = defaultSettings();
+  const file = configFile ?? join(jobDir, '.apsis.yaml');
+  if (configFile !== null || existsSync(file)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new SettingsError(`cannot read settings file ${file}: ${(e as Error).message}`);
+    }
+    let tree: unknown;
+    try {
+      tree = parse(text) ?? {};
+    } catch (e) {
+      throw new SettingsError(`${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    }
+    apply(settings, tree, '', dirname(resolve(file)), file);
+  }
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq < 1) throw new SettingsError(`-o ${o}: use -o key.path=value`);
+    const key = o.slice(0, eq);
+    const raw = o.slice(eq + 1);
+    const setter = SETTERS[key];
+    if (setter === undefined)
+      throw new SettingsError(
+        `-o ${key}: unknown setting; known settings: ${Object.keys(SETTERS).join(', ')}`,
+      );
+    setter(settings, raw === 'null' ? null : raw, process.cwd());
+  }
+  return settings;
+}

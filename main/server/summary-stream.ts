@@ -1,0 +1,85 @@
+/**
+ * The summary stream (SPEC 16.1): jobs, job errors and run summaries on connect (`init`), then batched
+ * changes every 0.5 s. A client that falls too far behind is closed with 1013 and reconnects with init.
+ */
+import type { WebSocket } from 'ws';
+import type { App } from '../engine/app.js';
+import { toSummary } from '../engine/run.js';
+import { jobJson } from '../jobs/job-json.js';
+
+const FRAME_MESSAGES = 4096;
+const BATCH_MS = 500;
+const MAX_BACKLOG = 100_000;
+const MAX_BUFFERED = 64 * 1024 * 1024;
+
+type Message = Record<string, unknown>;
+
+/** Live summary subscriptions, for the stats object. */
+export const summarySubscribers = { count: 0, queued: 0 };
+
+export function serveSummary(app: App, ws: WebSocket, init: boolean): void {
+  const engine = app.engine;
+  let queue: Message[] = [];
+  let flushing = false;
+  let closed = false;
+  summarySubscribers.count += 1;
+
+  const send = async (messages: Message[]): Promise<void> => {
+    for (let i = 0; i < messages.length && !closed; i += FRAME_MESSAGES) {
+      ws.send(JSON.stringify(messages.slice(i, i + FRAME_MESSAGES)));
+      if (i + FRAME_MESSAGES < messages.length) await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+
+  const push = (m: Message): void => {
+    if (closed) return;
+    queue.push(m);
+    summarySubscribers.queued += 1;
+    if (queue.length > MAX_BACKLOG || ws.bufferedAmount > MAX_BUFFERED) {
+      ws.close(1013, 'client too slow; reconnect with init');
+      return;
+    }
+    if (flushing) return;
+    flushing = true;
+    const at = engine.clock.now() + BATCH_MS;
+    void engine.clock.sleepUntil(at).then(async () => {
+      const batch = queue;
+      queue = [];
+      summarySubscribers.queued -= batch.length;
+      flushing = false;
+      await send(batch);
+    });
+  };
+
+  const offs = [
+    engine.events.on('transition', (run) => push({ type: 'run_transition', run_summary: toSummary(run) })),
+    engine.events.on('delete', (runId) => push({ type: 'run_delete', run_id: runId })),
+    engine.events.on('job', (job, kind) => {
+      if (!job.adHoc)
+        push({
+          type: kind === 'add' ? 'job_add' : 'job',
+          job: jobJson(job, engine.clock.now(), engine.loadErrorJobs.has(job.jobId)),
+        });
+    }),
+    engine.events.on('job_delete', (jobId) => push({ type: 'job_delete', job_id: jobId })),
+    engine.events.on('job_errors', (errors) => push({ type: 'job_errors', errors })),
+  ];
+
+  ws.on('close', () => {
+    closed = true;
+    summarySubscribers.count -= 1;
+    summarySubscribers.queued -= queue.length;
+    queue = [];
+    for (const off of offs) off();
+  });
+
+  if (init) {
+    const now = engine.clock.now();
+    const messages: Message[] = [];
+    for (const job of engine.jobs.values())
+      messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
+    messages.push({ type: 'job_errors', errors: engine.jobErrors });
+    for (const run of engine.runs.all()) messages.push({ type: 'run_summary', run_summary: toSummary(run) });
+    void send(messages);
+  }
+}

@@ -1,0 +1,53 @@
+/** Gathers the stats object (SPEC 17.1) from each component's own figures. */
+import { readFileSync } from 'node:fs';
+import type { Stats } from '../../shared/stats/schema.js';
+import type { App } from '../engine/app.js';
+import { summarySubscribers } from '../server/summary-stream.js';
+import { gcStats } from './gc.js';
+
+const PAGE_SIZE = 4096;
+
+function statm(): { statm_size?: number; statm_resident?: number } {
+  try {
+    const [size, resident] = readFileSync('/proc/self/statm', 'utf8').split(' ').map(Number);
+    if (size === undefined || resident === undefined) return {};
+    return { statm_size: size * PAGE_SIZE, statm_resident: resident * PAGE_SIZE };
+  } catch {
+    return {};
+  }
+}
+
+/** Figures the stats sampler measures itself (SPEC 17.1 `async`). */
+export const asyncProbe: { latency?: number; num_tasks?: number } = {};
+
+export function engineStats(app: App): Stats {
+  const engine = app.engine;
+  const usage = process.resourceUsage();
+  const heap = process.memoryUsage();
+  const sched = app.scheduler.stats();
+  let dbSize: number | undefined;
+  try {
+    dbSize = engine.store.stats().size;
+  } catch {
+    dbSize = undefined;
+  }
+  return {
+    version: '0.1.0',
+    start_time: new Date(app.startTime).toISOString(),
+    time: new Date(engine.clock.now()).toISOString(),
+    async: { ...asyncProbe },
+    rusage_maxrss: usage.maxRSS * 1024,
+    rusage_utime: usage.userCPUTime / 1e6,
+    rusage_stime: usage.systemCPUTime / 1e6,
+    ...statm(),
+    heap: { used: heap.heapUsed, total: heap.heapTotal },
+    gc: gcStats(),
+    scheduled: sched,
+    tasks: { ...engine.tasks },
+    len_runlogdb_cache: engine.pendingLogs.size,
+    run_store: { num_runs: engine.runs.size, num_queues: engine.waiter.numWatchers, len_queues: 0 },
+    outputs: { num_cached: engine.outputs.size },
+    summary_publisher: { num_subs: summarySubscribers.count, len_queues: summarySubscribers.queued },
+    db: dbSize === undefined ? {} : { size: dbSize },
+  };
+}

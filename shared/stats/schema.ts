@@ -1,0 +1,100 @@
+/**
+ * The stats object (SPEC 17.1): `GET /api/v1/stats`, the StatsProgram's output and every stats sample.
+ * NOT a stable API: fields may be added, renamed or removed, so every consumer must tolerate missing and
+ * extra fields (use `flattenStats` and look fields up by dotted name).
+ */
+export interface Stats {
+  /** Engine version. */
+  version: string;
+  /** Engine start, ISO time. */
+  start_time: string;
+  /** When this object was made, ISO time. */
+  time: string;
+  async: {
+    /** Seconds the stats sampler woke late at its last wake-up; absent until the first one. */
+    latency?: number;
+    /** Engine activities in flight (wait, run, stop, action tasks and core loops), count. */
+    num_tasks?: number;
+  };
+  /** Peak resident set size of the engine process, bytes. */
+  rusage_maxrss: number;
+  /** User CPU time of the engine process, seconds. */
+  rusage_utime: number;
+  /** System CPU time of the engine process, seconds. */
+  rusage_stime: number;
+  /** Virtual size from /proc/self/statm, bytes (Linux only). */
+  statm_size?: number;
+  /** Resident size from /proc/self/statm, bytes (Linux only). */
+  statm_resident?: number;
+  heap: {
+    /** V8 heap used, bytes. */
+    used: number;
+    /** V8 heap total, bytes. */
+    total: number;
+  };
+  gc: {
+    /** Garbage collections since start, count. */
+    count: number;
+    /** Total GC pause time since start, seconds. */
+    elapsed: number;
+    /** Longest GC pause since start, seconds. */
+    elapsed_max: number;
+  };
+  scheduled: {
+    /** Runs waiting in the scheduled heap, count. */
+    num_entries: number;
+    /** Heap size including cancelled entries not yet removed, count (>= num_entries). */
+    num_heap: number;
+  };
+  tasks: {
+    /** Wait tasks (one per waiting run), count. */
+    num_waiting: number;
+    /** Run tasks (one per starting or running run), count. */
+    num_running: number;
+    /** Stop tasks, count. */
+    num_stopping: number;
+    /** Action tasks in progress, count. */
+    num_action: number;
+  };
+  /** Runs whose run-log entries are held in memory (expected runs), count. */
+  len_runlogdb_cache: number;
+  run_store: {
+    /** Runs in memory, count. */
+    num_runs: number;
+    /** Subscriptions to run transitions (mostly waiting conditions), count. */
+    num_queues: number;
+    /** Messages queued on those subscriptions, count. */
+    len_queues: number;
+  };
+  outputs: {
+    /** Unfinished outputs held in memory, count. */
+    num_cached: number;
+  };
+  summary_publisher: {
+    /** Connected summary streams (WebSocket and IPC), count. */
+    num_subs: number;
+    /** Messages queued for them, count. */
+    len_queues: number;
+  };
+  db: {
+    /** Size of the DB file plus its WAL, bytes. */
+    size?: number;
+  };
+}
+
+/** A stats value flattened to dotted names (`async.latency`), as CSV and charts use it. */
+export type FlatStats = Record<string, number | string | boolean | null>;
+
+/** Flattens nested objects to dotted names; arrays become JSON text. Tolerates any shape. */
+export function flattenStats(value: unknown, prefix = '', out: FlatStats = {}): FlatStats {
+  if (value === null || typeof value !== 'object') {
+    if (prefix !== '') out[prefix] = value === undefined ? null : (value as number | string | boolean | null);
+    return out;
+  }
+  if (Array.isArray(value)) {
+    out[prefix] = JSON.stringify(value);
+    return out;
+  }
+  for (const [k, v] of Object.entries(value)) flattenStats(v, prefix === '' ? k : `${prefix}.${k}`, out);
+  return out;
+}

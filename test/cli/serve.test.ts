@@ -1,0 +1,138 @@
+// `apsis serve` as an operator runs it (SPEC 18.3, AC-26, AC-29): a real process on a loopback port.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobFolder } from '../helpers/folders.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** Starts `apsis serve` and resolves with its URL once it prints `listening on`. */
+function serve(
+  args: string[],
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no listening line; stdout ${out} stderr ${err}`)),
+      10_000,
+    );
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string, exited });
+      }
+    });
+    child.on('exit', () => reject(new Error(`exited early; stdout ${out} stderr ${err}`)));
+  });
+}
+
+const json = async (r: Response): Promise<unknown> => r.json();
+
+describe('apsis serve', () => {
+  it('AC-26: serves on a free port, exits 0 on SIGTERM, and recovers a running shell run at the next start', async () => {
+    const dir = jobFolder({ 'sleeper.yaml': 'program: "sleep 1.5; echo done"\n' });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const first = await serve([dir, '--db', db, '--port', '0']);
+    expect(await json(await fetch(`${first.url}/api/v1/alive`))).toEqual({});
+    const created = (await json(
+      await fetch(`${first.url}/api/v1/runs`, {
+        method: 'POST',
+        body: JSON.stringify({ job_id: 'sleeper' }),
+      }),
+    )) as {
+      runs: Record<string, { run_id: string }>;
+    };
+    const runId = Object.keys(created.runs)[0] as string;
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await serve([dir, '--db', db, '--port', '0']);
+    let state = '';
+    for (let i = 0; i < 50 && state !== 'success'; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = ((await json(await fetch(`${second.url}/api/v1/runs/${runId}/state`))) as { state: string })
+        .state;
+    }
+    expect(state).toBe('success');
+    const log = (await json(await fetch(`${second.url}/api/v1/runs/${runId}/log`))) as {
+      run_log: { message: string }[];
+    };
+    expect(log.run_log.map((e) => e.message)).toContain('reconnecting');
+    const out = await (await fetch(`${second.url}/api/v1/runs/${runId}/output/output`)).text();
+    expect(out).toBe('done\n');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('refuses a non-loopback host without a token (exit 2), and a file that is not a database (exit 1)', () => {
+    const dir = jobFolder({ 'x.yaml': 'program: {type: no-op}\n' });
+    const open = spawnSync(process.execPath, [BIN, 'serve', dir, '--host', '0.0.0.0', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...process.env, APSIS_TOKEN: '' },
+    });
+    expect(open.status).toBe(2);
+    expect(open.stderr).toMatch(/--token/);
+    const notDb = spawnSync(
+      process.execPath,
+      [BIN, 'serve', dir, '--db', join(dir, 'x.yaml'), '--port', '0'],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(notDb.status).toBe(1);
+    expect(notDb.stderr).toMatch(/not an Apsis Console database/);
+  });
+
+  it('AC-29: a clock older than schedule.max_age exits 2 naming the ways on; since=now starts without catch-up', async () => {
+    const dir = jobFolder({
+      'tick.yaml': 'schedule: {type: interval, interval: 60}\nprogram: {type: no-op}\n',
+    });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const first = await serve([dir, '--db', db, '--port', '0']);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const raw = new Database(db);
+    raw.prepare('UPDATE clock SET time = ?').run(Date.now() / 1000 - 7200);
+    raw.close();
+    const refused = spawnSync(
+      process.execPath,
+      [BIN, 'serve', dir, '--db', db, '--port', '0', '-o', 'schedule.max_age=1h'],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/schedule\.max_age/);
+    expect(refused.stderr).toMatch(/schedule\.since=now/);
+    const resumed = await serve([
+      dir,
+      '--db',
+      db,
+      '--port',
+      '0',
+      '-o',
+      'schedule.max_age=1h',
+      '-o',
+      'schedule.since=now',
+    ]);
+    const runs = (await json(await fetch(`${resumed.url}/api/v1/runs?summary=true`))) as {
+      runs: Record<string, { state: string }>;
+    };
+    expect(Object.values(runs.runs).filter((r) => r.state !== 'scheduled')).toEqual([]);
+    resumed.child.kill('SIGTERM');
+    expect(await resumed.exited).toBe(0);
+  });
+});
