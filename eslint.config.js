@@ -1,5 +1,7 @@
 // ESLint: type-aware typescript-eslint plus the layering rules of STYLE.md section 1.
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'child_process', 'os', 'http', 'net', 'better-sqlite3'];
@@ -8,9 +10,14 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'out/**', 'bin/**', 'renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  ...svelte.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte'],
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -50,7 +57,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/**/*.ts'],
+    files: ['renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { parser: tseslint.parser, svelteConfig: './renderer/svelte.config.js' },
+    },
+    rules: {
+      // Collections in stores are replaced whole ($state.raw) or kept deliberately non-reactive (RunTable holds
+      // 100k runs; a version counter tells views to redraw), so Svelte's reactive Map/Set would only cost.
+      'svelte/prefer-svelte-reactivity': 'off',
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -59,7 +78,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -1,4 +1,5 @@
 /** The API's job JSON (SPEC 15.2): the job as written, normalised, with one-line descriptions. */
+import type { JobJson } from '../../shared/model/job.js';
 import type { Job } from './job.js';
 import type { ScheduleItem, StartSchedule, StopSchedule } from '../schedules/types.js';
 import { occurrences } from '../schedules/occurrences.js';
@@ -97,20 +98,6 @@ export function nextTime(job: Job, now: number): number | null {
     }
   }
   return best;
-}
-
-export interface JobJson {
-  job_id: string;
-  file: string | null;
-  params: string[];
-  schedule: Record<string, unknown>[];
-  program: Record<string, unknown>;
-  condition: Record<string, unknown>[];
-  action: Record<string, unknown>[];
-  metadata: Record<string, unknown>;
-  ad_hoc: boolean;
-  next_time: string | null;
-  load_error?: true;
 }
 
 /** The job JSON of SPEC 15.2. */

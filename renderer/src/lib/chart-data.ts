@@ -1,0 +1,51 @@
+/** Shaping stats history into uPlot series (pure, unit-tested). */
+import { flattenStats } from '../../../shared/stats/schema.js';
+
+export interface Sample {
+  time: number;
+  stats: unknown;
+}
+
+/** uPlot data: x (epoch seconds) then one array per series; missing values are null. */
+export type ChartData = [number[], ...(number | null)[][]];
+
+/** Columns `fields` (dotted names) over time. */
+export function series(samples: readonly Sample[], fields: readonly string[]): ChartData {
+  const xs: number[] = [];
+  const ys: (number | null)[][] = fields.map(() => []);
+  for (const s of samples) {
+    const flat = flattenStats(s.stats);
+    xs.push(s.time);
+    fields.forEach((f, i) => {
+      const v = flat[f];
+      (ys[i] as (number | null)[]).push(typeof v === 'number' ? v : null);
+    });
+  }
+  return [xs, ...ys];
+}
+
+/**
+ * Rates per second of cumulative counters (CPU seconds → CPU fraction): the difference between neighbours
+ * divided by the time between them; the first point is null.
+ */
+export function rates(data: ChartData): ChartData {
+  const [xs, ...ys] = data;
+  return [
+    xs,
+    ...ys.map((col) =>
+      col.map((v, i) => {
+        const prev = col[i - 1];
+        const dt = (xs[i] as number) - (xs[i - 1] as number);
+        return i === 0 || v === null || prev === null || prev === undefined || dt <= 0
+          ? null
+          : (v - prev) / dt;
+      }),
+    ),
+  ];
+}
+
+/** Step (seconds) so that a range gives at most `points` samples. */
+export function stepFor(rangeSeconds: number, intervalSeconds: number, points = 2000): number | null {
+  const n = rangeSeconds / intervalSeconds;
+  return n <= points ? null : Math.ceil(rangeSeconds / points);
+}
