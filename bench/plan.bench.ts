@@ -14,7 +14,7 @@ const TEMPLATES = [
     `params: [date]\nschedule: {type: daily, tz: America/New_York, calendar: Mon-Fri, daytime: ["0${i % 10}:15:00", "17:30:00"]}\nprogram: echo {{ date }}\n`,
   () =>
     `params: [date, daytime]\nschedule: {type: daily-interval, tz: Europe/London, calendar: Mon-Fri, start: "08:00:00", stop: "16:30:00", interval: 30m}\nprogram: echo {{ date }} {{ daytime }}\n`,
-  (i: number) => `schedule: {type: cron, tz: Asia/Tokyo, expr: "${i % 60} */2 * * *"}\nprogram: [true]\n`,
+  (i: number) => `schedule: {type: cron, tz: Asia/Tokyo, expr: "${i % 60} */2 * * *"}\nprogram: ["true"]\n`,
   () =>
     `params: [time]\nschedule: {type: explicit, times: ["2027-03-31T22:00:00Z", "2027-06-30T18:00:00-04:00", "2027-12-31T23:59:59Z"]}\nprogram: echo {{ time }}\n`,
 ];

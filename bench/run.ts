@@ -2,9 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatRows, type Benchmark, type BenchRow } from './harness.js';
+import { engineBenchmark } from './engine.bench.js';
 import { planBenchmark } from './plan.bench.js';
+import { startupBenchmark } from './startup.bench.js';
+import { statsBenchmark } from './stats.bench.js';
 
-const BENCHMARKS: Benchmark[] = [planBenchmark];
+const BENCHMARKS: Benchmark[] = [planBenchmark, statsBenchmark, engineBenchmark, startupBenchmark];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

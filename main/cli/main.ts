@@ -1,8 +1,11 @@
 /** The `apsis` command line (SPEC 18). Exit status: 0 success, 1 problems found or operation failed, 2 bad usage. */
 import { checkCommand } from './check.js';
+import { ClientError } from './client.js';
+import { CLIENT_COMMANDS } from './client-commands.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand } from './plan.js';
 import { serveCommand } from './serve.js';
+import { statsCsvCommand } from './stats-csv.js';
 import { USAGE, UsageError } from './usage.js';
 
 type Command = (args: string[], io: CliIo) => number | Promise<number>;
@@ -11,6 +14,8 @@ const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   plan: planCommand,
   serve: serveCommand,
+  'stats-csv': statsCsvCommand,
+  ...CLIENT_COMMANDS,
 };
 
 /** Runs one CLI invocation with `io`; returns the exit status. */
@@ -32,6 +37,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (e instanceof UsageError) {
       io.err(e.message);
       return 2;
+    }
+    if (e instanceof ClientError) {
+      io.err(`apsis ${name}: ${e.message}`);
+      return 1;
     }
     throw e;
   }

@@ -10,7 +10,12 @@ commands:
   check DIR                                   check the job files of DIR
   plan DIR --from TIME --to TIME [--json]     list the runs the schedules create in [from, to)
   serve DIR [--db FILE] [--host H] [--port N] [--token T] [--config FILE] [-o KEY=VALUE]...
-  stats-csv --db FILE [--from TIME] [--to TIME] [--out FILE]`;
+  stats-csv --db FILE [--from TIME] [--to TIME] [--out FILE]
+client commands (--url URL, default APSIS_URL or http://127.0.0.1:5000; --token T; --json):
+  jobs [--label L] | job JOB | runs [-j JOB] [-s STATE] [--since TIME] [ARG=VAL...] | run RUN...
+  schedule [--count N] [--stop TIME|DURATION] TIME JOB [NAME=VAL...]   (TIME: now, +DURATION, ISO time, HH:MM[:SS])
+  start RUN... | skip RUN... | stop RUN... | rerun RUN... | signal SIG RUN... | mark STATE RUN...
+  output RUN [-f] | watch RUN | reload [--dry-run] | shut-down`;
 
 /** node:util parseArgs with errors turned into one-line usage errors. */
 export function parseCommandArgs<T extends ParseArgsConfig['options']>(

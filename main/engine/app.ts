@@ -4,8 +4,9 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
+import type { Job } from '../jobs/job.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
-import { Launcher } from '../procs/launcher.js';
+import { Launcher, type SpawnHelper } from '../procs/launcher.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from './clock.js';
 import { Engine } from './engine.js';
@@ -14,6 +15,10 @@ import { restoreRuns } from './restore.js';
 import { Scheduler } from './scheduler.js';
 import type { Settings } from './settings.js';
 import type { ProgramRuntime } from '../programs/runtime/types.js';
+import { STATS_TYPE } from '../programs/spec.js';
+import { statsRuntime } from '../programs/runtime/stats.js';
+import { engineStats } from '../stats/collect.js';
+import { StatsSampler } from '../stats/sampler.js';
 
 export interface AppOptions {
   jobDir: string;
@@ -21,6 +26,8 @@ export interface AppOptions {
   settings: Settings;
   clock: Clock;
   runtimes?: Record<string, ProgramRuntime>;
+  /** Starts the launcher helper (default: child_process.fork; the desktop app passes utilityProcess). */
+  spawnHelper?: SpawnHelper;
 }
 
 export interface ReloadResult {
@@ -43,6 +50,7 @@ export class App {
     readonly launcher: Launcher,
     readonly startTime: number,
     private readonly loops: Promise<void>,
+    readonly sampler: StatsSampler,
   ) {}
 
   /** Opens the database (created when missing), loads the jobs, restores runs and starts scheduling. */
@@ -68,7 +76,13 @@ export class App {
             `start with -o schedule.since=now to skip the missed runs, or raise schedule.max_age to catch up`,
         );
       }
-      launcher = new Launcher();
+      launcher = new Launcher(options.spawnHelper);
+      // Stats need the whole app; nothing collects them before open() returns (the runtime starts lazily).
+      let app: App | null = null;
+      const stats = () => {
+        if (app === null) throw new Error('stats collected before the engine opened');
+        return engineStats(app);
+      };
       const engine = new Engine({
         clock,
         store,
@@ -76,7 +90,7 @@ export class App {
         settings,
         jobDir,
         dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
-        ...(options.runtimes === undefined ? {} : { runtimes: options.runtimes }),
+        runtimes: { [STATS_TYPE]: statsRuntime(stats), ...options.runtimes },
       });
       const loaded = loadJobFolder(jobDir, { now, calendarsDir: settings.calendars_dir });
       for (const [id, job] of loaded.jobs) engine.jobs.set(id, job);
@@ -90,7 +104,17 @@ export class App {
       const scheduler = new Scheduler(engine, from);
       restoreRuns(engine);
       const { done } = scheduler.start();
-      return new App(engine, scheduler, launcher, now, done);
+      const sampler = new StatsSampler({
+        clock,
+        store,
+        interval: settings.stats.interval,
+        retention: settings.stats.retention,
+        collect: stats,
+        numTasks: () => engine.numTasks() + SCHEDULER_LOOPS,
+      });
+      app = new App(engine, scheduler, launcher, now, done, sampler);
+      sampler.start();
+      return app;
     } catch (e) {
       void launcher?.close();
       store.close();
@@ -124,10 +148,14 @@ export class App {
     };
     if (dryRun) return result;
 
+    // Runs due by now start under the definition they were created with; every occurrence before `startedUpTo`
+    // has then been started, and changed jobs resume from there.
+    const startedUpTo = this.scheduler.startDue();
     for (const id of [...removed, ...changed]) {
+      // Drop the schedule entries first: deleting an entry's runs would otherwise top its window up again.
+      this.scheduler.dropJob(id);
       for (const run of [...engine.runs.ofJob(id)])
         if (run.expected && run.state === 'scheduled') engine.deleteExpected(run);
-      this.scheduler.dropJob(id);
     }
     for (const id of removed) {
       engine.jobs.delete(id);
@@ -135,10 +163,14 @@ export class App {
     }
     engine.loadErrorJobs.clear();
     for (const id of loaded.failed) if (engine.jobs.has(id)) engine.loadErrorJobs.add(id);
-    const fresh = [...added, ...changed].map((id) => loaded.jobs.get(id)).filter((j) => j !== undefined);
+    const jobsOf = (ids: string[]): Job[] =>
+      ids.map((id) => loaded.jobs.get(id)).filter((j) => j !== undefined);
+    const fresh = jobsOf([...added, ...changed]);
     for (const job of fresh) engine.jobs.set(job.jobId, job);
-    // New and changed jobs are regenerated from the persisted clock (SPEC 10.3).
-    this.scheduler.setJobs(fresh, engine.store.getClock() * 1000);
+    // New jobs are generated from the persisted clock (SPEC 10.3). The clock is written about once a second, so
+    // it may lag runs already started: changed jobs resume after those, never running an occurrence twice.
+    this.scheduler.setJobs(jobsOf(added), engine.store.getClock() * 1000);
+    this.scheduler.setJobs(jobsOf(changed), startedUpTo);
     this.scheduler.expand();
     for (const job of fresh) engine.events.emit('job', job, added.includes(job.jobId) ? 'add' : 'change');
     engine.jobErrors = loaded.problems;
@@ -152,6 +184,7 @@ export class App {
    */
   async shutdown(): Promise<void> {
     this.scheduler.stop();
+    await this.sampler.stop();
     await this.loops;
     this.engine.close();
     this.scheduler.writeClock();
@@ -160,6 +193,9 @@ export class App {
     this.engine.store.close();
   }
 }
+
+/** The scheduler's core loops (due timer and expansion), for `async.num_tasks`. */
+const SCHEDULER_LOOPS = 2;
 
 function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;

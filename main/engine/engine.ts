@@ -279,18 +279,24 @@ export class Engine {
     });
   }
 
-  private appendOutput(run: Run, data: Buffer): void {
+  private appendOutput(run: Run, data: Buffer, contentType?: string): void {
     let buffer = this.outputs.get(run.runId);
     if (buffer === undefined) this.outputs.set(run.runId, (buffer = new OutputBuffer()));
+    if (contentType !== undefined) buffer.contentType = contentType;
     const kept = buffer.append(data);
     if (kept.length > 0) this.events.emit('output', run.runId, kept, buffer.length);
   }
 
   private finishOutput(run: Run): void {
     const buffer = this.outputs.get(run.runId);
-    if (buffer === undefined) return;
+    if (buffer === undefined) {
+      // A program that ran and wrote nothing has an empty output, not a missing one.
+      if (run.times['running'] !== undefined && this.store.listOutputs(run.runId).length === 0)
+        this.writeOutput(run.runId, Buffer.alloc(0), 'application/octet-stream');
+      return;
+    }
     this.outputs.delete(run.runId);
-    this.writeOutput(run.runId, buffer.bytes(), 'application/octet-stream');
+    this.writeOutput(run.runId, buffer.bytes(), buffer.contentType);
   }
 
   // ---- running programs ----------------------------------------------------------------------------
@@ -351,7 +357,7 @@ export class Engine {
               this.armStopTimer(run);
               break;
             case 'output':
-              this.appendOutput(run, u.data);
+              this.appendOutput(run, u.data, u.contentType);
               break;
             case 'meta':
               run.meta = { ...run.meta, program: u.meta };
@@ -445,9 +451,10 @@ export class Engine {
     if (run.state !== 'running' && run.state !== 'stopping')
       throw new OperationError(`can't signal ${runId}: run is ${run.state}`);
     const program = this.programs.get(runId);
-    this.log(run, `sending ${name}`);
     if (program === undefined || !program.signal(name))
       throw new OperationError(`can't signal ${runId}: its program is not a process`);
+    // Logged once sent, so a refused signal leaves no trace in the run log; the outcome follows later.
+    this.log(run, `sending ${name}`);
   }
 
   markRun(runId: string, state: RunState): void {

@@ -9,6 +9,8 @@ export class OutputBuffer {
   length = 0;
   /** Bytes dropped past the cap. */
   dropped = 0;
+  /** Content type the output is stored with. */
+  contentType = 'application/octet-stream';
 
   append(data: Buffer): Buffer {
     const room = OUTPUT_CAP - this.length;

@@ -36,6 +36,11 @@ export class Scheduler {
   private wakeAt = Infinity;
   /** Schedules have been expanded up to this instant (exclusive). */
   scheduledUpTo: number;
+  /**
+   * Every occurrence before this instant has been started (or was never to run): the clock to persist, so that
+   * generating from the clock after a restart or reload runs no occurrence twice (SPEC 12.2).
+   */
+  private startedUpTo: number;
 
   constructor(
     private readonly engine: Engine,
@@ -43,6 +48,7 @@ export class Scheduler {
     from: number,
   ) {
     this.scheduledUpTo = from;
+    this.startedUpTo = from;
     engine.onScheduled = (run) => this.add(run);
     engine.onUnscheduled = (run) => this.remove(run);
   }
@@ -160,17 +166,26 @@ export class Scheduler {
     if (this.creating === null && this.entries.includes(entry)) this.fill(entry, this.scheduledUpTo);
   }
 
+  /** Starts the queued runs that are due; returns the instant before which every occurrence has been started. */
+  startDue(): number {
+    const now = this.engine.clock.now();
+    for (const run of this.queue.popDue(now)) {
+      this.handles.delete(run.runId);
+      if (run.state === 'scheduled') this.engine.waiter.admit(run);
+    }
+    // Runs due at `now` itself have started too (and the wall clock may have stepped back: keep the maximum).
+    this.startedUpTo = Math.max(this.startedUpTo, now + 1);
+    return this.startedUpTo;
+  }
+
   /** Starts due runs; writes the clock about once a second, never past scheduledUpTo (SPEC 12.2). */
   private async timerLoop(): Promise<void> {
     const clock = this.engine.clock;
     while (!this.abort.signal.aborted) {
+      this.startDue();
       const now = clock.now();
-      for (const run of this.queue.popDue(now)) {
-        this.handles.delete(run.runId);
-        if (run.state === 'scheduled') this.engine.waiter.admit(run);
-      }
       if (now - this.lastClockWrite >= CLOCK_WRITE_MS) {
-        this.engine.store.setClock(Math.min(now, this.scheduledUpTo) / 1000);
+        this.writeClock();
         this.lastClockWrite = now;
       }
       const next = this.queue.peekTime() ?? Infinity;
@@ -196,9 +211,9 @@ export class Scheduler {
     }
   }
 
-  /** Writes the clock now (shutdown). */
+  /** Persists the clock: where the next start resumes, never past scheduledUpTo (SPEC 12.2). */
   writeClock(): void {
-    this.engine.store.setClock(Math.min(this.engine.clock.now(), this.scheduledUpTo) / 1000);
+    this.engine.store.setClock(Math.min(this.startedUpTo, this.scheduledUpTo) / 1000);
   }
 
   stats(): { num_entries: number; num_heap: number } {

@@ -83,14 +83,15 @@ export function serveOutputUpdates(app: App, ws: WebSocket, run: Run, start: num
   const engine = app.engine;
   const live = engine.outputs.get(run.runId);
   const contentType = 'application/octet-stream';
-  if (live === undefined || isFinished(run.state)) {
+  if (isFinished(run.state)) {
     const stored = engine.store.readOutput(run.runId, 'output');
     const bytes = stored === undefined ? Buffer.alloc(0) : outputBytes(stored);
     ws.send(frame(stored?.content_type ?? contentType, start, bytes.subarray(start), bytes.length));
     ws.close(1000);
     return;
   }
-  const current = live.bytes();
+  // A run that has written nothing yet has no buffer: start from empty and follow.
+  const current = live?.bytes() ?? Buffer.alloc(0);
   const from = Math.min(start, current.length);
   ws.send(frame(contentType, from, current.subarray(from), current.length));
   const offs = [

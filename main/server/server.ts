@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../engine/app.js';
 import { fromRecord } from '../engine/run.js';
 import { handleApi, type ApiContext } from './api.js';
+import { handleStatsApi } from './stats-api.js';
 import { HttpError, sendJson } from './http-util.js';
 import { serveOutputUpdates, serveRunUpdates } from './run-streams.js';
 import { serveStatic } from './static.js';
@@ -87,11 +88,12 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
       });
       return;
     }
-    if (url.pathname.startsWith('/api/')) {
+    if (url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
       if (options.token !== null && !tokenMatches(bearer(req), options.token)) {
         sendJson(res, 401, { error: 'authentication required: send Authorization: Bearer TOKEN' });
         return;
       }
+      if (await handleStatsApi(app, req, res, url)) return;
       if (!(await handleApi(ctx, req, res, url)))
         sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
       return;

@@ -17,9 +17,7 @@ function statm(): { statm_size?: number; statm_resident?: number } {
   }
 }
 
-/** Figures the stats sampler measures itself (SPEC 17.1 `async`). */
-export const asyncProbe: { latency?: number; num_tasks?: number } = {};
-
+/** The current stats object of `app` (SPEC 17.1). */
 export function engineStats(app: App): Stats {
   const engine = app.engine;
   const usage = process.resourceUsage();
@@ -35,7 +33,7 @@ export function engineStats(app: App): Stats {
     version: '0.1.0',
     start_time: new Date(app.startTime).toISOString(),
     time: new Date(engine.clock.now()).toISOString(),
-    async: { ...asyncProbe },
+    async: { ...app.sampler.probe },
     rusage_maxrss: usage.maxRSS * 1024,
     rusage_utime: usage.userCPUTime / 1e6,
     rusage_stime: usage.systemCPUTime / 1e6,

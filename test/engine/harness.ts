@@ -14,7 +14,8 @@ export interface Harness {
   app: App;
   dir: string;
   dbPath: string;
-  reopen(clock?: Clock): Promise<App>;
+  /** Shuts the engine down and opens it again on the same folder and DB; `whileDown` runs in between. */
+  reopen(clock?: Clock, whileDown?: () => Promise<void>): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -32,8 +33,9 @@ export function openApp(
     app: open(options.clock ?? new SystemClock()),
     dir,
     dbPath,
-    async reopen(clock) {
+    async reopen(clock, whileDown) {
       await h.app.shutdown();
+      await whileDown?.();
       h.app = open(clock ?? new SystemClock());
       return h.app;
     },
@@ -43,8 +45,13 @@ export function openApp(
 }
 
 /** Resolves when `run` reaches one of `states` (checked on every transition), or rejects after `ms`. */
-export function waitFor(app: App, run: Run | string, states: RunState | RunState[], ms = 8000): Promise<Run> {
-  const wanted = Array.isArray(states) ? states : [states];
+export function waitFor(
+  app: App,
+  run: Run | string,
+  states: RunState | readonly RunState[],
+  ms = 8000,
+): Promise<Run> {
+  const wanted: readonly RunState[] = typeof states === 'string' ? [states] : states;
   const runId = typeof run === 'string' ? run : run.runId;
   return new Promise((resolve, reject) => {
     const current = app.engine.runs.get(runId);

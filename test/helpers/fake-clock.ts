@@ -18,16 +18,20 @@ export class FakeClock implements Clock {
   sleepUntil(t: number, signal?: AbortSignal): Promise<void> {
     if (t <= this.time) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const sleeper: Sleeper = { t, resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason as Error);
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason as Error);
+      };
+      // A woken sleeper lets go of the signal, so long-lived signals do not collect listeners.
+      const sleeper: Sleeper = {
+        t,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -11,7 +11,8 @@ export type Meta = Record<string, unknown>;
  */
 export type ProgramUpdate =
   | { kind: 'running'; runState: Record<string, unknown> | null; meta: Meta }
-  | { kind: 'output'; data: Buffer }
+  /** `contentType` sets the stored output's content type (default `application/octet-stream`). */
+  | { kind: 'output'; data: Buffer; contentType?: string }
   | { kind: 'meta'; meta: Meta }
   | { kind: 'success'; meta: Meta }
   | { kind: 'failure'; message: string; meta: Meta }

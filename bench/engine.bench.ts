@@ -1,0 +1,211 @@
+/**
+ * Engine benchmarks of SPEC 20, each against a baseline measured in the same run:
+ * run-start lateness vs raw setTimeout and croner; `true` shell runs/s vs raw spawn; transitions persisted/s
+ * vs raw better-sqlite3 single-row transactions.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Cron } from 'croner';
+import { App } from '../main/engine/app.js';
+import { SystemClock } from '../main/engine/clock.js';
+import type { Run } from '../main/engine/run.js';
+import { defaultSettings } from '../main/engine/settings.js';
+import type { BenchRow, Benchmark } from './harness.js';
+import { jobFolder } from '../test/helpers/folders.js';
+
+const SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 30);
+const RATE = 100;
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+function openApp(
+  files: Record<string, string>,
+  patch: (s: ReturnType<typeof defaultSettings>) => void = () => {},
+): { app: App; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'apsis-bench-db-'));
+  const settings = defaultSettings();
+  settings.stats.interval = 3600;
+  patch(settings);
+  const app = App.open({
+    jobDir: jobFolder(files),
+    dbPath: join(dir, 'apsis.db'),
+    settings,
+    clock: new SystemClock(),
+  });
+  return { app, dir };
+}
+
+/** Lateness (ms) of raw setTimeout at RATE due times per second for `seconds`. */
+async function rawTimeoutLateness(seconds: number): Promise<number[]> {
+  const start = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+  const late: number[] = [];
+  await Promise.all(
+    Array.from({ length: seconds * RATE }, (_, i) => {
+      const due = start + i * (1000 / RATE);
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          late.push(Date.now() - due);
+          resolve();
+        }, due - Date.now()),
+      );
+    }),
+  );
+  return late;
+}
+
+/** Lateness (ms) of croner callbacks: RATE jobs firing every second (croner's finest step), for `seconds`. */
+async function cronerLateness(seconds: number): Promise<number[]> {
+  const late: number[] = [];
+  const jobs = Array.from(
+    { length: RATE },
+    () =>
+      new Cron('* * * * * *', () => {
+        late.push(Date.now() % 1000);
+      }),
+  );
+  await new Promise((r) => setTimeout(r, seconds * 1000 + 500));
+  for (const j of jobs) j.stop();
+  return late;
+}
+
+/** Lateness (ms) from schedule time to process spawned: RATE interval jobs of 1 s, phases spread over the second. */
+async function engineLateness(seconds: number): Promise<number[]> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < RATE; i += 1)
+    files[`tick-${i}.yaml`] =
+      `schedule: {type: interval, interval: 1s, phase: "${(i * 1000) / RATE / 1000}s"}\nprogram: ["true"]\n`;
+  const { app, dir } = openApp(files, (s) => {
+    s.schedule.horizon = seconds + 5;
+  });
+  const late: number[] = [];
+  const begin = Date.now() + 500;
+  const end = begin + seconds * 1000;
+  const off = app.engine.events.on('transition', (run: Run) => {
+    if (run.state !== 'running') return;
+    const schedule = run.times['schedule'];
+    const started = (run.meta['program'] as { start_time?: string } | undefined)?.start_time;
+    if (schedule === undefined || started === undefined || schedule < begin || schedule >= end) return;
+    late.push(Date.parse(started) - schedule);
+  });
+  await new Promise((r) => setTimeout(r, end - Date.now() + 2000));
+  off();
+  await app.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+  return late;
+}
+
+/** Completed runs per second of N `true` shell runs created at once, all transitions persisted. */
+async function engineShellRate(n: number): Promise<number> {
+  const { app, dir } = openApp({ 'true.yaml': 'program: "true"\n' });
+  const t0 = performance.now();
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    app.engine.events.on('transition', (run) => {
+      if (run.state === 'success' || run.state === 'failure' || run.state === 'error')
+        if (++done === n) resolve();
+    });
+    for (let i = 0; i < n; i += 1) app.engine.createRun('true', {});
+  });
+  const rate = n / ((performance.now() - t0) / 1000);
+  await app.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+/** Completed spawns per second of N raw child_process.spawn of `true`, all at once. */
+async function rawSpawnRate(n: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve) => spawn('true').on('exit', resolve))),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Transitions persisted per second by N no-op runs (each: new, scheduled, starting, running, success). */
+async function engineTransitionRate(n: number): Promise<number> {
+  const { app, dir } = openApp({ 'noop.yaml': 'program: {type: no-op}\n' });
+  let transitions = 0;
+  let finished = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    app.engine.events.on('transition', (run) => {
+      transitions += 1;
+      if (run.state === 'success' && ++finished === n) resolve();
+    });
+    for (let i = 0; i < n; i += 1) app.engine.createRun('noop', {});
+  });
+  const rate = transitions / ((performance.now() - t0) / 1000);
+  await app.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+/** Single-row transactions per second on raw better-sqlite3 with the same pragmas. */
+function rawSqliteRate(n: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'apsis-bench-raw-'));
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE runs (rowid INTEGER PRIMARY KEY, run_id TEXT UNIQUE, state TEXT, times TEXT)');
+  const upsert = db.prepare(
+    'INSERT INTO runs VALUES (?, ?, ?, ?) ON CONFLICT(rowid) DO UPDATE SET state = excluded.state, times = excluded.times',
+  );
+  const tx = db.transaction((i: number) =>
+    upsert.run(i % 1000, `r${i % 1000}`, 'running', '{"running":"2026-01-01T00:00:00.000Z"}'),
+  );
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 1) tx(i);
+  const rate = n / ((performance.now() - t0) / 1000);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+export const engineBenchmark: Benchmark = {
+  name: 'engine',
+  async run() {
+    const rows: BenchRow[] = [];
+    const raw = await rawTimeoutLateness(SECONDS);
+    const cron = await cronerLateness(SECONDS);
+    const ours = await engineLateness(SECONDS);
+    const rawP99 = percentile(raw, 99);
+    const oursP99 = percentile(ours, 99);
+    rows.push({
+      benchmark: `run-start lateness p99 (${RATE}/s for ${SECONDS} s, schedule → process spawned)`,
+      value: oursP99,
+      unit: 'ms',
+      goal: '<= 2x raw p99, better than croner',
+      met: oursP99 <= 2 * Math.max(rawP99, 1) && oursP99 < percentile(cron, 99),
+      baseline: { name: 'setTimeout p99', value: rawP99, ratio: oursP99 / Math.max(rawP99, 1) },
+      note: `ours p50 ${percentile(ours, 50)} ms, max ${Math.max(...ours)} ms (${ours.length} runs); setTimeout p50 ${percentile(raw, 50)}, max ${Math.max(...raw)}; croner p50 ${percentile(cron, 50)}, p99 ${percentile(cron, 99)}, max ${Math.max(...cron)} ms`,
+    });
+    const n = 400;
+    const spawnRate = await rawSpawnRate(n);
+    const shellRate = await engineShellRate(n);
+    rows.push({
+      benchmark: `"true" shell runs completed/s (${n} at once, transitions persisted)`,
+      value: shellRate,
+      unit: 'runs/s',
+      goal: '>= 0.7x raw spawn',
+      met: shellRate >= 0.7 * spawnRate,
+      baseline: { name: 'raw spawn', value: spawnRate, ratio: shellRate / spawnRate },
+    });
+    const sqlite = rawSqliteRate(20_000);
+    const transitions = await engineTransitionRate(4000);
+    rows.push({
+      benchmark: 'transitions persisted/s (no-op runs)',
+      value: transitions,
+      unit: '/s',
+      goal: '>= 0.3x raw single-row transactions',
+      met: transitions >= 0.3 * sqlite,
+      baseline: { name: 'raw better-sqlite3', value: sqlite, ratio: transitions / sqlite },
+    });
+    return rows;
+  },
+};

@@ -1,0 +1,97 @@
+/** Startup to serving with 1,000,000 finished runs in the DB, and RSS after startup, vs an empty DB (SPEC 20). */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../main/store/sqlite-store.js';
+import type { BenchRow, Benchmark } from './harness.js';
+import { jobFolder } from '../test/helpers/folders.js';
+
+const RUNS = Number(process.env['BENCH_STARTUP_RUNS'] ?? 1_000_000);
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
+
+/** Fills a new DB with `n` finished runs of 100 jobs, as an engine would have written them. */
+function fill(path: string, n: number): void {
+  const store = SqliteStore.open(path, { now: Date.now() / 1000 });
+  const insert = store.db.prepare(
+    'INSERT INTO runs (rowid, run_id, timestamp, job_id, args, state, program, times, meta, run_state, conds, actions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)',
+  );
+  const base = Date.now() / 1000 - n;
+  store.transaction(() => {
+    for (let i = 1; i <= n; i += 1) {
+      const t = new Date((base + i) * 1000).toISOString();
+      insert.run(
+        i,
+        `r${i}`,
+        base + i,
+        `job-${i % 100}`,
+        `{"date":"${t.slice(0, 10)}"}`,
+        i % 10 === 0 ? 'failure' : 'success',
+        '{"type":"shell","command":"echo hi","stop":{"signal":"SIGTERM","grace_period":60}}',
+        `{"new":"${t}","schedule":"${t}","scheduled":"${t}","starting":"${t}","running":"${t}","success":"${t}"}`,
+        '{"job":{"labels":[]},"program":{"pid":1,"return_code":0},"elapsed":0.01}',
+        '[]',
+        '[]',
+      );
+    }
+    store.db.prepare('UPDATE next_run_id SET number = ?').run(n + 65);
+  });
+  store.close();
+}
+
+/** Seconds from spawning `apsis serve` to its `listening on` line, and its RSS (bytes) then. */
+function startServe(db: string, jobDir: string): Promise<{ seconds: number; rss: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, 'serve', jobDir, '--db', db, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!out.includes('listening on')) return;
+      const seconds = (performance.now() - t0) / 1000;
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
+      child.kill('SIGTERM');
+      child.on('exit', () => resolve({ seconds, rss }));
+    });
+    child.on('error', reject);
+  });
+}
+
+export const startupBenchmark: Benchmark = {
+  name: 'startup',
+  async run() {
+    const dir = mkdtempSync(join(tmpdir(), 'apsis-bench-startup-'));
+    const jobs = jobFolder({ 'a.yaml': 'program: {type: no-op}\n' });
+    try {
+      const emptyDb = join(dir, 'empty.db');
+      const fullDb = join(dir, 'full.db');
+      fill(fullDb, RUNS);
+      const empty = await startServe(emptyDb, jobs);
+      const full = await startServe(fullDb, jobs);
+      const rows: BenchRow[] = [
+        {
+          benchmark: `startup to serving, ${RUNS} finished runs in DB`,
+          value: full.seconds,
+          unit: 's',
+          goal: '< 1.5 s',
+          met: full.seconds < 1.5,
+          baseline: { name: 'empty DB', value: empty.seconds, ratio: full.seconds / empty.seconds },
+        },
+        {
+          benchmark: `RSS after startup, ${RUNS} finished runs in DB`,
+          value: full.rss / 1e6,
+          unit: 'MB',
+          goal: '< 200 MB',
+          met: full.rss < 200e6,
+          baseline: { name: 'empty DB', value: empty.rss / 1e6, ratio: full.rss / empty.rss },
+        },
+      ];
+      return rows;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
