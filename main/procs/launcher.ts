@@ -17,21 +17,47 @@ export interface LauncherStats {
 }
 
 /**
+ * The helper process as the Launcher uses it: a forked Node child by default. The desktop app passes Electron's
+ * utilityProcess behind this shape (main/electron/utility-helper.ts): with the runAsNode fuse off, fork() of the
+ * Electron binary would not start Node.
+ */
+export type LauncherHelper = Pick<
+  ChildProcess,
+  'pid' | 'exitCode' | 'signalCode' | 'connected' | 'channel' | 'ref' | 'unref' | 'disconnect' | 'kill'
+> & {
+  send(message: LaunchRequest, callback: (error: Error | null) => void): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'exit', listener: () => void): unknown;
+};
+
+/** Starts the helper script at `path`. */
+export type SpawnHelper = (path: string) => LauncherHelper;
+
+/** No execArgv: the engine's own flags (inspector, loaders, heap size) are not for the helper. */
+const forkHelper: SpawnHelper = (path) =>
+  fork(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+
+/**
  * Starts local processes through a small helper process, forked on first use and again whenever it
  * has died. Processes outlive the helper and the engine: close() ends only the helper.
  */
 export class Launcher {
   readonly #helperPath = helperPath();
-  #helper: ChildProcess | null = null;
+  #helper: LauncherHelper | null = null;
   readonly #pending = new Map<number, { reply: Promise<LaunchResult>; resolve: (r: LaunchResult) => void }>();
   #nextId = 1;
   #closed = false;
   readonly #stats = { helper_starts: 0, launched: 0, failed: 0 };
 
+  /** `spawnHelper` starts the helper (default: child_process.fork under Node). */
+  constructor(private readonly spawnHelper: SpawnHelper = forkHelper) {}
+
   /** Starts the process of `spec` under a supervisor; resolves when it runs, or with why it could not start. */
   launch(spec: ProcessSpec): Promise<LaunchResult> {
     if (this.#closed) return Promise.resolve({ ok: false, error: 'launcher is closed' });
-    let helper: ChildProcess;
+    let helper: LauncherHelper;
     try {
       helper = this.#helper ?? this.#start();
     } catch (e) {
@@ -67,15 +93,11 @@ export class Launcher {
     return { helper_pid: this.#helper?.pid ?? null, ...this.#stats, in_flight: this.#pending.size };
   }
 
-  #start(): ChildProcess {
+  #start(): LauncherHelper {
     if (!existsSync(this.#helperPath)) {
       throw new Error(`launcher helper ${this.#helperPath} is missing: run \`npm run build\``);
     }
-    // No execArgv: the engine's own flags (inspector, loaders, heap size) are not for the helper.
-    const helper = fork(this.#helperPath, [], {
-      execArgv: [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const helper = this.spawnHelper(this.#helperPath);
     this.#stats.helper_starts++;
     this.#helper = helper;
     helper.on('message', (m: unknown) => {
