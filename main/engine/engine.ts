@@ -2,7 +2,6 @@
  * The engine (SPEC 2, 11): creates runs, moves them through their states, runs their programs, and keeps
  * every change written through to SQLite before anyone hears of it.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
 import { isFinished, TRANSITIONS, type RunState } from '../../shared/model/states.js';
@@ -126,6 +125,24 @@ export class Engine {
   /** Creates a run of `jobId` (SPEC 11.3). Binding problems put the run in error; the call still succeeds. */
   createRun(jobId: string, args: Args, options: CreateOptions = {}): Run {
     if (this.closed) throw new OperationError('the engine is shutting down');
+    return this.atomic(() => this.create(jobId, args, options));
+  }
+
+  /**
+   * Runs `fn` in the store's write batch: the writes of one event-loop turn (creations, transitions, log entries,
+   * a batch of due runs) commit together at the end of the turn. Listeners that reach outside the process send
+   * through afterCommit(), so nothing is published before it is durable (STYLE.md 2).
+   */
+  atomic<T>(fn: () => T): T {
+    return this.closed ? fn() : this.store.batch(fn);
+  }
+
+  /** Calls `fn` once every change made so far is committed: the way out for live streams. */
+  afterCommit(fn: () => void): void {
+    this.store.afterCommit(fn);
+  }
+
+  private create(jobId: string, args: Args, options: CreateOptions): Run {
     const now = this.clock.now();
     const run: Run = {
       runId: this.store.nextRunId(),
@@ -196,6 +213,10 @@ export class Engine {
   /** Moves `run` to `to`: checks the table, stamps the time, writes through, then publishes (STYLE.md 2). */
   transition(run: Run, to: RunState, options: TransitionOptions = {}): void {
     if (this.closed) return; // after shutdown nothing changes; the next start recovers (SPEC 12.4)
+    this.atomic(() => this.move(run, to, options));
+  }
+
+  private move(run: Run, to: RunState, options: TransitionOptions): void {
     const from = run.state;
     if (options.forced !== true && !(TRANSITIONS[to] as readonly RunState[]).includes(from))
       throw new OperationError(`can't move ${run.runId} from ${from} to ${to}`);
@@ -291,7 +312,7 @@ export class Engine {
     const buffer = this.outputs.get(run.runId);
     if (buffer === undefined) {
       // A program that ran and wrote nothing has an empty output, not a missing one.
-      if (run.times['running'] !== undefined && this.store.listOutputs(run.runId).length === 0)
+      if (run.times['running'] !== undefined && run.program !== null && 'stop' in run.program)
         this.writeOutput(run.runId, Buffer.alloc(0), 'application/octet-stream');
       return;
     }
@@ -302,8 +323,8 @@ export class Engine {
   // ---- running programs ----------------------------------------------------------------------------
 
   private context(run: Run): ProgramContext {
+    // The supervisor creates the run's folder when it launches a process; other programs never need one.
     const runDir = join(this.deps.dataDir, 'runs', run.runId);
-    mkdirSync(runDir, { recursive: true });
     return {
       clock: this.clock,
       runId: run.runId,

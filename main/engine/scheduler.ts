@@ -95,7 +95,9 @@ export class Scheduler {
   /** Creates expected runs for occurrences before now + horizon. */
   expand(): void {
     const until = this.engine.clock.now() + this.settings.schedule.horizon * 1000;
-    for (const entry of this.entries) this.fill(entry, until);
+    this.engine.atomic(() => {
+      for (const entry of this.entries) this.fill(entry, until);
+    });
     this.scheduledUpTo = Math.max(this.scheduledUpTo, until);
   }
 
@@ -169,10 +171,14 @@ export class Scheduler {
   /** Starts the queued runs that are due; returns the instant before which every occurrence has been started. */
   startDue(): number {
     const now = this.engine.clock.now();
-    for (const run of this.queue.popDue(now)) {
-      this.handles.delete(run.runId);
-      if (run.state === 'scheduled') this.engine.waiter.admit(run);
-    }
+    const due = this.queue.popDue(now);
+    if (due.length > 0)
+      this.engine.atomic(() => {
+        for (const run of due) {
+          this.handles.delete(run.runId);
+          if (run.state === 'scheduled') this.engine.waiter.admit(run);
+        }
+      });
     // Runs due at `now` itself have started too (and the wall clock may have stepped back: keep the maximum).
     this.startedUpTo = Math.max(this.startedUpTo, now + 1);
     return this.startedUpTo;

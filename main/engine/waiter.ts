@@ -103,12 +103,14 @@ export class Waiter {
     if (this.draining) return;
     this.draining = true;
     try {
-      // One run at a time, in run order, so each sees the others' states (SPEC 8.4 race).
-      while (this.queue.size > 0) {
-        const ids = [...this.queue].sort((a, b) => (runNumber(a) ?? 0) - (runNumber(b) ?? 0));
-        this.queue.clear();
-        for (const id of ids) this.check(id);
-      }
+      // One run at a time, in run order, so each sees the others' states (SPEC 8.4 race); one commit for all.
+      this.engine.atomic(() => {
+        while (this.queue.size > 0) {
+          const ids = [...this.queue].sort((a, b) => (runNumber(a) ?? 0) - (runNumber(b) ?? 0));
+          this.queue.clear();
+          for (const id of ids) this.check(id);
+        }
+      });
     } finally {
       this.draining = false;
     }

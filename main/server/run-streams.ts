@@ -8,8 +8,12 @@ import { outputBytes } from '../store/output-codec.js';
 /** `{run, meta, run_log, outputs}` with init, then one message per change. */
 export function serveRunUpdates(app: App, ws: WebSocket, run: Run, init: boolean): void {
   const engine = app.engine;
+  // Sent once the change is committed (engine.atomic batches writes per event-loop turn), never before.
   const send = (m: unknown): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    const text = JSON.stringify(m);
+    engine.afterCommit(() => {
+      if (ws.readyState === ws.OPEN) ws.send(text);
+    });
   };
   if (init) {
     send({

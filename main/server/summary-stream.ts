@@ -42,13 +42,16 @@ export function serveSummary(app: App, ws: WebSocket, init: boolean): void {
     if (flushing) return;
     flushing = true;
     const at = engine.clock.now() + BATCH_MS;
-    void engine.clock.sleepUntil(at).then(async () => {
-      const batch = queue;
-      queue = [];
-      summarySubscribers.queued -= batch.length;
-      flushing = false;
-      await send(batch);
-    });
+    void engine.clock.sleepUntil(at).then(() =>
+      // Everything in the batch happened at least 0.5 s ago; afterCommit makes "already durable" certain.
+      engine.afterCommit(() => {
+        const batch = queue;
+        queue = [];
+        summarySubscribers.queued -= batch.length;
+        flushing = false;
+        void send(batch);
+      }),
+    );
   };
 
   const offs = [
