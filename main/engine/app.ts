@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import { Engine } from './engine.js';
 import { parseAdHocJob } from './adhoc.js';
 import { restoreRuns } from './restore.js';
+import { retireLoop } from './retire.js';
 import { Scheduler } from './scheduler.js';
 import type { Settings } from './settings.js';
 import type { ProgramRuntime } from '../programs/runtime/types.js';
@@ -51,6 +52,7 @@ export class App {
     readonly startTime: number,
     private readonly loops: Promise<void>,
     readonly sampler: StatsSampler,
+    private readonly stopRetire: AbortController,
   ) {}
 
   /** Opens the database (created when missing), loads the jobs, restores runs and starts scheduling. */
@@ -104,6 +106,8 @@ export class App {
       const scheduler = new Scheduler(engine, from);
       restoreRuns(engine);
       const { done } = scheduler.start();
+      const stopRetire = new AbortController();
+      const loops = Promise.all([done, retireLoop(engine, stopRetire.signal)]).then(() => undefined);
       const sampler = new StatsSampler({
         clock,
         store,
@@ -112,7 +116,7 @@ export class App {
         collect: stats,
         numTasks: () => engine.numTasks() + SCHEDULER_LOOPS,
       });
-      app = new App(engine, scheduler, launcher, now, done, sampler);
+      app = new App(engine, scheduler, launcher, now, loops, sampler, stopRetire);
       sampler.start();
       return app;
     } catch (e) {
@@ -184,6 +188,7 @@ export class App {
    */
   async shutdown(): Promise<void> {
     this.scheduler.stop();
+    this.stopRetire.abort(new Error('shutting down'));
     await this.sampler.stop();
     await this.loops;
     this.engine.close();
@@ -194,8 +199,8 @@ export class App {
   }
 }
 
-/** The scheduler's core loops (due timer and expansion), for `async.num_tasks`. */
-const SCHEDULER_LOOPS = 2;
+/** The engine's core loops (due timer, expansion, retirement), for `async.num_tasks`. */
+const SCHEDULER_LOOPS = 3;
 
 function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;

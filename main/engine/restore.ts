@@ -7,7 +7,10 @@ import { fromRecord, type Run } from './run.js';
 export function restoreRuns(engine: Engine): void {
   const lookback = engine.deps.settings.runs.lookback;
   const now = engine.clock.now();
-  const records = engine.store.loadRuns(lookback === null ? {} : { sinceTimestamp: now / 1000 - lookback });
+  const records = engine.store.loadNewestRuns(
+    engine.deps.settings.runs.max_in_memory,
+    lookback === null ? -Infinity : now / 1000 - lookback,
+  );
   // Unfinished runs older than the lookback still need recovery.
   const seen = new Set(records.map((r) => r.run_id));
   for (const rec of engine.store.loadUnfinishedRuns()) if (!seen.has(rec.run_id)) records.push(rec);

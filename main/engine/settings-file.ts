@@ -28,6 +28,12 @@ const SETTERS: Record<string, Setter> = {
     (s.database.timeout = duration('database.timeout', { positive: true })(v) as number),
   'runs.lookback': (s, v) =>
     (s.runs.lookback = duration('runs.lookback', { nullable: true, positive: true })(v)),
+  'runs.max_in_memory': (s, v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new SettingsError('runs.max_in_memory: must be a whole number');
+    s.runs.max_in_memory = n;
+  },
   'schedule.since': (s, v) => {
     if (v === null || v === 'null') s.schedule.since = null;
     else if (v === 'now') s.schedule.since = 'now';

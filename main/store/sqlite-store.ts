@@ -106,6 +106,11 @@ export class SqliteStore {
     return collect(since === undefined ? this.q.allRuns.iterate() : this.q.runsSince.iterate(since));
   }
 
+  /** The `limit` runs with the highest run numbers updated since `sinceTimestamp` (epoch s), in run-number order. */
+  loadNewestRuns(limit: number, sinceTimestamp = -Infinity): RunRecord[] {
+    return collect(this.q.newestRuns.iterate(sinceTimestamp, limit)).reverse();
+  }
+
   /** Stored runs not in a finished state (restore, SPEC 12.3), through a partial index: cheap with any history. */
   loadUnfinishedRuns(): RunRecord[] {
     return collect(this.q.unfinishedRuns.iterate());

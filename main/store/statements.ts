@@ -30,6 +30,7 @@ export interface Statements {
   getRun: Statement<[number], RunRow>;
   allRuns: Statement<[], RunRow>;
   runsSince: Statement<[number], RunRow>;
+  newestRuns: Statement<[number, number], RunRow>;
   unfinishedRuns: Statement<[], RunRow>;
   runsOfJob: Statement<[string, number], RunRow>;
   deleteRun: Statement<[number]>;
@@ -69,6 +70,8 @@ export function prepareStatements(db: Database.Database): Statements {
     allRuns: runs<[]>('ORDER BY rowid'),
     // The subquery walks the timestamp index; a plain WHERE with ORDER BY rowid makes the planner scan every run.
     runsSince: runs<[number]>('WHERE rowid IN (SELECT rowid FROM runs WHERE timestamp >= ?) ORDER BY rowid'),
+    // Walks the rowid (run number) backwards and stops at the limit: cheap whatever the history's size.
+    newestRuns: runs<[number, number]>('WHERE timestamp >= ? ORDER BY rowid DESC LIMIT ?'),
     // Without ANALYZE statistics the planner prefers a rowid scan (no sort) over the partial index; force it so
     // restore reads the few unfinished runs, not a million finished ones.
     unfinishedRuns: runs<[]>(`INDEXED BY runs_unfinished WHERE state NOT IN ${FINISHED_SQL} ORDER BY rowid`),
