@@ -1,0 +1,47 @@
+/** Native notifications when runs fail (SPEC 19.6); failures within a second come as one notification. */
+import type { OpenEngine } from './engine-host.js';
+import type { NotificationFactory } from './ports.js';
+
+const COALESCE_MS = 1000;
+/** Runs named in one notification; more are counted. */
+const NAMED = 3;
+
+export class FailureNotifier {
+  #off: () => void = () => {};
+  #failed: { runId: string; jobId: string; state: string }[] = [];
+
+  constructor(
+    private readonly notify: NotificationFactory,
+    private readonly onClick: () => void,
+  ) {}
+
+  /** Follows `engine` (null: none); failures not yet shown are dropped with the old engine. */
+  attach(engine: OpenEngine | null): void {
+    this.#off();
+    this.#failed = [];
+    if (engine === null) {
+      this.#off = () => {};
+      return;
+    }
+    const clock = engine.app.engine.clock;
+    this.#off = engine.app.engine.events.on('transition', (run) => {
+      if (run.state !== 'failure' && run.state !== 'error') return;
+      this.#failed.push({ runId: run.runId, jobId: run.jobId, state: run.state });
+      if (this.#failed.length > 1) return;
+      void clock.sleepUntil(clock.now() + COALESCE_MS).then(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const failed = this.#failed;
+    this.#failed = [];
+    const first = failed[0];
+    if (first === undefined) return;
+    const title = failed.length === 1 ? `Run ${first.runId} failed` : `${failed.length} runs failed`;
+    const named = failed.slice(0, NAMED).map((f) => `${f.jobId} ${f.runId} (${f.state})`);
+    if (failed.length > NAMED) named.push(`and ${failed.length - NAMED} more`);
+    const n = this.notify({ title, body: named.join('\n') });
+    n.on('click', () => this.onClick());
+    n.show();
+  }
+}

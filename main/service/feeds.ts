@@ -1,0 +1,204 @@
+/**
+ * The live streams of SPEC 16 over any transport: a feed subscribes to the engine's events and hands messages to a
+ * sink (the desktop app's webContents.send). Same semantics as the WebSocket streams of main/server: init, 0.5 s
+ * batches of at most 4096 messages for the summary, one message per change for a run, byte ranges for output.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { RunStreamMessage, SummaryMessage } from '../../shared/api/console-api.js';
+import { isFinished } from '../../shared/model/states.js';
+import type { App } from '../engine/app.js';
+import { toSummary, type Run } from '../engine/run.js';
+import { jobJson } from '../jobs/job-json.js';
+import { summarySubscribers } from '../server/summary-stream.js';
+import { outputBytes } from '../store/output-codec.js';
+
+const FRAME_MESSAGES = 4096;
+const BATCH_MS = 500;
+/** Past this backlog the subscriber starts again from init, as a WebSocket client closed with 1013 would. */
+const MAX_BACKLOG = 100_000;
+
+/** Stops a feed; idempotent. */
+export type StopFeed = () => void;
+
+/** Receives summary batches; `reset` on the first batch of an init, after which the console starts afresh. */
+export type SummarySink = (messages: SummaryMessage[], reset: boolean) => void;
+
+/** Every job, the job errors and every run in memory: the init of the summary stream (SPEC 16.1). */
+function initMessages(app: App): SummaryMessage[] {
+  const engine = app.engine;
+  const now = engine.clock.now();
+  const messages: SummaryMessage[] = [];
+  for (const job of engine.jobs.values())
+    messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
+  messages.push({ type: 'job_errors', errors: engine.jobErrors });
+  for (const run of engine.runs.all()) messages.push({ type: 'run_summary', run_summary: toSummary(run) });
+  return messages;
+}
+
+/** The summary stream with init, then batched changes. */
+export function summaryFeed(app: App, sink: SummarySink): StopFeed {
+  const engine = app.engine;
+  let queue: SummaryMessage[] = [];
+  let flushing = false;
+  let closed = false;
+  /** Batches wait for the init to be out, so the console never sees a change before the state it changes. */
+  let ready: Promise<void> = Promise.resolve();
+  summarySubscribers.count += 1;
+
+  const send = async (messages: SummaryMessage[], reset: boolean): Promise<void> => {
+    for (let i = 0; i < messages.length && !closed; i += FRAME_MESSAGES) {
+      try {
+        sink(messages.slice(i, i + FRAME_MESSAGES), reset && i === 0);
+      } catch (e) {
+        // A sink that cannot deliver (its window gone) ends the feed; the subscriber starts again with init.
+        console.error('apsis: summary feed stopped:', e);
+        stop();
+        return;
+      }
+      if (i + FRAME_MESSAGES < messages.length) await yieldToLoop();
+    }
+  };
+
+  const init = (): void => {
+    const messages = initMessages(app);
+    ready = ready.then(() => send(messages, true));
+  };
+
+  const push = (m: SummaryMessage): void => {
+    if (closed) return;
+    queue.push(m);
+    summarySubscribers.queued += 1;
+    if (queue.length > MAX_BACKLOG) {
+      summarySubscribers.queued -= queue.length;
+      queue = [];
+      init();
+      return;
+    }
+    if (flushing) return;
+    flushing = true;
+    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() => {
+      flushing = false;
+      ready = ready.then(() => {
+        const batch = queue;
+        queue = [];
+        summarySubscribers.queued -= batch.length;
+        return batch.length === 0 ? undefined : send(batch, false);
+      });
+    });
+  };
+
+  const offs = [
+    engine.events.on('transition', (run) => push({ type: 'run_transition', run_summary: toSummary(run) })),
+    engine.events.on('delete', (runId) => push({ type: 'run_delete', run_id: runId })),
+    engine.events.on('job', (job, kind) => {
+      if (!job.adHoc)
+        push({
+          type: kind === 'add' ? 'job_add' : 'job',
+          job: jobJson(job, engine.clock.now(), engine.loadErrorJobs.has(job.jobId)),
+        });
+    }),
+    engine.events.on('job_delete', (jobId) => push({ type: 'job_delete', job_id: jobId })),
+    engine.events.on('job_errors', (errors) => push({ type: 'job_errors', errors })),
+  ];
+  const stop = (): void => {
+    if (closed) return;
+    closed = true;
+    summarySubscribers.count -= 1;
+    summarySubscribers.queued -= queue.length;
+    queue = [];
+    for (const off of offs) off();
+  };
+  init();
+  return stop;
+}
+
+const OUTPUT_INFO = { name: 'combined stdout & stderr', content_type: 'application/octet-stream' };
+
+function outputsOf(app: App, runId: string): NonNullable<RunStreamMessage['outputs']> {
+  const live = app.engine.outputs.get(runId);
+  if (live !== undefined) return { output: { ...OUTPUT_INFO, length: live.length } };
+  const out: NonNullable<RunStreamMessage['outputs']> = {};
+  for (const o of app.engine.store.listOutputs(runId))
+    out[o.output_id] = { name: o.name, length: o.length, content_type: o.content_type };
+  return out;
+}
+
+/** A run's stream (SPEC 16.2): `{run, meta, run_log, outputs}` first, then one message per change. */
+export function runFeed(app: App, run: Run, sink: (m: RunStreamMessage) => void): StopFeed {
+  const engine = app.engine;
+  const iso = (t: number): string => new Date(t).toISOString();
+  sink({
+    run: toSummary(run),
+    meta: run.meta,
+    run_log: engine.runLog(run.runId).map((e) => ({ timestamp: iso(e.timestamp), message: e.message })),
+    outputs: outputsOf(app, run.runId),
+  });
+  let lastMeta = JSON.stringify(run.meta);
+  const offs = [
+    engine.events.on('transition', (r) => {
+      if (r.runId !== run.runId) return;
+      const meta = JSON.stringify(r.meta);
+      sink(meta === lastMeta ? { run: toSummary(r) } : { run: toSummary(r), meta: r.meta });
+      lastMeta = meta;
+    }),
+    engine.events.on('meta', (r) => {
+      if (r.runId !== run.runId) return;
+      lastMeta = JSON.stringify(r.meta);
+      sink({ meta: r.meta });
+    }),
+    engine.events.on('log', (runId, timestamp, message) => {
+      if (runId === run.runId) sink({ run_log_append: { timestamp: iso(timestamp), message } });
+    }),
+    engine.events.on('output', (runId, _data, length) => {
+      if (runId === run.runId) sink({ outputs: { output: { ...OUTPUT_INFO, length } } });
+    }),
+  ];
+  return () => offs.splice(0).forEach((off) => off());
+}
+
+/** Receives output text up to byte offset `end`, or `null` once everything was sent. */
+export type OutputSink = (chunk: { text: string; end: number } | null) => void;
+
+/**
+ * A run's output from byte `start` (SPEC 16.3): for a finished run everything at once, then the end; for an
+ * unfinished one the current bytes, then the new bytes of each update until the run finishes. Text is decoded as
+ * UTF-8 across chunk boundaries (invalid bytes replaced).
+ */
+export function outputFeed(app: App, run: Run, start: number, sink: OutputSink): StopFeed {
+  const engine = app.engine;
+  const decoder = new TextDecoder();
+  if (isFinished(run.state)) {
+    const stored = engine.store.readOutput(run.runId, 'output');
+    const bytes =
+      engine.outputs.get(run.runId)?.bytes() ??
+      (stored === undefined ? Buffer.alloc(0) : outputBytes(stored));
+    const from = Math.min(start, bytes.length);
+    sink({ text: decoder.decode(bytes.subarray(from)), end: bytes.length });
+    sink(null);
+    return () => {};
+  }
+  // Unfinished: the output so far (none before the program's first write), then each update.
+  const current = engine.outputs.get(run.runId)?.bytes() ?? Buffer.alloc(0);
+  const from = Math.min(start, current.length);
+  let end = current.length;
+  sink({ text: decoder.decode(current.subarray(from), { stream: true }), end });
+  let offs: (() => void)[] = [];
+  const stop = (): void => offs.splice(0).forEach((off) => off());
+  offs = [
+    engine.events.on('output', (runId, data, length) => {
+      if (runId !== run.runId) return;
+      // Bytes before `start` were asked not to be sent.
+      const skip = Math.max(0, start - (length - data.length));
+      end = length;
+      if (skip < data.length) sink({ text: decoder.decode(data.subarray(skip), { stream: true }), end });
+    }),
+    engine.events.on('transition', (r) => {
+      if (r.runId !== run.runId || !isFinished(r.state)) return;
+      const rest = decoder.decode(); // a UTF-8 sequence cut short by the end of the output
+      if (rest !== '') sink({ text: rest, end });
+      stop();
+      sink(null);
+    }),
+  ];
+  return stop;
+}
