@@ -1,0 +1,72 @@
+// A crash of the engine loses nothing recorded (SPEC 13.3, 12.3): kill -9 `apsis serve` while runs are in flight,
+// start it again, and every run it ever reported is there, none left running without a process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobFolder } from '../helpers/folders.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function serve(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', dir, '--db', db, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 10_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string });
+      }
+    });
+  });
+}
+
+type Runs = { runs: Record<string, { run_id: string; state: string }> };
+const get = async (url: string): Promise<Runs> => (await fetch(url)).json() as Promise<Runs>;
+
+describe('crash', () => {
+  it('kill -9 during runs: after restart every reported run is present, finished or recovered, none stuck', async () => {
+    const dir = jobFolder({
+      'short.yaml': 'params: [n]\nprogram: "sleep 0.{{ n }}; echo {{ n }}"\n',
+      'long.yaml': 'program: "sleep 1.5; echo long done"\n',
+      'noop.yaml': 'program: {type: no-op, duration: 0.5}\n',
+    });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-crash-')), 'apsis.db');
+    const first = await serve(dir, db);
+    const post = (body: unknown): Promise<Response> =>
+      fetch(`${first.url}/api/v1/runs`, { method: 'POST', body: JSON.stringify(body) });
+    for (let n = 1; n <= 9; n += 1) await post({ job_id: 'short', args: { n: String(n) } });
+    await post({ job_id: 'long' });
+    await post({ job_id: 'noop' });
+    await new Promise((r) => setTimeout(r, 400));
+    const seen = await get(`${first.url}/api/v1/runs?summary=true`);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await serve(dir, db);
+    let after: Runs = { runs: {} };
+    for (let i = 0; i < 50; i += 1) {
+      after = await get(`${second.url}/api/v1/runs?summary=true`);
+      if (Object.values(after.runs).every((r) => ['success', 'failure', 'error'].includes(r.state))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const id of Object.keys(seen.runs)) expect(after.runs[id], `run ${id} lost`).toBeDefined();
+    const states = Object.values(after.runs).map((r) => r.state);
+    expect(states.filter((s) => !['success', 'failure', 'error'].includes(s))).toEqual([]);
+    // Processes kept running under their supervisors and were followed again: the long run succeeded.
+    const long = Object.values(after.runs).find((r) => (r as { job_id?: string }).job_id === 'long');
+    expect(long?.state).toBe('success');
+    second.child.kill('SIGTERM');
+  });
+});
