@@ -5,8 +5,3 @@ declare module '*.svelte' {
 }
 
 declare module '*.css';
-
-/** The desktop app's preload bridge (preload/bridge.ts); absent in a browser. */
-interface Window {
-  apsis?: import('../../shared/api/ipc.js').DesktopConsoleApi;
-}
