@@ -68,14 +68,14 @@ describe('stats sampler', () => {
     await clock.advance(10_037);
     const first = samples(h.app)[0]?.stats;
     expect(first?.async.latency).toBeCloseTo(0.037, 9);
-    // Idle: the scheduler's due timer and expansion loops, and the sampler itself.
-    expect(first?.async.num_tasks).toBe(3);
+    // Idle: the scheduler's due timer and expansion loops, the retire loop, and the sampler itself.
+    expect(first?.async.num_tasks).toBe(4);
     const run = h.app.engine.createRun('slow', {});
     await waitFor(h.app, run, 'running');
     await clock.advance(10_000);
     // Sampled before sleeping: the run task is counted from the wake-up after it started.
     await clock.advance(10_000);
-    expect(samples(h.app).at(-1)?.stats.async.num_tasks).toBe(4);
+    expect(samples(h.app).at(-1)?.stats.async.num_tasks).toBe(5);
   });
 
   it('SPEC 17.2: tasks.num_action is 1 while a 2 s SleepThreadAction runs, then 0', async () => {
