@@ -16,8 +16,9 @@ import { retireLoop } from './retire.js';
 import { Scheduler } from './scheduler.js';
 import type { Settings } from './settings.js';
 import type { ProgramRuntime } from '../programs/runtime/types.js';
-import { STATS_TYPE } from '../programs/spec.js';
+import { ARCHIVE_TYPE, STATS_TYPE, VACUUM_TYPE } from '../programs/spec.js';
 import { statsRuntime } from '../programs/runtime/stats.js';
+import { archiveRuntime, vacuumRuntime } from '../programs/runtime/internal.js';
 import { engineStats } from '../stats/collect.js';
 import { StatsSampler } from '../stats/sampler.js';
 
@@ -85,6 +86,11 @@ export class App {
         if (app === null) throw new Error('stats collected before the engine opened');
         return engineStats(app);
       };
+      let engineRef: Engine | null = null;
+      const engineOf = (): Engine => {
+        if (engineRef === null) throw new Error('internal program started before the engine opened');
+        return engineRef;
+      };
       const engine = new Engine({
         clock,
         store,
@@ -92,8 +98,14 @@ export class App {
         settings,
         jobDir,
         dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
-        runtimes: { [STATS_TYPE]: statsRuntime(stats), ...options.runtimes },
+        runtimes: {
+          [STATS_TYPE]: statsRuntime(stats),
+          [ARCHIVE_TYPE]: archiveRuntime(engineOf),
+          [VACUUM_TYPE]: vacuumRuntime(engineOf),
+          ...options.runtimes,
+        },
       });
+      engineRef = engine;
       const loaded = loadJobFolder(jobDir, { now, calendarsDir: settings.calendars_dir });
       for (const [id, job] of loaded.jobs) engine.jobs.set(id, job);
       engine.jobErrors = loaded.problems;
