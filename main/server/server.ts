@@ -145,7 +145,11 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
     }
     if (target === null) return reject(404, `no such stream: ${url.pathname}`);
     const open = target;
-    wss.handleUpgrade(req, socket, head, (ws) => open(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // A client's protocol error (oversized or malformed frames) ends that connection, never the server.
+      ws.on('error', () => ws.terminate());
+      open(ws);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
