@@ -28,7 +28,7 @@ import { NotFoundError, OperationError } from './errors.js';
 import { OutputBuffer } from './outputs.js';
 import { Publisher } from './publisher.js';
 import { RunIndex } from './run-index.js';
-import { toRecord, type Args, type Run } from './run.js';
+import { fromRecord, slimDown, toRecord, type Args, type Run } from './run.js';
 import type { Settings } from './settings.js';
 import { Waiter } from './waiter.js';
 
@@ -217,6 +217,7 @@ export class Engine {
   }
 
   private move(run: Run, to: RunState, options: TransitionOptions): void {
+    this.hydrate(run);
     const from = run.state;
     if (options.forced !== true && !(TRANSITIONS[to] as readonly RunState[]).includes(from))
       throw new OperationError(`can't move ${run.runId} from ${from} to ${to}`);
@@ -246,6 +247,27 @@ export class Engine {
     if (isFinished(to)) this.finishOutput(run);
     this.waiter.onTransition(run);
     runActions(this, run);
+    if (isFinished(to) && !run.expected) slimDown(run);
+  }
+
+  /** Brings a light finished run back to its whole form before it changes (a mark persists every column). */
+  private hydrate(run: Run): void {
+    if (run.slim !== true) return;
+    const rec = this.store.getRun(run.runId);
+    if (rec === undefined) return;
+    const whole = fromRecord(rec);
+    run.program = whole.program;
+    run.actions = whole.actions;
+    run.meta = whole.meta;
+    run.conds = whole.conds;
+    delete run.slim;
+  }
+
+  /** The whole run: `run` itself, or for a light finished run a copy read from the database (not kept). */
+  full(run: Run): Run {
+    if (run.slim !== true) return run;
+    const rec = this.store.getRun(run.runId);
+    return rec === undefined ? run : fromRecord(rec);
   }
 
   /** Writes the run's row unless it is an expected run still in memory only. */

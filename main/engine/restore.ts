@@ -1,7 +1,7 @@
 /** Restart recovery (SPEC 12.3): runs back from the DB, each unfinished one resumed or ended with a reason. */
 import { isFinished } from '../../shared/model/states.js';
 import type { Engine } from './engine.js';
-import { fromRecord, type Run } from './run.js';
+import { fromRecord, slimDown, type Run } from './run.js';
 
 /** Loads runs (those updated within `lookback` seconds, or all) and resumes the unfinished ones. */
 export function restoreRuns(engine: Engine): void {
@@ -18,7 +18,8 @@ export function restoreRuns(engine: Engine): void {
   for (const rec of records) {
     const run = fromRecord(rec);
     engine.runs.add(run);
-    if (!isFinished(run.state)) unfinished.push(run);
+    if (isFinished(run.state)) slimDown(run);
+    else unfinished.push(run);
   }
   for (const run of unfinished) {
     try {

@@ -28,6 +28,36 @@ export interface Run {
   runState: Record<string, unknown> | null;
   /** `meta.job.labels`, copied from the job at creation (SPEC 10.1). */
   labels: string[];
+  /**
+   * A finished run held in its light form: program, actions and meta are in the database only (SPEC 20 memory
+   * goal), `program` is null and `meta` holds just the job labels. Engine.full() reads the whole run back.
+   */
+  slim?: true;
+}
+
+const NONE: never[] = [];
+const interned = new Map<string, unknown>();
+
+/** One shared copy of equal values (job IDs, label lists, job meta): 100,000 runs of 100 jobs need 100. */
+function intern<T>(key: string, value: T): T {
+  const found = interned.get(key) as T | undefined;
+  if (found !== undefined) return found;
+  if (interned.size > 100_000) interned.clear(); // a bound, not a leak, with endless distinct values
+  interned.set(key, value);
+  return value;
+}
+
+/** Drops what a finished run does not need in memory (see Run.slim); the database has it all. */
+export function slimDown(run: Run): void {
+  run.slim = true;
+  run.program = null;
+  run.actions = NONE;
+  run.jobId = intern(`j\u0000${run.jobId}`, run.jobId);
+  run.state = intern(`s\u0000${run.state}`, run.state);
+  const labelsKey = JSON.stringify(run.labels);
+  run.labels = intern(`l\u0000${labelsKey}`, run.labels);
+  run.meta = intern(`m\u0000${labelsKey}`, { job: { labels: run.labels } });
+  if (run.conds.length === 0) run.conds = NONE;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

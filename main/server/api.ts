@@ -116,7 +116,11 @@ route('GET', /^\/api\/v1\/jobs$/, (ctx, _req, res, _p, url) => {
 
 route('GET', /^\/api\/v1\/jobs\/(.+)\/runs$/, (ctx, _req, res, [target]) => {
   const jobId = jobIdOf(ctx, target as string, 404);
-  sendJson(res, 200, collection(ctx.app.engine.runs.ofJob(jobId), now(ctx), toRunJson));
+  sendJson(
+    res,
+    200,
+    collection(ctx.app.engine.runs.ofJob(jobId), now(ctx), (r) => toRunJson(ctx.app.engine.full(r))),
+  );
 });
 
 route('GET', /^\/api\/v1\/jobs\/(.+)$/, (ctx, _req, res, [target]) => {
@@ -155,7 +159,13 @@ route('GET', /^\/api\/v1\/runs$/, (ctx, _req, res, _p, url) => {
   if (runIds.length > 0) query.runIds = runIds;
   if (Object.keys(args).length > 0) query.args = args;
   const runs = ctx.app.engine.runs.query(query);
-  sendJson(res, 200, summary ? collection(runs, now(ctx), toSummary) : collection(runs, now(ctx), toRunJson));
+  sendJson(
+    res,
+    200,
+    summary
+      ? collection(runs, now(ctx), toSummary)
+      : collection(runs, now(ctx), (r) => toRunJson(ctx.app.engine.full(r))),
+  );
 });
 
 route('POST', /^\/api\/v1\/runs$/, async (ctx, req, res, _p, url) => {
@@ -232,7 +242,7 @@ function readTimes(times: unknown, at: number): { time?: number; stop?: number }
 }
 
 route('GET', /^\/api\/v1\/runs\/([^/]+)$/, (ctx, _req, res, [id]) => {
-  sendJson(res, 200, collection([findRun(ctx, id as string)], now(ctx), toRunJson));
+  sendJson(res, 200, collection([ctx.app.engine.full(findRun(ctx, id as string))], now(ctx), toRunJson));
 });
 
 route('GET', /^\/api\/v1\/runs\/([^/]+)\/log$/, (ctx, _req, res, [id]) => {

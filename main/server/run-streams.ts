@@ -18,14 +18,14 @@ export function serveRunUpdates(app: App, ws: WebSocket, run: Run, init: boolean
   if (init) {
     send({
       run: toSummary(run),
-      meta: run.meta,
+      meta: engine.full(run).meta,
       run_log: engine
         .runLog(run.runId)
         .map((e) => ({ timestamp: new Date(e.timestamp).toISOString(), message: e.message })),
       outputs: outputsOf(app, run.runId),
     });
   }
-  let lastMeta = JSON.stringify(run.meta);
+  let lastMeta = JSON.stringify(engine.full(run).meta);
   const offs = [
     engine.events.on('transition', (r) => {
       if (r.runId !== run.runId) return;

@@ -64,7 +64,7 @@ export class ConsoleService {
   }
 
   run(runId: string): RunJson {
-    return toRunJson(this.findRun(runId));
+    return toRunJson(this.app.engine.full(this.findRun(runId)));
   }
 
   runLog(runId: string): RunLogEntry[] {

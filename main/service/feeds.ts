@@ -129,11 +129,11 @@ export function runFeed(app: App, run: Run, sink: (m: RunStreamMessage) => void)
   const iso = (t: number): string => new Date(t).toISOString();
   sink({
     run: toSummary(run),
-    meta: run.meta,
+    meta: engine.full(run).meta,
     run_log: engine.runLog(run.runId).map((e) => ({ timestamp: iso(e.timestamp), message: e.message })),
     outputs: outputsOf(app, run.runId),
   });
-  let lastMeta = JSON.stringify(run.meta);
+  let lastMeta = JSON.stringify(engine.full(run).meta);
   const offs = [
     engine.events.on('transition', (r) => {
       if (r.runId !== run.runId) return;

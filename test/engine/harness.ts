@@ -56,7 +56,7 @@ export function waitFor(
   return new Promise((resolve, reject) => {
     const current = app.engine.runs.get(runId);
     if (current !== undefined && wanted.includes(current.state)) {
-      resolve(current);
+      resolve(app.engine.full(current));
       return;
     }
     const timer = setTimeout(() => {
@@ -71,7 +71,8 @@ export function waitFor(
       if (r.runId === runId && wanted.includes(r.state)) {
         clearTimeout(timer);
         off();
-        resolve(r);
+        // A finished run is held in its light form; tests look at the whole run, as the API shows it.
+        queueMicrotask(() => resolve(app.engine.full(r)));
       }
     });
   });

@@ -28,7 +28,7 @@ describe('run lifecycle', () => {
     await waitFor(h.app, bad, ['success', 'failure', 'error']);
     expect(ok.state).toBe('success');
     expect(bad.state).toBe('failure');
-    expect((bad.meta['program'] as { return_code: number }).return_code).toBe(4);
+    expect((h.app.engine.full(bad).meta['program'] as { return_code: number }).return_code).toBe(4);
     expect(logOf(h.app, bad.runId).at(-1)).toBe('failure: program failed: exit code 4');
     const out = h.app.engine.store.readOutput(ok.runId, 'output');
     expect(out?.data.toString()).toBe('hello echo\n');

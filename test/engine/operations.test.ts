@@ -158,7 +158,7 @@ describe('operations', () => {
     const stored = h.app.engine.store.getRun(run.runId);
     expect(stored?.state).toBe('success');
     expect(Object.keys(stored?.times ?? {})).not.toContain('waiting');
-    expect(run.meta['elapsed']).toBeGreaterThanOrEqual(0);
+    expect(h.app.engine.full(run).meta['elapsed']).toBeGreaterThanOrEqual(0);
   });
 
   it('rerun of a run whose job is gone is refused', async () => {

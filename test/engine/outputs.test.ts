@@ -20,7 +20,7 @@ describe('rerun and output', () => {
     const first = engine.createRun('exit', { color: 'green', code: '4' });
     await waitFor(h.app, first, FINISHED);
     expect(first.state).toBe('failure');
-    expect((first.meta['program'] as { return_code: number }).return_code).toBe(4);
+    expect((h.app.engine.full(first).meta['program'] as { return_code: number }).return_code).toBe(4);
 
     const again = engine.rerun(first.runId);
     expect(again.runId).not.toBe(first.runId);

@@ -47,7 +47,8 @@ describe('restart', () => {
         `start ${r.args['i']}\nend ${r.args['i']}\n`,
       );
     // A no-op resumes its remaining duration: it ends about 1.5 s after it started running, not after the restart.
-    for (const r of after.filter((r) => r.jobId === 'nap')) expect(r.meta['elapsed']).toBeLessThan(2.5);
+    for (const r of after.filter((r) => r.jobId === 'nap'))
+      expect(h.app.engine.full(r).meta['elapsed']).toBeLessThan(2.5);
   });
 
   it('a process that finished while the engine was down ends with its outcome and whole output', async () => {
@@ -58,7 +59,7 @@ describe('restart', () => {
     const after = current(run.runId);
     await waitFor(h.app, after, FINISHED, 3000);
     expect(after.state).toBe('failure');
-    expect((after.meta['program'] as { return_code: number }).return_code).toBe(3);
+    expect((h.app.engine.full(after).meta['program'] as { return_code: number }).return_code).toBe(3);
     expect(h.app.engine.store.readOutput(run.runId, 'output')?.data.toString()).toBe('one\ntwo\n');
     expect(logOf(h.app, run.runId).slice(-2)).toEqual([
       'reconnecting',
@@ -174,7 +175,7 @@ describe('restart', () => {
     expect(after.state).toBe('stopping');
     await waitFor(h.app, after, FINISHED, 5000);
     expect(after.state).toBe('success');
-    expect((after.meta['program'] as { signal: string | null }).signal).toBe('SIGTERM');
+    expect((h.app.engine.full(after).meta['program'] as { signal: string | null }).signal).toBe('SIGTERM');
     expect(logOf(h.app, run.runId).slice(-3)).toEqual(['sending SIGTERM', 'reconnecting', 'success']);
   });
 
@@ -191,10 +192,9 @@ describe('restart', () => {
     const after = current(run.runId);
     await waitFor(h.app, after, FINISHED, 3000);
     expect(after.state).toBe('failure');
-    expect((after.meta['program'] as { stop: { signals: string[] } }).stop.signals).toEqual([
-      'SIGTERM',
-      'SIGKILL',
-    ]);
+    expect(
+      (h.app.engine.full(after).meta['program'] as { stop: { signals: string[] } }).stop.signals,
+    ).toEqual(['SIGTERM', 'SIGKILL']);
     expect(logOf(h.app, run.runId).slice(-3)).toEqual([
       'reconnecting',
       'sending SIGKILL after grace period of 1 s',

@@ -49,8 +49,8 @@ describe('stop schedules', () => {
     expect(run.state).toBe('success');
     expect(run.times['stopping']).toBeDefined();
     expect((run.times['stopping'] ?? 0) - Date.parse(t)).toBeGreaterThanOrEqual(1000);
-    expect(run.meta['elapsed']).toBeLessThan(2);
-    expect(programMeta(run.meta).stop?.signals).toEqual(['SIGTERM']);
+    expect(h.app.engine.full(run).meta['elapsed']).toBeLessThan(2);
+    expect(programMeta(h.app.engine.full(run).meta).stop?.signals).toEqual(['SIGTERM']);
     expect(logOf(h.app, run.runId)).toEqual(
       expect.arrayContaining(['running', 'stopping', 'sending SIGTERM', 'success']),
     );
@@ -61,7 +61,7 @@ describe('stop schedules', () => {
     await waitFor(h.app, again, FINISHED, 4000);
     expect(again.state).toBe('success');
     expect(again.times['stopping']).toBeDefined();
-    expect(again.meta['elapsed']).toBeLessThan(2);
+    expect(h.app.engine.full(again).meta['elapsed']).toBeLessThan(2);
     expect(logOf(h.app, again.runId).slice(0, 3)).toEqual([
       'scheduled: now',
       `stop time: ${new Date(run.times['stop'] ?? 0).toISOString()}`,
@@ -109,16 +109,16 @@ describe('stop escalation and timeouts', () => {
 
     await waitFor(h.app, meek, FINISHED);
     expect(meek.state).toBe('success');
-    expect(programMeta(meek.meta).stop?.signals).toEqual(['SIGTERM']);
-    expect(programMeta(meek.meta).signal).toBe('SIGTERM');
+    expect(programMeta(h.app.engine.full(meek).meta).stop?.signals).toEqual(['SIGTERM']);
+    expect(programMeta(h.app.engine.full(meek).meta).signal).toBe('SIGTERM');
 
     await waitFor(h.app, stubborn, FINISHED, 5000);
     expect(stubborn.state).toBe('failure');
     const stopToEnd = (stubborn.times['failure'] ?? 0) - (stubborn.times['stopping'] ?? 0);
     expect(stopToEnd).toBeGreaterThanOrEqual(900);
     expect(stopToEnd).toBeLessThan(4000);
-    expect(programMeta(stubborn.meta).stop?.signals).toEqual(['SIGTERM', 'SIGKILL']);
-    expect(programMeta(stubborn.meta).return_code).toBeNull();
+    expect(programMeta(h.app.engine.full(stubborn).meta).stop?.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(programMeta(h.app.engine.full(stubborn).meta).return_code).toBeNull();
     expect(logOf(h.app, stubborn.runId).slice(-4)).toEqual([
       'stopping',
       'sending SIGTERM',
@@ -140,11 +140,11 @@ describe('stop escalation and timeouts', () => {
     expect(logOf(h.app, short.runId).at(-1)).toBe(
       'failure: program failed: killed by SIGTERM (timeout after 1 s)',
     );
-    expect(programMeta(short.meta).timeout).toEqual({ duration: 1, signal: 'SIGTERM' });
-    expect(short.meta['elapsed']).toBeLessThan(2.5);
+    expect(programMeta(h.app.engine.full(short).meta).timeout).toEqual({ duration: 1, signal: 'SIGTERM' });
+    expect(h.app.engine.full(short).meta['elapsed']).toBeLessThan(2.5);
     await waitFor(h.app, long, FINISHED, 6000);
     expect(long.state).toBe('success');
-    expect(programMeta(long.meta).timeout).toBeUndefined();
-    expect(programMeta(long.meta).return_code).toBe(0);
+    expect(programMeta(h.app.engine.full(long).meta).timeout).toBeUndefined();
+    expect(programMeta(h.app.engine.full(long).meta).return_code).toBe(0);
   });
 });
