@@ -1,26 +1,26 @@
 /** Restart recovery (SPEC 12.3): runs back from the DB, each unfinished one resumed or ended with a reason. */
-import { isFinished } from '../../shared/model/states.js';
+import { runNumber } from '../store/run-record.js';
 import type { Engine } from './engine.js';
-import { fromRecord, slimDown, type Run } from './run.js';
+import { fromRecord, fromSummaryRow, type Run } from './run.js';
 
 /** Loads runs (those updated within `lookback` seconds, or all) and resumes the unfinished ones. */
 export function restoreRuns(engine: Engine): void {
   const lookback = engine.deps.settings.runs.lookback;
   const now = engine.clock.now();
-  const records = engine.store.loadNewestRuns(
-    engine.deps.settings.runs.max_in_memory,
-    lookback === null ? -Infinity : now / 1000 - lookback,
-  );
-  // Unfinished runs older than the lookback still need recovery.
-  const seen = new Set(records.map((r) => r.run_id));
-  for (const rec of engine.store.loadUnfinishedRuns()) if (!seen.has(rec.run_id)) records.push(rec);
-  const unfinished: Run[] = [];
-  for (const rec of records) {
-    const run = fromRecord(rec);
+  // Finished runs come back light, from their summary columns only (the newest, up to runs.max_in_memory);
+  // every unfinished run comes back whole, however old, since it needs recovery.
+  const finished = engine.store
+    .loadNewestFinishedSummaries(
+      engine.deps.settings.runs.max_in_memory,
+      lookback === null ? -Infinity : now / 1000 - lookback,
+    )
+    .map(fromSummaryRow);
+  const unfinished = engine.store.loadUnfinishedRuns().map(fromRecord);
+  // Into the index in run-number order: retirement takes the first ones as the oldest.
+  for (const run of [...finished, ...unfinished].sort(
+    (a, b) => (runNumber(a.runId) ?? 0) - (runNumber(b.runId) ?? 0),
+  ))
     engine.runs.add(run);
-    if (isFinished(run.state)) slimDown(run);
-    else unfinished.push(run);
-  }
   for (const run of unfinished) {
     try {
       resume(engine, run);

@@ -47,6 +47,34 @@ function intern<T>(key: string, value: T): T {
   return value;
 }
 
+/** A light finished run from its summary columns (SqliteStore.loadNewestFinishedSummaries). */
+export function fromSummaryRow(
+  row: readonly [string, number, string, string, string, string, string | null, string | null],
+): Run {
+  const [runId, timestamp, jobId, args, state, timesText, labelsText, condsText] = row;
+  const times: Record<string, number> = {};
+  for (const [k, v] of Object.entries(JSON.parse(timesText) as Record<string, string>))
+    times[k] = Date.parse(v);
+  const labels = labelsText === null ? [] : (JSON.parse(labelsText) as unknown[]).map(String);
+  const run: Run = {
+    runId,
+    jobId,
+    args: JSON.parse(args) as Args,
+    state: state as Run['state'],
+    timestamp: timestamp * 1000,
+    expected: false,
+    program: null,
+    conds: condsText === null || condsText === '[]' ? [] : (JSON.parse(condsText) as BoundCondition[]),
+    actions: [],
+    times,
+    meta: {},
+    runState: null,
+    labels,
+  };
+  slimDown(run);
+  return run;
+}
+
 /** Drops what a finished run does not need in memory (see Run.slim); the database has it all. */
 export function slimDown(run: Run): void {
   run.slim = true;

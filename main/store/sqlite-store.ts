@@ -10,6 +10,7 @@ import {
   type RunLogEntry,
   type Statements,
   type StatsRow,
+  type SummaryRow,
 } from './statements.js';
 
 export type { OutputInfo, RunLogEntry, StatsRow };
@@ -109,6 +110,14 @@ export class SqliteStore {
   /** The `limit` runs with the highest run numbers updated since `sinceTimestamp` (epoch s), in run-number order. */
   loadNewestRuns(limit: number, sinceTimestamp = -Infinity): RunRecord[] {
     return collect(this.q.newestRuns.iterate(sinceTimestamp, limit)).reverse();
+  }
+
+  /**
+   * Summary columns of the `limit` newest finished runs updated since `sinceTimestamp`, in run-number order: what
+   * restore keeps of them in memory (JSON columns left as text for the caller).
+   */
+  loadNewestFinishedSummaries(limit: number, sinceTimestamp = -Infinity): SummaryRow[] {
+    return this.q.newestFinishedSummaries.all(sinceTimestamp, limit).reverse();
   }
 
   /** Stored runs not in a finished state (restore, SPEC 12.3), through a partial index: cheap with any history. */

@@ -22,6 +22,9 @@ export interface StatsRow {
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
+/** A finished run's summary columns: run_id, timestamp, job_id, args, state, times, labels JSON, conds. */
+export type SummaryRow = [string, number, string, string, string, string, string | null, string | null];
+
 /** The prepared statements of one connection. */
 export interface Statements {
   nextRunId: Statement<[], number>;
@@ -31,6 +34,7 @@ export interface Statements {
   allRuns: Statement<[], RunRow>;
   runsSince: Statement<[number], RunRow>;
   newestRuns: Statement<[number, number], RunRow>;
+  newestFinishedSummaries: Statement<[number, number], SummaryRow>;
   unfinishedRuns: Statement<[], RunRow>;
   runsOfJob: Statement<[string, number], RunRow>;
   deleteRun: Statement<[number]>;
@@ -72,6 +76,13 @@ export function prepareStatements(db: Database.Database): Statements {
     runsSince: runs<[number]>('WHERE rowid IN (SELECT rowid FROM runs WHERE timestamp >= ?) ORDER BY rowid'),
     // Walks the rowid (run number) backwards and stops at the limit: cheap whatever the history's size.
     newestRuns: runs<[number, number]>('WHERE timestamp >= ? ORDER BY rowid DESC LIMIT ?'),
+    // Only what a finished run keeps in memory; meta's labels extracted by SQLite, not parsed whole in JS.
+    newestFinishedSummaries: db
+      .prepare<[number, number], SummaryRow>(
+        `SELECT run_id, timestamp, job_id, args, state, times, json_extract(meta, '$.job.labels'), conds FROM runs
+           WHERE timestamp >= ? AND state IN ${FINISHED_SQL} ORDER BY rowid DESC LIMIT ?`,
+      )
+      .raw(),
     // Without ANALYZE statistics the planner prefers a rowid scan (no sort) over the partial index; force it so
     // restore reads the few unfinished runs, not a million finished ones.
     unfinishedRuns: runs<[]>(`INDEXED BY runs_unfinished WHERE state NOT IN ${FINISHED_SQL} ORDER BY rowid`),
