@@ -9,12 +9,11 @@ export function restoreRuns(engine: Engine): void {
   const now = engine.clock.now();
   // Finished runs come back light, from their summary columns only (the newest, up to runs.max_in_memory);
   // every unfinished run comes back whole, however old, since it needs recovery.
-  const finished = engine.store
-    .loadNewestFinishedSummaries(
-      engine.deps.settings.runs.max_in_memory,
-      lookback === null ? -Infinity : now / 1000 - lookback,
-    )
-    .map(fromSummaryRow);
+  const finished = engine.store.loadNewestFinishedSummaries(
+    engine.deps.settings.runs.max_in_memory,
+    lookback === null ? -Infinity : now / 1000 - lookback,
+    fromSummaryRow,
+  );
   const unfinished = engine.store.loadUnfinishedRuns().map(fromRecord);
   // Into the index in run-number order: retirement takes the first ones as the oldest.
   for (const run of [...finished, ...unfinished].sort(

@@ -113,11 +113,14 @@ export class SqliteStore {
   }
 
   /**
-   * Summary columns of the `limit` newest finished runs updated since `sinceTimestamp`, in run-number order: what
-   * restore keeps of them in memory (JSON columns left as text for the caller).
+   * The `limit` newest finished runs updated since `sinceTimestamp` (epoch s), in run-number order, each made by
+   * `make` from its summary columns: what restore keeps of them in memory (JSON columns left as text).
    */
-  loadNewestFinishedSummaries(limit: number, sinceTimestamp = -Infinity): SummaryRow[] {
-    return this.q.newestFinishedSummaries.all(sinceTimestamp, limit).reverse();
+  loadNewestFinishedSummaries<T>(limit: number, sinceTimestamp: number, make: (row: SummaryRow) => T): T[] {
+    // Row by row, so each row's strings are garbage at once instead of 100,000 rows held at the peak.
+    const out: T[] = [];
+    for (const row of this.q.newestFinishedSummaries.iterate(sinceTimestamp, limit)) out.push(make(row));
+    return out.reverse();
   }
 
   /** Stored runs not in a finished state (restore, SPEC 12.3), through a partial index: cheap with any history. */
