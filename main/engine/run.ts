@@ -88,7 +88,18 @@ export function slimDown(run: Run): void {
   if (run.conds.length === 0) run.conds = NONE;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+const isoCache = new Map<number, string>();
+
+/** ISO text of an instant; a run's times are converted at every write, and most were converted before. */
+function iso(ms: number): string {
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    if (isoCache.size >= 10_000) isoCache.clear();
+    text = new Date(ms).toISOString();
+    isoCache.set(ms, text);
+  }
+  return text;
+}
 
 function isoTimes(times: Record<string, number>): Record<string, string> {
   const out: Record<string, string> = {};
