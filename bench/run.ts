@@ -2,12 +2,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatRows, type Benchmark, type BenchRow } from './harness.js';
+import { consoleBenchmark } from './console.bench.js';
 import { engineBenchmark } from './engine.bench.js';
 import { planBenchmark } from './plan.bench.js';
 import { startupBenchmark } from './startup.bench.js';
 import { statsBenchmark } from './stats.bench.js';
 
-const BENCHMARKS: Benchmark[] = [planBenchmark, statsBenchmark, engineBenchmark, startupBenchmark];
+const BENCHMARKS: Benchmark[] = [
+  planBenchmark,
+  statsBenchmark,
+  engineBenchmark,
+  startupBenchmark,
+  consoleBenchmark,
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -31,6 +31,28 @@ export function serveSummary(app: App, ws: WebSocket, init: boolean): void {
     }
   };
 
+  /**
+   * The init: `head` then the summaries of `runIds`, FRAME_MESSAGES a frame. Each frame's summaries are built just
+   * before it is sent, so 100,000 runs never block the engine's loop for the whole init (SPEC 20), and each run is
+   * looked up then: one deleted meanwhile is left out. A change after the subscription also comes as a
+   * run_transition, so the client ends current whichever it gets first.
+   */
+  const sendInit = async (head: Message[], runIds: string[]): Promise<void> => {
+    let h = 0;
+    let r = 0;
+    while (!closed && (h < head.length || r < runIds.length)) {
+      const frame = head.slice(h, h + FRAME_MESSAGES);
+      h += frame.length;
+      while (frame.length < FRAME_MESSAGES && r < runIds.length) {
+        const run = engine.runs.get(runIds[r] as string);
+        r += 1;
+        if (run !== undefined) frame.push({ type: 'run_summary', run_summary: toSummary(run) });
+      }
+      ws.send(JSON.stringify(frame));
+      if (h < head.length || r < runIds.length) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  };
+
   const push = (m: Message): void => {
     if (closed) return;
     queue.push(m);
@@ -82,7 +104,9 @@ export function serveSummary(app: App, ws: WebSocket, init: boolean): void {
     for (const job of engine.jobs.values())
       messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
     messages.push({ type: 'job_errors', errors: engine.jobErrors });
-    for (const run of engine.runs.all()) messages.push({ type: 'run_summary', run_summary: toSummary(run) });
-    void send(messages);
+    void sendInit(
+      messages,
+      Array.from(engine.runs.all(), (run) => run.runId),
+    );
   }
 }

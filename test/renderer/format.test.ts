@@ -1,7 +1,7 @@
 // Pure helpers of the console: time display and entry, ANSI output, chart shaping.
 import { describe, expect, it } from 'vitest';
 import { parseAnsi } from '../../renderer/src/lib/ansi.js';
-import { rates, series, stepFor } from '../../renderer/src/lib/chart-data.js';
+import { rates, scaled, series, stepFor, timeTicks } from '../../renderer/src/lib/chart-data.js';
 import { formatBytes, formatElapsed, formatTime } from '../../renderer/src/lib/format.js';
 import { parseTimeEntry } from '../../renderer/src/lib/time-entry.js';
 
@@ -84,5 +84,30 @@ describe('chart shaping', () => {
   it('downsamples long ranges to about 2000 points', () => {
     expect(stepFor(3600, 10)).toBeNull();
     expect(stepFor(30 * 86_400, 10)).toBe(1296);
+  });
+  it('scales values (seconds to milliseconds), keeping gaps', () => {
+    expect(scaled(series(samples, ['async.latency']), 1000)).toEqual([
+      [0, 10, 20],
+      [1, null, 4],
+    ]);
+  });
+  it('labels time ticks in the chosen zone: the time within a day, the date across days', () => {
+    const at = (iso: string): number => Date.parse(iso) / 1000;
+    expect(timeTicks([at('2024-03-11T13:30:00Z'), at('2024-03-11T13:31:00Z')], 'UTC')).toEqual([
+      '13:30',
+      '13:31',
+    ]);
+    expect(timeTicks([at('2024-03-11T13:30:00Z'), at('2024-03-11T13:30:15Z')], 'America/New_York')).toEqual([
+      '09:30:00',
+      '09:30:15',
+    ]);
+    expect(timeTicks([at('2024-03-11T12:00:00Z'), at('2024-03-12T00:00:00Z')], 'UTC')).toEqual([
+      '03-11 12:00',
+      '03-12 00:00',
+    ]);
+    expect(timeTicks([at('2024-03-11T00:00:00Z'), at('2024-03-12T00:00:00Z')], 'UTC')).toEqual([
+      '03-11',
+      '03-12',
+    ]);
   });
 });

@@ -52,6 +52,12 @@ describe('StatsProgram', () => {
     const sh = await openStatsServer({ 'apsis/stats.yaml': exampleJob(out) }, { clock });
     h = sh;
     await clock.advance(120_000);
+    // The runs append to a real file: under load the second may still be writing when the fake clock stops.
+    await expect
+      .poll(() => runsOf(sh.app, 'apsis/stats').filter((r) => r.state === 'success').length, {
+        timeout: 5000,
+      })
+      .toBe(2);
     const done = runsOf(sh.app, 'apsis/stats').filter((r) => r.state === 'success');
     expect(done.map((r) => new Date(r.times['schedule'] ?? 0).toISOString())).toEqual([
       '2024-06-03T12:01:00.000Z',

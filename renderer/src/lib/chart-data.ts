@@ -1,5 +1,6 @@
 /** Shaping stats history into uPlot series (pure, unit-tested). */
 import { flattenStats } from '../../../shared/stats/schema.js';
+import { formatTime } from './format.js';
 
 export interface Sample {
   time: number;
@@ -48,4 +49,24 @@ export function rates(data: ChartData): ChartData {
 export function stepFor(rangeSeconds: number, intervalSeconds: number, points = 2000): number | null {
   const n = rangeSeconds / intervalSeconds;
   return n <= points ? null : Math.ceil(rangeSeconds / points);
+}
+
+/** Every value multiplied by `factor` (seconds → milliseconds), nulls kept. */
+export function scaled(data: ChartData, factor: number): ChartData {
+  const [xs, ...ys] = data;
+  return [xs, ...ys.map((col) => col.map((v) => (v === null ? null : v * factor)))];
+}
+
+/**
+ * Labels of time-axis ticks (epoch seconds) in `zone`, from the console's `YYYY-MM-DD HH:mm:ss`: the time alone
+ * when the ticks fall within one day (seconds only when a tick needs them), else the date and the time, or the date
+ * alone when every tick is at midnight.
+ */
+export function timeTicks(ticks: readonly number[], zone: string): string[] {
+  const full = ticks.map((t) => formatTime(t * 1000, zone));
+  const oneDay = full.every((f) => f.slice(0, 10) === full[0]?.slice(0, 10));
+  const seconds = full.some((f) => !f.endsWith(':00'));
+  if (oneDay) return full.map((f) => (seconds ? f.slice(11) : f.slice(11, 16)));
+  if (full.every((f) => f.endsWith('00:00:00'))) return full.map((f) => f.slice(5, 10));
+  return full.map((f) => `${f.slice(5, 10)} ${f.slice(11, 16)}`);
 }

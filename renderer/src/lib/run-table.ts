@@ -1,6 +1,7 @@
 /**
  * The console's runs, kept sorted and filtered incrementally (SPEC 19.3): a summary batch costs O(log n) per
- * changed run, not a re-sort of 100,000 runs.
+ * changed run, not a re-sort of 100,000 runs. Counts by state, each job's runs and each job's scheduled runs are
+ * indexed as runs change, so no view scans every run per batch.
  */
 import type { RunSummary } from '../../../shared/model/run.js';
 import type { RunState } from '../../../shared/model/states.js';
@@ -28,6 +29,17 @@ export function parseArgFilter(text: string): [string, string | null][] {
       const eq = t.indexOf('=');
       return eq < 0 ? [t, null] : [t.slice(0, eq), t.slice(eq + 1)];
     });
+}
+
+/** True when the filter lets every run through. */
+export function isEmptyFilter(f: RunFilter): boolean {
+  return (
+    f.jobPrefix === '' &&
+    f.keywords.length === 0 &&
+    f.states.length === 0 &&
+    f.args.length === 0 &&
+    f.labels.length === 0
+  );
 }
 
 export function matches(run: RunSummary, f: RunFilter): boolean {
@@ -79,8 +91,14 @@ function lowerBound(rows: Row[], key: number, num: number): number {
 export class RunTable {
   private readonly rows = new Map<string, Row>();
   private all: Row[] = [];
+  /** The filtered rows: the very array `all` while there is no filter, so nothing is kept twice. */
   private shown: Row[] = [];
   private filter: RunFilter = NO_FILTER;
+  private counts: Record<string, number> = {};
+  /** Job ID → run ID → run. */
+  private readonly byJob = new Map<string, Map<string, RunSummary>>();
+  /** Job ID → run ID → run, for runs in `scheduled` only. */
+  private readonly scheduled = new Map<string, Map<string, RunSummary>>();
 
   get size(): number {
     return this.rows.size;
@@ -109,27 +127,46 @@ export class RunTable {
     return lowerBound(this.shown, time, -Infinity);
   }
 
-  /** Replaces everything (an init of the summary stream). */
+  /** Replaces everything (an init of the summary stream); a run given twice keeps its later summary. */
   reset(runs: Iterable<RunSummary>): void {
     this.rows.clear();
+    this.byJob.clear();
+    this.scheduled.clear();
+    this.counts = {};
     this.all = [];
+    let sorted = true;
     for (const run of runs) {
-      const row = { key: sortTime(run), num: runNum(run.run_id), run };
+      const key = sortTime(run);
+      const num = runNum(run.run_id);
+      const old = this.rows.get(run.run_id);
+      if (old !== undefined) {
+        this.unindex(old.run);
+        if (old.key !== key) sorted = false;
+        old.key = key;
+        old.run = run;
+        this.index(run);
+        continue;
+      }
+      const row = { key, num, run };
+      const last = this.all[this.all.length - 1];
+      if (last !== undefined && before(row, last.key, last.num)) sorted = false;
       this.rows.set(run.run_id, row);
       this.all.push(row);
+      this.index(run);
     }
-    this.all.sort((a, b) => a.key - b.key || a.num - b.num);
+    // Runs mostly arrive in creation order, already sorted.
+    if (!sorted) this.all.sort((a, b) => a.key - b.key || a.num - b.num);
     this.refilter();
   }
 
   setFilter(filter: RunFilter): void {
-    this.filter = filter;
+    this.filter = isEmptyFilter(filter) ? NO_FILTER : filter;
     this.refilter();
   }
 
   private refilter(): void {
     const f = this.filter;
-    this.shown = f === NO_FILTER ? [...this.all] : this.all.filter((r) => matches(r.run, f));
+    this.shown = f === NO_FILTER ? this.all : this.all.filter((r) => matches(r.run, f));
   }
 
   /** Adds or updates a run. */
@@ -137,39 +174,84 @@ export class RunTable {
     const old = this.rows.get(run.run_id);
     const key = sortTime(run);
     const num = runNum(run.run_id);
+    if (old !== undefined) this.unindex(old.run);
+    this.index(run);
     if (old !== undefined && old.key === key) {
-      const wasShown = matches(old.run, this.filter);
+      const oldRun = old.run;
       old.run = run;
+      if (this.shown === this.all) return;
+      const wasShown = matches(oldRun, this.filter);
       const isShown = matches(run, this.filter);
       if (wasShown && !isShown) this.removeFrom(this.shown, old);
       else if (!wasShown && isShown) this.insertInto(this.shown, old);
       return;
     }
-    if (old !== undefined) this.remove(run.run_id);
+    if (old !== undefined) this.removeRow(old);
     const row = { key, num, run };
     this.rows.set(run.run_id, row);
     this.insertInto(this.all, row);
-    if (matches(run, this.filter)) this.insertInto(this.shown, row);
+    if (this.shown !== this.all && matches(run, this.filter)) this.insertInto(this.shown, row);
   }
 
   remove(runId: string): void {
     const row = this.rows.get(runId);
     if (row === undefined) return;
+    this.unindex(row.run);
     this.rows.delete(runId);
-    this.removeFrom(this.all, row);
-    this.removeFrom(this.shown, row);
+    this.removeRow(row);
   }
 
-  /** Counts of runs by state (all runs, unfiltered). */
+  /** Counts of runs by state (all runs, unfiltered); states without runs are absent. */
   countByState(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const row of this.rows.values()) out[row.run.state] = (out[row.run.state] ?? 0) + 1;
+    return { ...this.counts };
+  }
+
+  /** The runs of one job (unfiltered, in no particular order). */
+  runsOfJob(jobId: string): Iterable<RunSummary> {
+    return this.byJob.get(jobId)?.values() ?? [];
+  }
+
+  /** Each job's earliest schedule time among its `scheduled` runs; jobs without any are absent. */
+  nextScheduled(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [jobId, runs] of this.scheduled) {
+      let best: string | undefined;
+      for (const run of runs.values()) {
+        const t = run.times['schedule'];
+        if (t !== undefined && (best === undefined || t < best)) best = t;
+      }
+      if (best !== undefined) out.set(jobId, best);
+    }
     return out;
   }
 
-  /** All runs, for views that filter themselves (a job's recent runs). */
-  values(): IterableIterator<Row> {
-    return this.rows.values();
+  /** Up to `limit` runs passing `keep`, latest sort time first (all runs, unfiltered). */
+  latest(limit: number, keep: (run: RunSummary) => boolean): RunSummary[] {
+    const out: RunSummary[] = [];
+    for (let i = this.all.length - 1; i >= 0 && out.length < limit; i -= 1) {
+      const run = (this.all[i] as Row).run;
+      if (keep(run)) out.push(run);
+    }
+    return out;
+  }
+
+  private index(run: RunSummary): void {
+    this.counts[run.state] = (this.counts[run.state] ?? 0) + 1;
+    addTo(this.byJob, run);
+    if (run.state === 'scheduled') addTo(this.scheduled, run);
+  }
+
+  private unindex(run: RunSummary): void {
+    const n = (this.counts[run.state] ?? 0) - 1;
+    if (n > 0) this.counts[run.state] = n;
+    else delete this.counts[run.state];
+    deleteFrom(this.byJob, run);
+    if (run.state === 'scheduled') deleteFrom(this.scheduled, run);
+  }
+
+  private removeRow(row: Row): void {
+    this.removeFrom(this.all, row);
+    if (this.shown !== this.all) this.removeFrom(this.shown, row);
   }
 
   private insertInto(rows: Row[], row: Row): void {
@@ -180,4 +262,17 @@ export class RunTable {
     const i = lowerBound(rows, row.key, row.num);
     if (rows[i] === row) rows.splice(i, 1);
   }
+}
+
+function addTo(index: Map<string, Map<string, RunSummary>>, run: RunSummary): void {
+  let runs = index.get(run.job_id);
+  if (runs === undefined) index.set(run.job_id, (runs = new Map<string, RunSummary>()));
+  runs.set(run.run_id, run);
+}
+
+function deleteFrom(index: Map<string, Map<string, RunSummary>>, run: RunSummary): void {
+  const runs = index.get(run.job_id);
+  if (runs === undefined) return;
+  runs.delete(run.run_id);
+  if (runs.size === 0) index.delete(run.job_id);
 }

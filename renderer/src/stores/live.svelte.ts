@@ -1,108 +1,75 @@
 /**
  * Everything the summary stream says (SPEC 16.1): jobs, job errors and runs, loaded once by init and kept
- * current by batches. Runs live in a RunTable (plain arrays, not deep proxies); `version` tells views to redraw.
+ * current by batches. The data lives in a SummaryModel (plain maps and arrays, not deep proxies); `version`
+ * tells views that runs changed.
  */
 import type { ConnectionState, ConsoleApi, SummaryMessage } from '../../../shared/api/console-api.js';
 import type { JobJson } from '../../../shared/model/job.js';
 import type { Problem } from '../../../shared/model/problem.js';
 import type { RunSummary } from '../../../shared/model/run.js';
-import { RunTable } from '../lib/run-table.js';
+import type { RunTable } from '../lib/run-table.js';
+import { SummaryModel } from '../lib/summary-model.js';
+
+/** An init whose last frame was full ends when no frame follows within this many milliseconds. */
+const INIT_PAUSE_MS = 250;
 
 export class LiveStore {
   jobs: Map<string, JobJson> = $state.raw(new Map<string, JobJson>());
   jobErrors: Problem[] = $state.raw([]);
   connection: ConnectionState = $state('connecting');
-  /** Bumped after every applied batch. */
+  /** Bumped whenever runs changed. */
   version = $state(0);
-  readonly table = new RunTable();
-  /** Latest run per job (by sort time), for job lists. */
-  private lastRun = new Map<string, RunSummary>();
-  private initRuns: RunSummary[] | null = null;
+  /** Runs received so far while an init is loading, else null. */
+  loadingRuns: number | null = $state(null);
+  private readonly model = new SummaryModel();
+  readonly table: RunTable = this.model.table;
+  private initTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly api: ConsoleApi) {}
 
   start(): () => void {
-    return this.api.subscribeSummary(
+    const stop = this.api.subscribeSummary(
       (messages) => this.apply(messages),
       (state) => (this.connection = state),
       () => {
-        this.jobs = new Map();
-        this.jobErrors = [];
-        this.lastRun = new Map();
-        this.initRuns = [];
-        this.table.reset([]);
+        clearTimeout(this.initTimer);
+        this.model.reset();
+        this.jobs = this.model.jobs;
+        this.jobErrors = this.model.jobErrors;
+        this.loadingRuns = 0;
+        this.version += 1;
       },
     );
+    return () => {
+      clearTimeout(this.initTimer);
+      stop();
+    };
   }
 
   /** Applies one frame of messages. */
   apply(messages: SummaryMessage[]): void {
-    let jobs: Map<string, JobJson> | null = null;
-    const editJobs = (): Map<string, JobJson> => (jobs ??= new Map(this.jobs));
-    for (const m of messages) {
-      switch (m.type) {
-        case 'job':
-        case 'job_add':
-          editJobs().set(m.job.job_id, m.job);
-          break;
-        case 'job_delete':
-          editJobs().delete(m.job_id);
-          break;
-        case 'job_errors':
-          this.jobErrors = m.errors;
-          break;
-        case 'run_summary':
-          // Init frames: collect and sort once instead of inserting one by one.
-          if (this.initRuns !== null) this.initRuns.push(m.run_summary);
-          else this.table.upsert(m.run_summary);
-          this.noteLast(m.run_summary);
-          break;
-        case 'run_transition':
-          this.flushInit();
-          this.table.upsert(m.run_summary);
-          this.noteLast(m.run_summary);
-          break;
-        case 'run_delete':
-          this.flushInit();
-          this.table.remove(m.run_id);
-          break;
-      }
-    }
-    this.flushInit();
-    if (jobs !== null) this.jobs = jobs;
+    clearTimeout(this.initTimer);
+    const applied = this.model.apply(messages);
+    if (applied.jobs) this.jobs = this.model.jobs;
+    if (applied.jobErrors) this.jobErrors = this.model.jobErrors;
+    this.loadingRuns = this.model.loadingRuns;
+    if (this.loadingRuns !== null) this.initTimer = setTimeout(() => this.finishInit(), INIT_PAUSE_MS);
+    if (applied.runs) this.version += 1;
+  }
+
+  private finishInit(): void {
+    if (!this.model.finishInit()) return;
+    this.loadingRuns = null;
     this.version += 1;
   }
 
-  private flushInit(): void {
-    if (this.initRuns === null) return;
-    this.table.reset(this.initRuns);
-    this.initRuns = null;
-  }
-
-  private noteLast(run: RunSummary): void {
-    if (run.state === 'scheduled' || run.state === 'new') return;
-    const prev = this.lastRun.get(run.job_id);
-    const t = (r: RunSummary): string => r.times['schedule'] ?? r.times['running'] ?? '';
-    if (prev === undefined || prev.run_id === run.run_id || t(run) >= t(prev))
-      this.lastRun.set(run.job_id, run);
-  }
-
-  /** The job's latest non-scheduled run. */
+  /** The job's latest run that is not scheduled. */
   lastRunOf(jobId: string): RunSummary | undefined {
-    return this.lastRun.get(jobId);
+    return this.model.lastRunOf(jobId);
   }
 
-  /** Each job's earliest scheduled run time, else its next_time (SPEC 19.2), in one pass over the runs. */
+  /** Each job's earliest scheduled run time, else its next_time (SPEC 19.2). */
   nextScheduledAll(): Map<string, string | null> {
-    const out = new Map<string, string | null>();
-    for (const row of this.table.values()) {
-      const r = row.run;
-      if (r.state !== 'scheduled') continue;
-      const t = r.times['schedule'];
-      const best = out.get(r.job_id);
-      if (t !== undefined && (best === undefined || best === null || t < best)) out.set(r.job_id, t);
-    }
-    for (const [id, job] of this.jobs) if (!out.has(id)) out.set(id, job.next_time);
-    return out;
+    return this.model.nextScheduledAll();
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * Screenshots of every console screen for docs/console.md, in Debian's chromium (never a downloaded browser).
+ *
+ *   npm run build && npx tsc -p scripts && node dist/scripts/screenshots.js
+ *
+ * Serves a copy of examples/jobs with `-o stats.interval=1s` on a fresh database, schedules a few runs through the
+ * API, waits for them and for some stats history, then writes docs/screenshots/*.png at 1400x900: every screen in
+ * the light theme, the dashboard also in the dark one.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const OUT = join(ROOT, 'docs', 'screenshots');
+const VIEWPORT = { width: 1400, height: 900 };
+
+/** `apsis serve` on a copy of the sample folder (its stats job writes beside the jobs); resolves with the URL. */
+function serve(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const jobs = join(dir, 'jobs');
+  cpSync(join(ROOT, 'examples', 'jobs'), jobs, { recursive: true });
+  const args = ['serve', jobs, '--db', join(dir, 'apsis.db'), '--port', '0', '-o', 'stats.interval=1s'];
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'apsis'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m?.[1] !== undefined)
+        resolve({
+          url: m[1],
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+    });
+  });
+}
+
+/** Schedules a run through the API; returns its ID. */
+async function schedule(
+  url: string,
+  jobId: string,
+  args: Record<string, string> = {},
+  times: Record<string, string> = {},
+): Promise<string> {
+  const r = await fetch(`${url}/api/v1/runs`, {
+    method: 'POST',
+    body: JSON.stringify({ job_id: jobId, args, times }),
+  });
+  if (!r.ok) throw new Error(`scheduling ${jobId}: ${r.status} ${await r.text()}`);
+  const runId = Object.keys(((await r.json()) as { runs: Record<string, unknown> }).runs)[0];
+  if (runId === undefined) throw new Error(`scheduling ${jobId}: no run in the answer`);
+  return runId;
+}
+
+async function stateOf(url: string, runId: string): Promise<string> {
+  const r = await fetch(`${url}/api/v1/runs/${runId}`);
+  return ((await r.json()) as { runs: Record<string, { state: string }> }).runs[runId]?.state ?? '';
+}
+
+async function launch(): Promise<Browser> {
+  if (!existsSync('/usr/bin/chromium'))
+    throw new Error("/usr/bin/chromium is missing: install Debian's chromium (apt-get install chromium)");
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Opens `hash`, waits for `ready` (a selector) and for the page to settle, and writes `name`.png. */
+async function shoot(page: Page, url: string, hash: string, ready: string, name: string): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(`${url}/${hash}`);
+  await page.locator(ready).first().waitFor({ timeout: 15_000 });
+  // Past the next once-a-second stats refresh, so the counters include this page's own subscription.
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+  process.stdout.write(`wrote docs/screenshots/${name}.png\n`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'renderer', 'dist', 'index.html')))
+    throw new Error('renderer/dist has no built console: run `npm run build` first');
+  mkdirSync(OUT, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'apsis-screenshots-'));
+  const served = await serve(dir);
+  const browser = await launch();
+  try {
+    const { url } = served;
+    const hello = await schedule(url, 'demo/manual', { who: 'docs' });
+    await schedule(
+      url,
+      'demo/manual',
+      { who: 'ops' },
+      { schedule: new Date(Date.now() + 3_600_000).toISOString() },
+    );
+    for (let i = 0; i < 4; i += 1) await schedule(url, 'demo/fail-sometimes');
+    const today = new Date().toISOString().slice(0, 10);
+    await schedule(url, 'etl/load-orders', { date: today, time: new Date().toISOString().slice(0, 19) });
+    await schedule(url, 'reports/daily-pnl', { date: today });
+    await schedule(url, 'internal/heartbeat');
+    await schedule(url, 'ops/feed-handler', { time: new Date().toISOString().slice(0, 19) });
+    // Some stats history (a sample a second) and the runs done, the feed handler still running.
+    const deadline = Date.now() + 20_000;
+    while ((await stateOf(url, hello)) !== 'success' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 6000));
+
+    const light = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
+    const page = await light.newPage();
+    await shoot(page, url, '#/', '.uplot', 'dashboard');
+    await shoot(page, url, '#/jobs', '[data-job-id]', 'jobs');
+    await shoot(page, url, '#/jobs/demo/manual', 'text=Schedule run', 'job');
+    await shoot(page, url, '#/runs', '[data-run-id]', 'runs');
+    await shoot(page, url, `#/runs/${hello}`, '[data-testid="output"] >> text=hello, docs', 'run');
+    await shoot(page, url, '#/folder', 'h2', 'folder');
+    await shoot(page, url, '#/export', 'h2', 'export');
+    const dark = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
+    await shoot(await dark.newPage(), url, '#/', '.uplot', 'dashboard-dark');
+  } finally {
+    await browser.close();
+    await served.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
