@@ -2,75 +2,27 @@
 import type { WebSocket } from 'ws';
 import { isFinished } from '../../shared/model/states.js';
 import type { App } from '../engine/app.js';
-import { toSummary, type Run } from '../engine/run.js';
+import type { Run } from '../engine/run.js';
+import { runFeed } from '../service/feeds.js';
 import { outputBytes } from '../store/output-codec.js';
 
-/** `{run, meta, run_log, outputs}` with init, then one message per change. */
+/** `{run, meta, run_log, outputs}` with init, then one message per change: the run feed of main/service as JSON. */
 export function serveRunUpdates(app: App, ws: WebSocket, run: Run, init: boolean): void {
   const engine = app.engine;
-  // Sent once the change is committed (engine.atomic batches writes per event-loop turn), never before.
-  const send = (m: unknown): void => {
+  let first = true;
+  const stop = runFeed(app, run, (m) => {
+    // The feed always starts with the init message; without ?init the client does not want it.
+    if (first) {
+      first = false;
+      if (!init) return;
+    }
+    // Sent once the change is committed (engine.atomic batches writes per event-loop turn), never before.
     const text = JSON.stringify(m);
     engine.afterCommit(() => {
       if (ws.readyState === ws.OPEN) ws.send(text);
     });
-  };
-  if (init) {
-    send({
-      run: toSummary(run),
-      meta: engine.full(run).meta,
-      run_log: engine
-        .runLog(run.runId)
-        .map((e) => ({ timestamp: new Date(e.timestamp).toISOString(), message: e.message })),
-      outputs: outputsOf(app, run.runId),
-    });
-  }
-  let lastMeta = JSON.stringify(engine.full(run).meta);
-  const offs = [
-    engine.events.on('transition', (r) => {
-      if (r.runId !== run.runId) return;
-      const meta = JSON.stringify(r.meta);
-      send(meta === lastMeta ? { run: toSummary(r) } : { run: toSummary(r), meta: r.meta });
-      lastMeta = meta;
-    }),
-    engine.events.on('meta', (r) => {
-      if (r.runId !== run.runId) return;
-      lastMeta = JSON.stringify(r.meta);
-      send({ meta: r.meta });
-    }),
-    engine.events.on('log', (runId, timestamp, message) => {
-      if (runId === run.runId)
-        send({ run_log_append: { timestamp: new Date(timestamp).toISOString(), message } });
-    }),
-    engine.events.on('output', (runId, _data, length) => {
-      if (runId === run.runId)
-        send({
-          outputs: {
-            output: { name: 'combined stdout & stderr', length, content_type: 'application/octet-stream' },
-          },
-        });
-    }),
-  ];
-  ws.on('close', () => offs.forEach((off) => off()));
-}
-
-function outputsOf(
-  app: App,
-  runId: string,
-): Record<string, { name: string; length: number; content_type: string }> {
-  const live = app.engine.outputs.get(runId);
-  if (live !== undefined)
-    return {
-      output: {
-        name: 'combined stdout & stderr',
-        length: live.length,
-        content_type: 'application/octet-stream',
-      },
-    };
-  const out: Record<string, { name: string; length: number; content_type: string }> = {};
-  for (const o of app.engine.store.listOutputs(runId))
-    out[o.output_id] = { name: o.name, length: o.length, content_type: o.content_type };
-  return out;
+  });
+  ws.on('close', stop);
 }
 
 /** One HTTP-like binary frame of output bytes (SPEC 16.3). */

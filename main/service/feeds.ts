@@ -9,7 +9,6 @@ import { isFinished } from '../../shared/model/states.js';
 import type { App } from '../engine/app.js';
 import { toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
-import { summarySubscribers } from '../server/summary-stream.js';
 import { outputBytes } from '../store/output-codec.js';
 
 const FRAME_MESSAGES = 4096;
@@ -23,20 +22,23 @@ export type StopFeed = () => void;
 /** Receives summary batches; `reset` on the first batch of an init, after which the console starts afresh. */
 export type SummarySink = (messages: SummaryMessage[], reset: boolean) => void;
 
-/** Every job, the job errors and every run in memory: the init of the summary stream (SPEC 16.1). */
-function initMessages(app: App): SummaryMessage[] {
-  const engine = app.engine;
-  const now = engine.clock.now();
-  const messages: SummaryMessage[] = [];
-  for (const job of engine.jobs.values())
-    messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
-  messages.push({ type: 'job_errors', errors: engine.jobErrors });
-  for (const run of engine.runs.all()) messages.push({ type: 'run_summary', run_summary: toSummary(run) });
-  return messages;
+/** Live summary subscriptions (WebSocket and IPC), for the stats object. */
+export const summarySubscribers = { count: 0, queued: 0 };
+
+export interface SummaryFeedOptions {
+  /** Send the init first (SPEC 16.1 `?init`); default true. */
+  init?: boolean;
+  /** True when the transport's own buffer is too full (a WebSocket's bufferedAmount). */
+  tooSlow?: () => boolean;
+  /**
+   * What to do when the subscriber falls too far behind: a WebSocket is closed with 1013 and its client reconnects
+   * with init; by default (IPC) the feed drops its backlog and sends a fresh init itself.
+   */
+  onOverflow?: () => void;
 }
 
-/** The summary stream with init, then batched changes. */
-export function summaryFeed(app: App, sink: SummarySink): StopFeed {
+/** The summary stream: init, then changes batched every 0.5 s, sent in frames of at most 4096 messages. */
+export function summaryFeed(app: App, sink: SummarySink, options: SummaryFeedOptions = {}): StopFeed {
   const engine = app.engine;
   let queue: SummaryMessage[] = [];
   let flushing = false;
@@ -45,46 +47,83 @@ export function summaryFeed(app: App, sink: SummarySink): StopFeed {
   let ready: Promise<void> = Promise.resolve();
   summarySubscribers.count += 1;
 
-  const send = async (messages: SummaryMessage[], reset: boolean): Promise<void> => {
+  const deliver = (messages: SummaryMessage[], reset: boolean): boolean => {
+    try {
+      sink(messages, reset);
+      return true;
+    } catch (e) {
+      // A sink that cannot deliver (its window gone) ends the feed; the subscriber starts again with init.
+      console.error('apsis: summary feed stopped:', e);
+      stop();
+      return false;
+    }
+  };
+
+  const send = async (messages: SummaryMessage[]): Promise<void> => {
     for (let i = 0; i < messages.length && !closed; i += FRAME_MESSAGES) {
-      try {
-        sink(messages.slice(i, i + FRAME_MESSAGES), reset && i === 0);
-      } catch (e) {
-        // A sink that cannot deliver (its window gone) ends the feed; the subscriber starts again with init.
-        console.error('apsis: summary feed stopped:', e);
-        stop();
-        return;
-      }
+      if (!deliver(messages.slice(i, i + FRAME_MESSAGES), false)) return;
       if (i + FRAME_MESSAGES < messages.length) await yieldToLoop();
     }
   };
 
+  /**
+   * Jobs and job errors, then every run in memory. Each frame's summaries are built just before it is sent, so
+   * 100,000 runs never block the engine's loop for the whole init (SPEC 20); a run deleted meanwhile is left out,
+   * and one changed meanwhile also comes as a run_transition.
+   */
+  const sendInit = async (): Promise<void> => {
+    const now = engine.clock.now();
+    const head: SummaryMessage[] = [];
+    for (const job of engine.jobs.values())
+      head.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
+    head.push({ type: 'job_errors', errors: engine.jobErrors });
+    const runIds = Array.from(engine.runs.all(), (run) => run.runId);
+    let h = 0;
+    let r = 0;
+    let first = true;
+    while (!closed && (first || h < head.length || r < runIds.length)) {
+      const frame = head.slice(h, h + FRAME_MESSAGES);
+      h += frame.length;
+      while (frame.length < FRAME_MESSAGES && r < runIds.length) {
+        const run = engine.runs.get(runIds[r] as string);
+        r += 1;
+        if (run !== undefined) frame.push({ type: 'run_summary', run_summary: toSummary(run) });
+      }
+      if (!deliver(frame, first)) return;
+      first = false;
+      if (h < head.length || r < runIds.length) await yieldToLoop();
+    }
+  };
+
   const init = (): void => {
-    const messages = initMessages(app);
-    ready = ready.then(() => send(messages, true));
+    ready = ready.then(sendInit);
   };
 
   const push = (m: SummaryMessage): void => {
     if (closed) return;
     queue.push(m);
     summarySubscribers.queued += 1;
-    if (queue.length > MAX_BACKLOG) {
+    if (queue.length > MAX_BACKLOG || options.tooSlow?.() === true) {
       summarySubscribers.queued -= queue.length;
       queue = [];
-      init();
+      if (options.onOverflow !== undefined) options.onOverflow();
+      else init();
       return;
     }
     if (flushing) return;
     flushing = true;
-    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() => {
-      flushing = false;
-      ready = ready.then(() => {
-        const batch = queue;
-        queue = [];
-        summarySubscribers.queued -= batch.length;
-        return batch.length === 0 ? undefined : send(batch, false);
-      });
-    });
+    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() =>
+      // Everything in the batch happened at least 0.5 s ago; afterCommit makes "already durable" certain.
+      engine.afterCommit(() => {
+        flushing = false;
+        ready = ready.then(() => {
+          const batch = queue;
+          queue = [];
+          summarySubscribers.queued -= batch.length;
+          return batch.length === 0 ? undefined : send(batch);
+        });
+      }),
+    );
   };
 
   const offs = [
@@ -108,7 +147,7 @@ export function summaryFeed(app: App, sink: SummarySink): StopFeed {
     queue = [];
     for (const off of offs) off();
   };
-  init();
+  if (options.init !== false) init();
   return stop;
 }
 

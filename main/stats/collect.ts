@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Stats } from '../../shared/stats/schema.js';
 import type { App } from '../engine/app.js';
-import { summarySubscribers } from '../server/summary-stream.js';
+import { summarySubscribers } from '../service/feeds.js';
 import { gcStats } from './gc.js';
 
 const PAGE_SIZE = 4096;
