@@ -5,19 +5,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { CSP } from '../server/static.js';
+import { CONTENT_TYPES as TYPES, CSP } from '../server/static.js';
 import { APP_SCHEME } from './window.js';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Headers of every answer, errors included. */
 const SECURITY_HEADERS = {
