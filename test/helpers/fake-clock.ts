@@ -51,6 +51,19 @@ export class FakeClock implements Clock {
     await settle();
   }
 
+  /**
+   * Steps the wall clock to `t` at once, forward or back, as an NTP step or a resume from sleep does: every
+   * sleeper due by then wakes seeing the new time (not the times in between).
+   */
+  async jump(t: number): Promise<void> {
+    this.time = t;
+    this.sleepers.sort((a, b) => a.t - b.t);
+    const due = this.sleepers.filter((s) => s.t <= t);
+    this.sleepers = this.sleepers.filter((s) => s.t > t);
+    for (const s of due) s.resolve();
+    await settle();
+  }
+
   /** Sets the wall clock (jumps may go backwards, as real clocks do). */
   async set(t: number): Promise<void> {
     if (t >= this.time) return this.advance(t - this.time);
