@@ -63,18 +63,20 @@ describe('console in chromium', () => {
     await page.locator('h2 .state-success').waitFor({ timeout: 10_000 });
     expect(runId).toMatch(/^r\d+$/);
     await page.getByTestId('output').getByText('hello operator').waitFor();
-    await expect(page.getByTestId('run-log').textContent()).resolves.toMatch(
-      /scheduled: now.*starting.*running.*success/s,
-    );
+    // The run log arrives on the run's stream, possibly after the state: wait for it.
+    await expect
+      .poll(() => page.getByTestId('run-log').textContent(), { timeout: 5000 })
+      .toMatch(/scheduled: now.*starting.*running.*success/s);
   });
 
   it('a failing run shows failure and its output', async () => {
     await runFromPage('team/fails');
     await page.locator('h2 .state-failure').waitFor({ timeout: 10_000 });
     await page.getByTestId('output').getByText('boom-output').waitFor();
-    await expect(page.getByTestId('run-log').textContent()).resolves.toMatch(
-      /failure: program failed: exit code 3/,
-    );
+    // The run log arrives on the run's stream, possibly after the state: wait for it.
+    await expect
+      .poll(() => page.getByTestId('run-log').textContent(), { timeout: 5000 })
+      .toMatch(/failure: program failed: exit code 3/);
   });
 
   it('stop works from the run page, behind a confirmation', async () => {
@@ -84,7 +86,10 @@ describe('console in chromium', () => {
     await page.getByTestId('confirm').click();
     await page.locator('h2 .state-success').waitFor({ timeout: 10_000 });
     expect(await stateOf()).toBe('success');
-    await expect(page.getByTestId('run-log').textContent()).resolves.toMatch(/stopping.*sending SIGTERM/s);
+    // The run log arrives on the run's stream, possibly after the state: wait for it.
+    await expect
+      .poll(() => page.getByTestId('run-log').textContent(), { timeout: 5000 })
+      .toMatch(/stopping.*sending SIGTERM/s);
   });
 
   it('the run list shows new runs without a reload and filters by state', async () => {
