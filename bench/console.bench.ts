@@ -19,7 +19,7 @@ import { SystemClock } from '../main/engine/clock.js';
 import { defaultSettings } from '../main/engine/settings.js';
 import { startServer } from '../main/server/server.js';
 import { engineStats } from '../main/stats/collect.js';
-import { SqliteStore } from '../main/store/sqlite-store.js';
+import { fillFinishedRuns } from './fill.js';
 import { launchBrowser } from '../test/e2e/browser.js';
 import { jobFolder } from '../test/helpers/folders.js';
 import { median, type BenchRow, type Benchmark } from './harness.js';
@@ -41,38 +41,6 @@ function heapUsed(): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
-}
-
-/** Fills a new DB with `n` finished runs of JOBS jobs, one a second up to now, as an engine writes them. */
-function fill(path: string, n: number): void {
-  const store = SqliteStore.open(path, { now: Date.now() / 1000 });
-  const insert = store.db.prepare(
-    'INSERT INTO runs (rowid, run_id, timestamp, job_id, args, state, program, times, meta, run_state, conds, actions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)',
-  );
-  const base = Date.now() / 1000 - n;
-  store.transaction(() => {
-    for (let i = 1; i <= n; i += 1) {
-      const t = new Date((base + i) * 1000).toISOString();
-      const end = new Date((base + i + 0.5) * 1000).toISOString();
-      const state = i % 10 === 0 ? 'failure' : 'success';
-      const labels = i % 3 === 0 ? '["etl"]' : '[]';
-      insert.run(
-        i,
-        `r${i}`,
-        base + i,
-        `bench/job-${i % JOBS}`,
-        `{"date":"${t.slice(0, 10)}"}`,
-        state,
-        '{"type":"shell","command":"echo hi","stop":{"signal":"SIGTERM","grace_period":60}}',
-        `{"new":"${t}","schedule":"${t}","scheduled":"${t}","starting":"${t}","running":"${t}","${state}":"${end}"}`,
-        `{"job":{"labels":${labels}},"program":{"pid":1,"return_code":${state === 'success' ? 0 : 1}},"elapsed":0.5}`,
-        '[]',
-        '[]',
-      );
-    }
-    store.db.prepare('UPDATE next_run_id SET number = ?').run(n + 65);
-  });
-  store.close();
 }
 
 function openApp(jobDir: string, dbPath: string): App {
@@ -341,7 +309,7 @@ export const consoleBenchmark: Benchmark = {
       const empty = openApp(jobDir, join(dir, 'empty.db'));
       const emptyHeap = heapUsed() - before;
       await empty.shutdown();
-      fill(join(dir, 'full.db'), RUNS);
+      fillFinishedRuns(join(dir, 'full.db'), RUNS, JOBS, 'bench/job-');
       const beforeFull = heapUsed();
       const app = openApp(jobDir, join(dir, 'full.db'));
       const fullHeap = heapUsed() - beforeFull;

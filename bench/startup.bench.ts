@@ -3,41 +3,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../main/store/sqlite-store.js';
+import { fillFinishedRuns } from './fill.js';
 import type { BenchRow, Benchmark } from './harness.js';
 import { jobFolder } from '../test/helpers/folders.js';
 
 const RUNS = Number(process.env['BENCH_STARTUP_RUNS'] ?? 1_000_000);
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
-
-/** Fills a new DB with `n` finished runs of 100 jobs, as an engine would have written them. */
-function fill(path: string, n: number): void {
-  const store = SqliteStore.open(path, { now: Date.now() / 1000 });
-  const insert = store.db.prepare(
-    'INSERT INTO runs (rowid, run_id, timestamp, job_id, args, state, program, times, meta, run_state, conds, actions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)',
-  );
-  const base = Date.now() / 1000 - n;
-  store.transaction(() => {
-    for (let i = 1; i <= n; i += 1) {
-      const t = new Date((base + i) * 1000).toISOString();
-      insert.run(
-        i,
-        `r${i}`,
-        base + i,
-        `job-${i % 100}`,
-        `{"date":"${t.slice(0, 10)}"}`,
-        i % 10 === 0 ? 'failure' : 'success',
-        '{"type":"shell","command":"echo hi","stop":{"signal":"SIGTERM","grace_period":60}}',
-        `{"new":"${t}","schedule":"${t}","scheduled":"${t}","starting":"${t}","running":"${t}","success":"${t}"}`,
-        '{"job":{"labels":[]},"program":{"pid":1,"return_code":0},"elapsed":0.01}',
-        '[]',
-        '[]',
-      );
-    }
-    store.db.prepare('UPDATE next_run_id SET number = ?').run(n + 65);
-  });
-  store.close();
-}
 
 /** Seconds from spawning `apsis serve` to its `listening on` line, and its RSS (bytes) then. */
 function startServe(db: string, jobDir: string): Promise<{ seconds: number; rss: number; anon: number }> {
@@ -70,7 +41,7 @@ export const startupBenchmark: Benchmark = {
     try {
       const emptyDb = join(dir, 'empty.db');
       const fullDb = join(dir, 'full.db');
-      fill(fullDb, RUNS);
+      fillFinishedRuns(fullDb, RUNS, 100, 'job-');
       const empty = await startServe(emptyDb, jobs);
       const full = await startServe(fullDb, jobs);
       const rows: BenchRow[] = [
