@@ -4,16 +4,13 @@
  * @see https://www.electronjs.org/docs/latest/tutorial/security#15-do-not-use-shellopenexternal-with-untrusted-content
  */
 import type { Log } from './log.js';
+import { parseUrl } from './urls.js';
 
 /** Whether `url` may be handed to the system browser: an absolute http or https URL without credentials. */
 export function isAllowedExternalUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
+  const parsed = parseUrl(url);
   return (
+    parsed !== null &&
     (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
     parsed.hostname !== '' &&
     parsed.username === '' &&

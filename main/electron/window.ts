@@ -5,6 +5,7 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { isAllowedExternalUrl, type ExternalOpener } from './external-links.js';
 import type { Log } from './log.js';
+import { parseUrl } from './urls.js';
 import type { SecurableContents } from './ports.js';
 
 /** The custom protocol the renderer is served from (protocol.ts); never file:// nor a remote URL. */
@@ -14,13 +15,9 @@ export const APP_INDEX = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /** Whether `url` belongs to our app origin `app://app` (no credentials, no port). */
 export function isAppUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
+  const parsed = parseUrl(url);
   return (
+    parsed !== null &&
     parsed.protocol === `${APP_SCHEME}:` &&
     parsed.hostname === APP_HOST &&
     parsed.port === '' &&

@@ -13,6 +13,7 @@ import { Engine } from './engine.js';
 import { parseAdHocJob } from './adhoc.js';
 import { restoreRuns } from './restore.js';
 import { retireLoop } from './retire.js';
+import { startGcObservation } from '../stats/gc.js';
 import { Scheduler } from './scheduler.js';
 import type { Settings } from './settings.js';
 import type { ProgramRuntime } from '../programs/runtime/types.js';
@@ -80,6 +81,7 @@ export class App {
         );
       }
       launcher = new Launcher(options.spawnHelper);
+      startGcObservation(); // GC figures count from the engine's start (SPEC 17.1)
       // Stats need the whole app; nothing collects them before open() returns (the runtime starts lazily).
       let app: App | null = null;
       const stats = () => {

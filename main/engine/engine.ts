@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
 import { isFinished, TRANSITIONS, type RunState } from '../../shared/model/states.js';
-import { bindConditions, instanceStr } from '../conditions/bind.js';
+import { bindConditions } from '../conditions/bind.js';
 import type { Job } from '../jobs/job.js';
 import { jobLabels } from '../jobs/job.js';
 import { templateOptions } from '../jobs/template-options.js';
@@ -21,7 +21,6 @@ import type {
 import { normalizeSignal } from '../programs/signals.js';
 import type { Launcher } from '../procs/launcher.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
-import { formatArgTime } from '../time/instants.js';
 import { runActions } from './actions-runner.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
@@ -521,16 +520,6 @@ export class Engine {
     });
   }
 
-  /** Args of `time` for run creation from an occurrence (SPEC 5.1): schedule_time added, kept to the params. */
-  occurrenceArgs(job: Job, occurrenceArgs: Args, time: number): Args {
-    const args: Args = {};
-    for (const p of job.params) {
-      const v = p === 'schedule_time' ? formatArgTime(time) : occurrenceArgs[p];
-      if (v !== undefined) args[p] = v;
-    }
-    return args;
-  }
-
   /** Stops following programs and waits; nothing is transitioned (SPEC 12.4). */
   close(): void {
     this.closed = true;
@@ -542,11 +531,6 @@ export class Engine {
   /** Engine activities in flight, for `async.num_tasks`. */
   numTasks(): number {
     return this.tasks.num_waiting + this.tasks.num_running + this.tasks.num_stopping + this.tasks.num_action;
-  }
-
-  /** `J(a=1)` for messages. */
-  static instance(run: Run): string {
-    return instanceStr(run.jobId, run.args);
   }
 }
 

@@ -1,5 +1,5 @@
 /** The runs in memory (SPEC 13.4), indexed by run ID, job ID and instance; it answers every run query. */
-import { isFinished, type RunState } from '../../shared/model/states.js';
+import type { RunState } from '../../shared/model/states.js';
 import { instanceKey, type Args, type Run } from './run.js';
 
 export interface RunQuery {
@@ -70,11 +70,6 @@ export class RunIndex {
       out.push(run);
     }
     return out;
-  }
-
-  /** Finished runs whose timestamp is before `before` (for retirement). */
-  *finishedBefore(before: number): Generator<Run> {
-    for (const run of this.byId.values()) if (isFinished(run.state) && run.timestamp < before) yield run;
   }
 }
 

@@ -3,6 +3,7 @@
  * scheduled run in a due queue, starts runs when due, and advances the persisted clock.
  */
 import type { Job } from '../jobs/job.js';
+import { runArgs } from '../plan.js';
 import { occurrences, stopTime } from '../schedules/occurrences.js';
 import type { Occurrence, ScheduleItem } from '../schedules/types.js';
 import { DueQueue, type DueHandle } from './due-queue.js';
@@ -108,7 +109,7 @@ export class Scheduler {
       if (occurrence === null || occurrence.time >= until) return;
       entry.next = null;
       const { job, item } = entry;
-      const args = this.engine.occurrenceArgs(job, occurrence.args, occurrence.time);
+      const args = runArgs(job.params, occurrence.args, occurrence.time);
       this.creating = entry;
       try {
         this.engine.createRun(job.jobId, args, {

@@ -107,11 +107,6 @@ export class SqliteStore {
     return collect(since === undefined ? this.q.allRuns.iterate() : this.q.runsSince.iterate(since));
   }
 
-  /** The `limit` runs with the highest run numbers updated since `sinceTimestamp` (epoch s), in run-number order. */
-  loadNewestRuns(limit: number, sinceTimestamp = -Infinity): RunRecord[] {
-    return collect(this.q.newestRuns.iterate(sinceTimestamp, limit)).reverse();
-  }
-
   /**
    * The `limit` newest finished runs updated since `sinceTimestamp` (epoch s), in run-number order, each made by
    * `make` from its summary columns: what restore keeps of them in memory (JSON columns left as text).

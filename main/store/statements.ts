@@ -33,7 +33,6 @@ export interface Statements {
   getRun: Statement<[number], RunRow>;
   allRuns: Statement<[], RunRow>;
   runsSince: Statement<[number], RunRow>;
-  newestRuns: Statement<[number, number], RunRow>;
   newestFinishedSummaries: Statement<[number, number], SummaryRow>;
   unfinishedRuns: Statement<[], RunRow>;
   runsOfJob: Statement<[string, number], RunRow>;
@@ -74,8 +73,6 @@ export function prepareStatements(db: Database.Database): Statements {
     allRuns: runs<[]>('ORDER BY rowid'),
     // The subquery walks the timestamp index; a plain WHERE with ORDER BY rowid makes the planner scan every run.
     runsSince: runs<[number]>('WHERE rowid IN (SELECT rowid FROM runs WHERE timestamp >= ?) ORDER BY rowid'),
-    // Walks the rowid (run number) backwards and stops at the limit: cheap whatever the history's size.
-    newestRuns: runs<[number, number]>('WHERE timestamp >= ? ORDER BY rowid DESC LIMIT ?'),
     // Only what a finished run keeps in memory; meta's labels extracted by SQLite, not parsed whole in JS.
     newestFinishedSummaries: db
       .prepare<[number, number], SummaryRow>(
