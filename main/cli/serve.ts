@@ -52,7 +52,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const dbPath = resolve(typeof values['db'] === 'string' ? values['db'] : 'apsis.db');
   let app: App;
   try {
-    app = App.open({ jobDir: dir, dbPath, settings, clock: new SystemClock() });
+    app = App.open({ jobDir: dir, dbPath, settings, clock: new SystemClock(), warn: (line) => io.err(line) });
   } catch (e) {
     if (e instanceof MaxAgeError) throw new UsageError(`apsis serve: ${e.message}`);
     if (e instanceof StoreError) {

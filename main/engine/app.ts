@@ -31,6 +31,8 @@ export interface AppOptions {
   runtimes?: Record<string, ProgramRuntime>;
   /** Starts the launcher helper (default: child_process.fork; the desktop app passes utilityProcess). */
   spawnHelper?: SpawnHelper;
+  /** Where the engine reports trouble the operator must know about (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 export interface ReloadResult {
@@ -55,6 +57,7 @@ export class App {
     private readonly loops: Promise<void>,
     readonly sampler: StatsSampler,
     private readonly stopRetire: AbortController,
+    private readonly warn: (line: string) => void,
   ) {}
 
   /** Opens the database (created when missing), loads the jobs, restores runs and starts scheduling. */
@@ -66,6 +69,14 @@ export class App {
       timeoutSeconds: settings.database.timeout,
       now: now / 1000,
     });
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+    store.onFault = (failure, since) => {
+      if (failure !== null) warn(`apsis: ${failure.message}`);
+      else
+        warn(
+          `apsis: database writes succeed again after ${Math.round((Date.now() - since) / 1000)} s; every held change is written`,
+        );
+    };
     let launcher: Launcher | null = null;
     try {
       const clockAt = store.getClock() * 1000;
@@ -130,7 +141,7 @@ export class App {
         collect: stats,
         numTasks: () => engine.numTasks() + SCHEDULER_LOOPS,
       });
-      app = new App(engine, scheduler, launcher, now, loops, sampler, stopRetire);
+      app = new App(engine, scheduler, launcher, now, loops, sampler, stopRetire, warn);
       sampler.start();
       return app;
     } catch (e) {
@@ -208,8 +219,15 @@ export class App {
     this.engine.close();
     this.scheduler.writeClock();
     await this.launcher.close();
-    this.engine.store.checkpoint();
-    this.engine.store.close();
+    const store = this.engine.store;
+    store.checkpoint();
+    const failure = store.writeFailure;
+    if (failure !== null)
+      this.warn(
+        `apsis: shutting down with ${store.pendingWrites} changes not written: ${failure.message}. ` +
+          'Runs in flight are recovered from their processes at the next start',
+      );
+    store.close();
   }
 }
 

@@ -20,7 +20,7 @@ import type {
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
 import type { Launcher } from '../procs/launcher.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import { StoreUnavailableError, type SqliteStore } from '../store/sqlite-store.js';
 import { runActions } from './actions-runner.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
@@ -450,7 +450,18 @@ export class Engine {
     return run;
   }
 
+  /**
+   * Refuses an operator's change while the database cannot be written: it could be neither recorded nor shown, so
+   * the operator gets the reason at once (a 503 on the API). Stop and signal stay allowed: in an outage they may be
+   * the way to end a run that fills the disk.
+   */
+  requireWritable(): void {
+    const failure = this.store.writeFailure;
+    if (failure !== null) throw new StoreUnavailableError(failure);
+  }
+
   startRun(runId: string): void {
+    this.requireWritable();
     const run = this.getRun(runId);
     if (run.state === 'scheduled') {
       this.log(run, 'scheduled run started by override');
@@ -464,6 +475,7 @@ export class Engine {
   }
 
   skipRun(runId: string): void {
+    this.requireWritable();
     const run = this.getRun(runId);
     if (run.state !== 'scheduled' && run.state !== 'waiting')
       throw new OperationError(`can't skip ${runId} in state ${run.state}`);
@@ -500,6 +512,7 @@ export class Engine {
   }
 
   markRun(runId: string, state: RunState): void {
+    this.requireWritable();
     const run = this.getRun(runId);
     if (!isFinished(state)) throw new OperationError(`can't mark ${runId} as ${state}: not a finished state`);
     if (!isFinished(run.state))
@@ -510,6 +523,7 @@ export class Engine {
   }
 
   rerun(runId: string): Run {
+    this.requireWritable();
     const old = this.getRun(runId);
     if (this.job(old.jobId) === undefined)
       throw new OperationError(`can't rerun ${runId}: job ${old.jobId} no longer exists`);

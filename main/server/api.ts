@@ -10,6 +10,7 @@ import { matchJobId } from '../jobs/match.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
 import { outputBytes } from '../store/output-codec.js';
+import { StoreUnavailableError } from '../store/sqlite-store.js';
 import { HttpError, readJsonObject, sendJson } from './http-util.js';
 import { sendOutput } from './output-http.js';
 
@@ -63,6 +64,7 @@ export async function handleApi(
       if (e instanceof HttpError) sendJson(res, e.status, { error: e.message });
       else if (e instanceof OperationError) sendJson(res, 400, { error: e.message });
       else if (e instanceof NotFoundError) sendJson(res, 404, { error: e.message });
+      else if (e instanceof StoreUnavailableError) sendJson(res, 503, { error: e.message });
       else if (e instanceof URIError) sendJson(res, 400, { error: `bad URL encoding in ${path}` });
       else throw e;
     }
@@ -171,6 +173,7 @@ route('GET', /^\/api\/v1\/runs$/, (ctx, _req, res, _p, url) => {
 route('POST', /^\/api\/v1\/runs$/, async (ctx, req, res, _p, url) => {
   const body = await readJsonObject(req);
   const engine = ctx.app.engine;
+  engine.requireWritable();
   const countText = url.searchParams.get('count') ?? '1';
   if (!/^\d+$/.test(countText) || Number(countText) < 1 || Number(countText) > 1000)
     throw new HttpError(400, 'count must be a whole number from 1 to 1000');

@@ -90,6 +90,7 @@ export class ConsoleService {
     const engine = this.app.engine;
     const jobId = this.jobIdOf(request.job_id);
     const { time, stop } = readTimes(request, this.now());
+    engine.requireWritable();
     const run = engine.createRun(jobId, request.args, {
       ...(time === undefined ? {} : { time }),
       ...(stop === undefined ? {} : { stop }),

@@ -23,6 +23,7 @@ export function engineStats(app: App): Stats {
   const usage = process.resourceUsage();
   const heap = process.memoryUsage();
   const sched = app.scheduler.stats();
+  const failure = engine.store.writeFailure;
   let dbSize: number | undefined;
   try {
     dbSize = engine.store.stats().size;
@@ -46,6 +47,10 @@ export function engineStats(app: App): Stats {
     run_store: { num_runs: engine.runs.size, num_queues: engine.waiter.numWatchers, len_queues: 0 },
     outputs: { num_cached: engine.outputs.size },
     summary_publisher: { num_subs: summarySubscribers.count, len_queues: summarySubscribers.queued },
-    db: dbSize === undefined ? {} : { size: dbSize },
+    db: {
+      ...(dbSize === undefined ? {} : { size: dbSize }),
+      pending_writes: engine.store.pendingWrites,
+      ...(failure === null ? {} : { write_error: failure.message }),
+    },
   };
 }

@@ -48,9 +48,8 @@ export function runNumber(runId: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Bind values for the upsert: rowid first, then RUN_COLUMNS. */
-export function toRow(run: RunRecord): [number, ...RunRow] {
-  const rowid = runNumber(run.run_id);
+/** Bind values for the upsert: rowid first, then RUN_COLUMNS. `rowid` saves parsing the run ID when known. */
+export function toRow(run: RunRecord, rowid = runNumber(run.run_id)): [number, ...RunRow] {
   if (rowid === undefined) throw new RangeError(`not a run ID: ${JSON.stringify(run.run_id)}`);
   return [
     rowid,

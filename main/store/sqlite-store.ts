@@ -53,9 +53,27 @@ export class SqliteStore {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
-  /** Runs `fn` in one transaction (a savepoint when nested) and returns its result. */
+  /**
+   * Runs `fn` in one transaction (a savepoint when nested) and returns its result. Writes collected before are
+   * committed first (StoreUnavailableError while writes fail); those `fn` makes through this store's methods are
+   * committed with it, or dropped with it when it throws.
+   */
   transaction<T>(fn: () => T): T {
-    return this.runInTransaction(fn) as T;
+    if (this.db.inTransaction) return this.runInTransaction(fn) as T;
+    this.flush();
+    let result: T;
+    try {
+      result = this.runInTransaction(() => {
+        const r = fn();
+        this.writeStatements();
+        return r;
+      }) as T;
+    } catch (e) {
+      this.pending = emptyWrites();
+      throw e;
+    }
+    this.committed();
+    return result;
   }
 
   // Built once: db.transaction() prepares its BEGIN/COMMIT statements, too costly per engine step.
@@ -77,32 +95,39 @@ export class SqliteStore {
     return ids;
   }
 
+  /**
+   * Moves the reservation on by whole blocks. The new `next_run_id` is written with the current batch, so no run
+   * with a number from the block can be committed without it: after a crash no number committed before is reused.
+   */
   private reserve(needed: number): void {
+    if (this.limit === 0) this.limit = this.q.nextRunId.get() ?? 1;
     const size = Math.ceil(needed / RUN_ID_BLOCK) * RUN_ID_BLOCK;
-    const first = this.transaction(() => {
-      // Never below our own limit: a reservation rolled back with an enclosing transaction still handed out IDs.
-      const number = Math.max(this.q.nextRunId.get() ?? 1, this.limit);
-      this.q.setNextRunId.run(number + size);
-      return number;
-    });
-    this.nextNumber = first;
-    this.limit = first + size;
+    this.nextNumber = this.limit;
+    this.limit += size;
+    this.write().nextRunId = this.limit;
   }
 
   /** Inserts or replaces the run's row (rowid = its number). */
   upsertRun(run: RunRecord): void {
-    this.q.upsertRun.run(...toRow(run));
+    const rowid = runNumber(run.run_id);
+    if (rowid === undefined) throw new RangeError(`not a run ID: ${JSON.stringify(run.run_id)}`);
+    // Only the last state of a run in a batch is written: a run that moves several times in one turn costs one row.
+    this.write().runs.set(rowid, run);
   }
 
   /** The stored run, or undefined (also for strings that are not run IDs). */
   getRun(runId: string): RunRecord | undefined {
     const rowid = runNumber(runId);
-    const row = rowid === undefined ? undefined : this.q.getRun.get(rowid);
+    if (rowid === undefined) return undefined;
+    const pending = this.pending.runs.get(rowid);
+    if (pending !== undefined) return pending;
+    const row = this.q.getRun.get(rowid);
     return row === undefined ? undefined : fromRow(row);
   }
 
   /** Every stored run, or those with `timestamp >= sinceTimestamp`, in run-number order. */
   loadRuns(options: { sinceTimestamp?: number } = {}): RunRecord[] {
+    this.commitBatch();
     const since = options.sinceTimestamp;
     return collect(since === undefined ? this.q.allRuns.iterate() : this.q.runsSince.iterate(since));
   }
@@ -112,6 +137,7 @@ export class SqliteStore {
    * `make` from its summary columns: what restore keeps of them in memory (JSON columns left as text).
    */
   loadNewestFinishedSummaries<T>(limit: number, sinceTimestamp: number, make: (row: SummaryRow) => T): T[] {
+    this.commitBatch();
     // Row by row, so each row's strings are garbage at once instead of 100,000 rows held at the peak.
     const out: T[] = [];
     for (const row of this.q.newestFinishedSummaries.iterate(sinceTimestamp, limit)) out.push(make(row));
@@ -120,11 +146,13 @@ export class SqliteStore {
 
   /** Stored runs not in a finished state (restore, SPEC 12.3), through a partial index: cheap with any history. */
   loadUnfinishedRuns(): RunRecord[] {
+    this.commitBatch();
     return collect(this.q.unfinishedRuns.iterate());
   }
 
   /** The `limit` stored runs of `jobId` with the highest run numbers, newest first. */
   newestRunsOfJob(jobId: string, limit: number): RunRecord[] {
+    this.commitBatch();
     return collect(this.q.runsOfJob.iterate(jobId, limit));
   }
 
@@ -132,6 +160,7 @@ export class SqliteStore {
   deleteRun(runId: string): boolean {
     const rowid = runNumber(runId);
     if (rowid === undefined) return false;
+    this.flush();
     return this.transaction(() => {
       this.q.deleteLog.run(runId);
       this.q.deleteOutputs.run(runId);
@@ -141,74 +170,90 @@ export class SqliteStore {
 
   /** Appends one run-log entry. */
   appendRunLog(runId: string, timestamp: number, message: string): void {
-    this.q.appendLog.run(runId, timestamp, message);
+    this.write().logs.push({ run_id: runId, timestamp, message });
   }
 
   /** Appends entries in one transaction (an expected run's log when it leaves `scheduled`). */
   appendRunLogs(entries: readonly RunLogEntry[]): void {
-    this.transaction(() => {
-      for (const e of entries) this.q.appendLog.run(e.run_id, e.timestamp, e.message);
-    });
+    this.write().logs.push(...entries);
   }
 
   /** The run's log in time order (insertion order among equal times). */
   runLog(runId: string): RunLogEntry[] {
-    return this.q.runLog.all(runId);
+    const stored = this.q.runLog.all(runId);
+    if (this.pending.logs.length === 0) return stored;
+    const pending = this.pending.logs.filter((e) => e.run_id === runId);
+    return pending.length === 0 ? stored : [...stored, ...pending].sort((a, b) => a.timestamp - b.timestamp);
   }
 
   /** Stores a final output, brotli-compressed from 16 KiB (SPEC 11.6); replaces one with the same key. */
   writeOutput(output: OutputWrite): void {
     const { compression, data } = encodeOutput(output.data);
     const { run_id, output_id, name, content_type } = output;
-    this.q.upsertOutput.run(run_id, output_id, name, content_type, output.data.length, compression, data);
+    const stored = { run_id, output_id, name, content_type, length: output.data.length, compression, data };
+    this.write().outputs.set(`${run_id}/${output_id}`, stored);
   }
 
   /** A stored output with its data as stored; `outputBytes()` decompresses it. */
   readOutput(runId: string, outputId: string): StoredOutput | undefined {
-    return this.q.getOutput.get(runId, outputId);
+    return this.pending.outputs.get(`${runId}/${outputId}`) ?? this.q.getOutput.get(runId, outputId);
   }
 
   /** Metadata of the run's stored outputs, by output ID. */
   listOutputs(runId: string): OutputInfo[] {
-    return this.q.listOutputs.all(runId);
+    const list = this.q.listOutputs.all(runId);
+    for (const o of this.pending.outputs.values()) {
+      if (o.run_id !== runId || list.some((s) => s.output_id === o.output_id)) continue;
+      list.push({ output_id: o.output_id, name: o.name, content_type: o.content_type, length: o.length });
+    }
+    return list;
   }
 
   /** Stores an ad hoc job as JSON. */
   putJob(jobId: string, job: unknown): void {
-    this.q.putJob.run(jobId, JSON.stringify(job));
+    this.write().jobs.set(jobId, JSON.stringify(job));
   }
 
   /** A stored ad hoc job, parsed, or undefined. */
   getJob(jobId: string): unknown {
-    const text = this.q.getJob.get(jobId);
-    return text === undefined ? undefined : JSON.parse(text);
+    const text = this.pending.jobs.has(jobId) ? this.pending.jobs.get(jobId) : this.q.getJob.get(jobId);
+    return text === undefined || text === null ? undefined : JSON.parse(text);
   }
 
   /** Every stored ad hoc job, by job ID. */
   allJobs(): StoredJob[] {
-    return this.q.allJobs.all().map(([job_id, job]): StoredJob => ({ job_id, job: JSON.parse(job) }));
+    const jobs = new Map(this.q.allJobs.all());
+    for (const [jobId, job] of this.pending.jobs) {
+      if (job === null) jobs.delete(jobId);
+      else jobs.set(jobId, job);
+    }
+    return [...jobs]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([job_id, job]): StoredJob => ({ job_id, job: JSON.parse(job) }));
   }
 
   /** Deletes an ad hoc job; false when there was none. */
   deleteJob(jobId: string): boolean {
-    return this.q.deleteJob.run(jobId).changes > 0;
+    const existed = this.getJob(jobId) !== undefined;
+    this.write().jobs.set(jobId, null);
+    return existed;
   }
 
   /** The persisted clock, epoch seconds (SPEC 12.2). */
   getClock(): number {
-    const time = this.q.getClock.get();
+    const time = this.pending.clock ?? this.q.getClock.get();
     if (time === undefined) throw new Error(`${this.db.name}: the clock table has no row`);
     return time;
   }
 
   /** Persists the clock, epoch seconds. */
   setClock(seconds: number): void {
-    this.q.setClock.run(seconds);
+    this.write().clock = seconds;
   }
 
   /** Stores one stats sample (SPEC 17.3) at `time` epoch seconds, replacing one at the same time. */
   insertStats(time: number, stats: object): void {
-    this.q.insertStats.run(time, JSON.stringify(stats));
+    this.write().stats.set(time, JSON.stringify(stats));
   }
 
   /**
@@ -216,6 +261,7 @@ export class SqliteStore {
    * between pages and the caller may write, or await, while it iterates.
    */
   *iterateStats(from = -Infinity, to = Infinity): Generator<StatsRow, void, undefined> {
+    this.commitBatch();
     let page = this.q.statsFrom.all(from, to, PAGE);
     for (;;) {
       yield* page;
@@ -227,6 +273,7 @@ export class SqliteStore {
 
   /** Deletes samples older than `before`, PAGE rows per transaction, yielding to the event loop between batches. */
   async pruneStats(before: number): Promise<number> {
+    this.commitBatch();
     let deleted = 0;
     while (this.db.open) {
       const { changes } = this.q.pruneStats.run(before, PAGE);
@@ -237,10 +284,10 @@ export class SqliteStore {
     return deleted;
   }
 
-  /** Copies the WAL into the database file and truncates it (shutdown, SPEC 12.4). */
+  /** Copies the WAL into the database file and truncates it (shutdown, SPEC 12.4); skipped while writes fail. */
   checkpoint(): void {
     this.commitBatch();
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (this.failure === null) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** For the stats object: `db.size`, bytes of the database file plus its WAL. */
@@ -249,18 +296,16 @@ export class SqliteStore {
     return { size: size(this.db.name) + size(`${this.db.name}-wal`) };
   }
 
-  /** Closes the connection and releases the engine lock; idempotent. */
+  // ---- the write batch ------------------------------------------------------------------------------
+
   /**
-   * Runs `fn` inside the engine's current write batch: the first write of an event-loop turn opens a transaction
-   * that commits at the end of the turn (setImmediate), so the transitions of one turn cost one commit instead of
-   * one each. Callers that tell the outside world about a change do it through afterCommit().
+   * Runs `fn` inside the engine's current write batch. Writes are collected in memory and committed together in one
+   * transaction at the end of the event-loop turn (setImmediate), so the transitions of one turn cost one commit
+   * instead of one each, and a run that moves several times in a turn is written once. Reads of this store see
+   * the collected writes. Callers that tell the outside world about a change do it through afterCommit().
    */
   batch<T>(fn: () => T): T {
-    if (!this.batchOpen && this.db.open) {
-      this.db.exec('BEGIN');
-      this.batchOpen = true;
-      setImmediate(() => this.commitBatch());
-    }
+    this.open();
     return fn();
   }
 
@@ -270,23 +315,206 @@ export class SqliteStore {
     else queueMicrotask(fn);
   }
 
-  /** Commits the open batch, if any, then runs the after-commit callbacks. */
+  /**
+   * Commits the collected writes, if any, then runs the after-commit callbacks. When the database cannot be written
+   * (disk full, read-only, I/O error, locked), nothing is lost or published: the writes stay collected, `failure`
+   * says why, and the commit is retried every RETRY_MS until it succeeds (STYLE.md 2, SPEC 13.3).
+   */
   commitBatch(): void {
     if (!this.batchOpen) return;
+    if (this.db.open) {
+      try {
+        this.writeCollected();
+      } catch (e) {
+        if (!isStorageFault(e)) throw e;
+        this.fail(e);
+        return;
+      }
+    }
+    this.committed();
+  }
+
+  /** After a successful commit: clear, note a recovery, run the after-commit callbacks. */
+  private committed(): void {
     this.batchOpen = false;
-    if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+    this.pending = emptyWrites();
+    if (this.failure !== null) {
+      const { since } = this.failure;
+      this.failure = null;
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.onFault?.(null, since);
+    }
     const hooks = this.commitHooks;
     this.commitHooks = [];
     for (const hook of hooks) hook();
   }
 
+  /**
+   * Commits now, or throws StoreUnavailableError when the database cannot be written: for work that needs the
+   * database itself up to date (archive, vacuum, deletes).
+   */
+  flush(): void {
+    this.commitBatch();
+    if (this.failure !== null) throw new StoreUnavailableError(this.failure);
+  }
+
+  /** Why writes fail, or null when the last commit succeeded. */
+  get writeFailure(): WriteFailure | null {
+    return this.failure;
+  }
+
+  /** Number of collected writes not committed yet (runs, log entries, outputs, jobs, samples). */
+  get pendingWrites(): number {
+    const p = this.pending;
+    return p.runs.size + p.logs.length + p.outputs.size + p.jobs.size + p.stats.size;
+  }
+
+  /** Called when writes start failing (with the failure) and when they succeed again (with null). */
+  onFault: ((failure: WriteFailure | null, since: number) => void) | undefined;
+
   private batchOpen = false;
   private commitHooks: (() => void)[] = [];
+  private pending: Writes = emptyWrites();
+  private failure: WriteFailure | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
 
+  /** The collected writes, with a commit scheduled. */
+  private write(): Writes {
+    this.open();
+    return this.pending;
+  }
+
+  private open(): void {
+    if (this.batchOpen || !this.db.open) return;
+    this.batchOpen = true;
+    setImmediate(() => {
+      if (this.failure === null) this.commitBatch();
+    });
+  }
+
+  private writeCollected(): void {
+    this.db.exec('BEGIN');
+    try {
+      this.writeStatements();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // The connection rolls back by itself when it cannot; the writes are still collected.
+      }
+      throw e;
+    }
+  }
+
+  private writeStatements(): void {
+    const p = this.pending;
+    const q = this.q;
+    if (p.nextRunId !== undefined) q.setNextRunId.run(p.nextRunId);
+    for (const [rowid, run] of p.runs) q.upsertRun.run(...toRow(run, rowid));
+    for (const e of p.logs) q.appendLog.run(e.run_id, e.timestamp, e.message);
+    for (const o of p.outputs.values())
+      q.upsertOutput.run(o.run_id, o.output_id, o.name, o.content_type, o.length, o.compression, o.data);
+    for (const [jobId, job] of p.jobs) {
+      if (job === null) q.deleteJob.run(jobId);
+      else q.putJob.run(jobId, job);
+    }
+    if (p.clock !== undefined) q.setClock.run(p.clock);
+    for (const [time, stats] of p.stats) q.insertStats.run(time, stats);
+  }
+
+  private fail(e: unknown): void {
+    const error = e as { code?: string; message?: string };
+    const first = this.failure === null;
+    this.failure = {
+      code: error.code ?? 'SQLITE_ERROR',
+      message: describeFault(this.db.name, error.code, error.message),
+      since: this.failure?.since ?? Date.now(),
+    };
+    if (first) this.onFault?.(this.failure, this.failure.since);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.commitBatch();
+    }, RETRY_MS);
+  }
+
+  /** Closes the connection and releases the engine lock; idempotent. Writes still failing are reported lost. */
   close(): void {
     this.commitBatch();
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (this.db.open) this.db.close();
   }
+}
+
+/** How often a failed commit is retried. */
+export const RETRY_MS = 2000;
+
+/** Why the database cannot be written, for the operator. */
+export interface WriteFailure {
+  /** SQLite's extended error code, e.g. SQLITE_FULL. */
+  code: string;
+  /** What failed, on which file, and the way on. */
+  message: string;
+  /** Epoch ms of the first failed commit of this outage. */
+  since: number;
+}
+
+/** An operation that needs the database written now, refused while writes fail: a 503 on the API. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+
+  constructor(readonly failure: WriteFailure) {
+    super(failure.message);
+  }
+}
+
+/** Writes collected for the next commit. */
+interface Writes {
+  nextRunId: number | undefined;
+  runs: Map<number, RunRecord>;
+  logs: RunLogEntry[];
+  outputs: Map<string, StoredOutput>;
+  /** JSON text, or null for a delete. */
+  jobs: Map<string, string | null>;
+  clock: number | undefined;
+  stats: Map<number, string>;
+}
+
+function emptyWrites(): Writes {
+  return {
+    nextRunId: undefined,
+    runs: new Map(),
+    logs: [],
+    outputs: new Map(),
+    jobs: new Map(),
+    clock: undefined,
+    stats: new Map(),
+  };
+}
+
+/** Errors of the file or the disk rather than of our SQL: worth retrying, since they pass when the cause is fixed. */
+function isStorageFault(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|NOMEM|PROTOCOL|NOLFS)/.test(code);
+}
+
+function describeFault(file: string, code: string | undefined, message: string | undefined): string {
+  const what = message ?? code ?? 'unknown error';
+  const how =
+    code === 'SQLITE_FULL'
+      ? 'free space on its disk'
+      : code?.startsWith('SQLITE_READONLY') === true
+        ? 'make the file and its folder writable'
+        : code?.startsWith('SQLITE_BUSY') === true || code?.startsWith('SQLITE_LOCKED') === true
+          ? 'stop the program that holds it locked'
+          : 'check the disk and the file';
+  return (
+    `cannot write ${file}: ${what} (${code ?? 'error'}); ${how}. ` +
+    `Changes are kept in memory and written when it succeeds again`
+  );
 }
 
 function collect(rows: Iterable<RunRow>): RunRecord[] {

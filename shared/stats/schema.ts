@@ -79,6 +79,10 @@ export interface Stats {
   db: {
     /** Size of the DB file plus its WAL, bytes. */
     size?: number;
+    /** Changes held in memory because the DB cannot be written, count (0 normally). */
+    pending_writes: number;
+    /** Why the DB cannot be written (file, cause, the way on); absent while writes succeed. */
+    write_error?: string;
   };
 }
 

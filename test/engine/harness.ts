@@ -22,13 +22,15 @@ export interface Harness {
 /** Opens an App on `files` with a fresh DB; `settings` patches the defaults. */
 export function openApp(
   files: Record<string, string>,
-  options: { clock?: Clock; settings?: (s: Settings) => void } = {},
+  options: { clock?: Clock; settings?: (s: Settings) => void; warn?: (line: string) => void } = {},
 ): Harness {
   const dir = jobFolder(files);
   const dbPath = join(mkdtempSync(join(tmpdir(), 'apsis-db-')), 'apsis.db');
   const settings = defaultSettings();
   options.settings?.(settings);
-  const open = (clock: Clock): App => App.open({ jobDir: dir, dbPath, settings, clock });
+  const warn = options.warn;
+  const open = (clock: Clock): App =>
+    App.open({ jobDir: dir, dbPath, settings, clock, ...(warn === undefined ? {} : { warn }) });
   const h: Harness = {
     app: open(options.clock ?? new SystemClock()),
     dir,

@@ -147,12 +147,15 @@ describe('openDatabase', () => {
     const path = tempDbPath();
     const writer = openStore(path);
     writer.insertStats(CREATED + 10, { a: 1 });
+    writer.commitBatch(); // what the engine does at the end of each event-loop turn
     const reader = openStore(path, { readonly: true });
     expect(reader.db.readonly).toBe(true);
     expect([...reader.iterateStats()]).toEqual([{ time: CREATED + 10, stats: '{"a":1}' }]);
     writer.insertStats(CREATED + 20, { a: 2 });
+    writer.commitBatch();
     expect([...reader.iterateStats()].map((s) => s.time)).toEqual([CREATED + 10, CREATED + 20]);
-    expect(() => reader.setClock(0)).toThrow(/readonly/);
+    reader.setClock(0);
+    expect(() => reader.flush()).toThrow(/readonly database \(SQLITE_READONLY\)/);
     reader.close();
     writer.insertStats(CREATED + 30, { a: 3 });
   });

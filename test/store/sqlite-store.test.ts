@@ -36,7 +36,10 @@ function queryPlan(db: Database.Database, sql: string, ...params: unknown[]): st
 describe('run IDs', () => {
   it('hands out r1, r2, ... and reserves 64 numbers at a time in next_run_id', () => {
     const store = openStore(tempDbPath());
-    const next = () => store.db.prepare('SELECT number FROM next_run_id').pluck().get();
+    const next = () => {
+      store.commitBatch(); // what the engine does at the end of each event-loop turn
+      return store.db.prepare('SELECT number FROM next_run_id').pluck().get();
+    };
     expect(next()).toBe(1);
     expect([store.nextRunId(), store.nextRunId()]).toEqual(['r1', 'r2']);
     expect(next()).toBe(1 + RUN_ID_BLOCK);
@@ -96,6 +99,8 @@ describe('runs', () => {
     expect(store.getRun('r7')).toEqual(original);
     const finished = run('r7', { timestamp: CREATED + 9, state: 'failure', program: null, conds: null });
     store.upsertRun(finished);
+    expect(store.getRun('r7')).toEqual(finished);
+    store.commitBatch();
     expect(store.getRun('r7')).toEqual(finished);
     expect(store.db.prepare('SELECT rowid, run_id FROM runs').raw().all()).toEqual([[7, 'r7']]);
     expect(store.getRun('r8')).toBeUndefined();

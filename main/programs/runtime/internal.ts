@@ -99,7 +99,12 @@ async function* archive(
       if (run !== undefined) engine.runs.remove(run);
       engine.events.emit('delete', id);
     }
-    store.commitBatch(); // ATTACH is refused inside a transaction
+    try {
+      store.flush(); // ATTACH is refused inside a transaction
+    } catch (e) {
+      yield { kind: 'error', message: `archive: ${(e as Error).message}`, meta: {} };
+      return;
+    }
     db.prepare('ATTACH DATABASE ? AS archive').run(path);
     try {
       const list = JSON.stringify(ids);
@@ -154,9 +159,14 @@ async function* vacuum(engine: Engine): AsyncGenerator<ProgramUpdate> {
   yield { kind: 'running', runState: null, meta: {} };
   // Let the transition above commit first: VACUUM cannot run inside a transaction.
   await new Promise((r) => setImmediate(r));
-  engine.store.commitBatch();
   const t0 = performance.now();
-  engine.store.db.exec('VACUUM');
+  try {
+    engine.store.flush();
+    engine.store.db.exec('VACUUM');
+  } catch (e) {
+    yield { kind: 'error', message: `vacuum: ${(e as Error).message}`, meta: {} };
+    return;
+  }
   yield { kind: 'success', meta: { time: (performance.now() - t0) / 1000 } };
 }
 
