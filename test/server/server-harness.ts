@@ -25,13 +25,19 @@ export interface ServerHarness extends Harness {
 
 export async function openServer(
   files: Record<string, string>,
-  options: { token?: string; settings?: (s: Settings) => void; warn?: (line: string) => void } = {},
+  options: {
+    token?: string;
+    settings?: (s: Settings) => void;
+    warn?: (line: string) => void;
+    /** The built console to serve (default: an empty folder). */
+    consoleDir?: string;
+  } = {},
 ): Promise<ServerHarness> {
   const h = openApp(files, {
     ...(options.settings === undefined ? {} : { settings: options.settings }),
     ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
-  const consoleDir = mkdtempSync(join(tmpdir(), 'apsis-console-'));
+  const consoleDir = options.consoleDir ?? mkdtempSync(join(tmpdir(), 'apsis-console-'));
   const server = await startServer(h.app, {
     host: '127.0.0.1',
     port: 0,
