@@ -110,7 +110,9 @@ export function registerIpc(ipcMain: IpcMainLike, deps: IpcDeps): () => void {
       const input = validate(args[0]);
       if (!input.ok) return input;
       try {
-        return { ok: true, value: await fn(input.value, event.sender) };
+        const value = await fn(input.value, event.sender);
+        await deps.host.current?.service.settled(); // no answer reports what a crash could still lose
+        return { ok: true, value };
       } catch (e) {
         if (!isExpectedError(e)) deps.log.error(`${name} failed:`, e);
         return { ok: false, error: toIpcError(name, e) };

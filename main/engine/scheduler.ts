@@ -173,15 +173,18 @@ export class Scheduler {
   startDue(): number {
     const now = this.engine.clock.now();
     const due = this.queue.popDue(now);
+    // Runs due at `now` itself have started too (and the wall clock may have stepped back: keep the maximum).
+    this.startedUpTo = Math.max(this.startedUpTo, now + 1);
     if (due.length > 0)
       this.engine.atomic(() => {
         for (const run of due) {
           this.handles.delete(run.runId);
           if (run.state === 'scheduled') this.engine.waiter.admit(run);
         }
+        // The clock moves past these runs in the same commit that records them started: after a crash they are
+        // neither generated again nor lost (SPEC 12.2, 12.3).
+        this.writeClock();
       });
-    // Runs due at `now` itself have started too (and the wall clock may have stepped back: keep the maximum).
-    this.startedUpTo = Math.max(this.startedUpTo, now + 1);
     return this.startedUpTo;
   }
 

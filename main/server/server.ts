@@ -67,6 +67,7 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
     options.token !== null || allowedHosts().has(req.headers.host ?? '');
 
   const server: Server = createServer((req, res) => {
+    answerWhenDurable(app, res);
     void handle(req, res).catch((e: unknown) => {
       console.error('apsis: request failed:', e);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
@@ -190,4 +191,18 @@ function streamFor(app: App, url: URL): ((ws: WebSocket) => void) | null {
 function fromStore(app: App, runId: string): ReturnType<typeof fromRecord> | null {
   const rec = /^r\d+$/.test(runId) ? app.engine.store.getRun(runId) : undefined;
   return rec === undefined ? null : fromRecord(rec);
+}
+
+/**
+ * Holds the end of a response until what the engine changed so far is committed, so no answer reports a run or a
+ * state a crash could still lose (SPEC 13.3): writes commit at the end of the event-loop turn, which a request
+ * handled in the same turn would otherwise beat. While the database cannot be written, answers go at once (and the
+ * stats say so): reads stay possible during an outage.
+ */
+function answerWhenDurable(app: App, res: ServerResponse): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    app.engine.store.whenDurable(() => end(...args));
+    return res;
+  }) as ServerResponse['end'];
 }

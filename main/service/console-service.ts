@@ -86,6 +86,14 @@ export class ConsoleService {
     return new TextDecoder().decode(bytes);
   }
 
+  /**
+   * Resolves once what the engine changed so far is committed, at once while the database cannot be written (reads
+   * stay possible in an outage). Answers wait for it, so none reports a change a crash could still lose (SPEC 13.3).
+   */
+  settled(): Promise<void> {
+    return new Promise((resolve) => this.app.engine.store.whenDurable(resolve));
+  }
+
   schedule(request: ScheduleRequest): RunJson[] {
     const engine = this.app.engine;
     const jobId = this.jobIdOf(request.job_id);

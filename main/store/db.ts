@@ -1,5 +1,6 @@
 /** Opening the engine's SQLite file (SPEC 13.1): checks that it is ours, pragmas, engine lock, migrations. */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { acquireEngineLock } from './engine-lock.js';
 import { migrate, SCHEMA_VERSION, TABLES, userVersion } from './schema.js';
@@ -25,6 +26,14 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
  * application's database, from a newer version, or in use by another engine.
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
+  try {
+    return open(path, options);
+  } catch (e) {
+    throw cannotAccess(path, options.readonly ?? false, e) ?? e;
+  }
+}
+
+function open(path: string, options: OpenOptions): Database.Database {
   const readonly = options.readonly ?? false;
   const create = !readonly && (options.create ?? true);
   const size = fileSize(path);
@@ -33,6 +42,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   if (size === undefined && options.now === undefined)
     throw new TypeError(`openDatabase: options.now is required to create ${path}`);
   if (size !== undefined && size > 0 && !hasSqliteHeader(path)) throw notSqlite(path);
+  // SQLite would open a file it may not write read-only without a word, and fail at the first write.
+  if (size !== undefined && !readonly) accessSync(path, constants.W_OK);
 
   const db = new Database(path, {
     readonly,
@@ -105,6 +116,34 @@ function checkOurs(db: Database.Database, path: string): number {
   }
   if (missing.length > 0) throw foreign(path, `missing tables: ${missing.join(', ')}`);
   return version;
+}
+
+/** A StoreError for a file or folder the engine may not use, a full disk or an I/O error; undefined for others. */
+function cannotAccess(path: string, readonly: boolean, e: unknown): StoreError | undefined {
+  if (e instanceof StoreError) return undefined;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  const denied =
+    ['EACCES', 'EPERM', 'EROFS'].includes(code) || /^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(code);
+  if (denied && readonly)
+    return new StoreError('unwritable', `cannot read ${path} (${code}): make it readable, or check the path`);
+  if (denied)
+    return new StoreError(
+      'unwritable',
+      `cannot open ${path} for writing (${code}): the engine writes the database and its -wal, -shm and .lock ` +
+        `files in ${dirname(path)}; make that folder and the file writable, or choose another --db file`,
+    );
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL')
+    return new StoreError(
+      'unwritable',
+      `cannot open ${path}: its disk is full (${code}); free space on it, or choose another --db file`,
+    );
+  if (code === 'EIO' || code.startsWith('SQLITE_IOERR'))
+    return new StoreError(
+      'unwritable',
+      `cannot open ${path}: input/output error (${code}); check the disk, or choose another --db file`,
+    );
+  return undefined;
 }
 
 function fileSize(path: string): number | undefined {

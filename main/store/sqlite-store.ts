@@ -316,6 +316,15 @@ export class SqliteStore {
   }
 
   /**
+   * Like afterCommit, but at once while the database cannot be written or is closed: for answers to clients, which
+   * then wait for what they report to be durable without hanging through an outage.
+   */
+  whenDurable(fn: () => void): void {
+    if (this.failure !== null || !this.db.open) fn();
+    else this.afterCommit(fn);
+  }
+
+  /**
    * Commits the collected writes, if any, then runs the after-commit callbacks. When the database cannot be written
    * (disk full, read-only, I/O error, locked), nothing is lost or published: the writes stay collected, `failure`
    * says why, and the commit is retried every RETRY_MS until it succeeds (STYLE.md 2, SPEC 13.3).

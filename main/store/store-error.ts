@@ -1,5 +1,5 @@
 /** Refusals to open a database file, each naming the file and the way on (STYLE.md section 4). */
-export type StoreErrorCode = 'missing' | 'not-sqlite' | 'foreign' | 'newer' | 'in-use';
+export type StoreErrorCode = 'missing' | 'not-sqlite' | 'foreign' | 'newer' | 'in-use' | 'unwritable';
 
 /** A database file the store refuses to open; `message` is meant for the operator as is. */
 export class StoreError extends Error {
