@@ -2,6 +2,7 @@
  * The engine (SPEC 2, 11): creates runs, moves them through their states, runs their programs, and keeps
  * every change written through to SQLite before anyone hears of it.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
 import { isFinished, TRANSITIONS, type RunState } from '../../shared/model/states.js';
@@ -330,6 +331,12 @@ export class Engine {
   }
 
   private finishOutput(run: Run): void {
+    // A process's spool and result files are no longer needed once its end is committed: without this every
+    // output would stay on disk a second time, forever.
+    if (run.program !== null && 'stop' in run.program) {
+      const runDir = this.context(run).runDir;
+      this.afterCommit(() => void rm(runDir, { recursive: true, force: true }).catch(() => {}));
+    }
     const buffer = this.outputs.get(run.runId);
     if (buffer === undefined) {
       // A program that ran and wrote nothing has an empty output, not a missing one.

@@ -32,6 +32,8 @@ async function appendLine(path: string, line: string, cwd: string): Promise<stri
     await appendFile(file, line);
     return null;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
+      return `stats: cannot write ${file}: its disk is full (ENOSPC); free space on it or change path`;
     return `stats: cannot write ${file}: ${(e as Error).message}`;
   }
 }
