@@ -98,6 +98,48 @@ describe('apsis serve', () => {
     expect(notDb.stderr).toMatch(/not an Apsis Console database/);
   });
 
+  it('never shows its token: not on stdout or stderr, not to jobs; a wrong token is not echoed either', async () => {
+    const SECRET = 'tok-SECRET-41f9';
+    const WRONG = 'wrong-SECRET-77c2';
+    const dir = jobFolder({ 'env.yaml': 'program: "env; echo end"\n' });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const child = spawn(process.execPath, [BIN, 'serve', dir, '--db', db, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, APSIS_TOKEN: SECRET },
+    });
+    children.push(child);
+    let logs = '';
+    child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+    await expect.poll(() => /listening on (\S+)/.exec(logs)?.[1], { timeout: 10_000 }).toBeDefined();
+    const url = /listening on (\S+)/.exec(logs)?.[1] as string;
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const refused = await fetch(`${url}/api/v1/jobs`, { headers: as(WRONG) });
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).not.toContain(WRONG);
+    const created = (await json(
+      await fetch(`${url}/api/v1/runs`, { method: 'POST', headers: as(SECRET), body: '{"job_id": "env"}' }),
+    )) as { runs: Record<string, unknown> };
+    const runId = Object.keys(created.runs)[0] as string;
+    let output = '';
+    await expect
+      .poll(
+        async () => {
+          const r = await fetch(`${url}/api/v1/runs/${runId}/output/output`, { headers: as(SECRET) });
+          output = r.ok ? await r.text() : '';
+          return output.includes('end');
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    expect(output).toMatch(/^APSIS_RUN_ID=/m);
+    expect(output).not.toContain(SECRET);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(logs).not.toContain(SECRET);
+    expect(logs).not.toContain(WRONG);
+  });
+
   it('AC-29: a clock older than schedule.max_age exits 2 naming the ways on; since=now starts without catch-up', async () => {
     const dir = jobFolder({
       'tick.yaml': 'schedule: {type: interval, interval: 60}\nprogram: {type: no-op}\n',

@@ -19,9 +19,12 @@ function argvOf(p: ProcessProgram): string[] {
   return ['sudo', '--non-interactive', '--preserve-env', '--set-home', '--user', p.user, '--', ...argv];
 }
 
+/** The engine's own secrets, never passed on to jobs (which may run as other users, and print their environment). */
+const WITHHELD = new Set(['APSIS_TOKEN']);
+
 function env(ctx: ProgramContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
   out['APSIS_RUN_ID'] = ctx.runId;
   out['APSIS_JOB_ID'] = ctx.jobId;
   return out;
