@@ -4,10 +4,11 @@
  * big engine process never spawns job processes itself. It lives as long as its IPC channel.
  */
 import { isLaunchRequest, type LaunchReply } from './protocol.js';
-import { findPerl, startSupervisor } from './supervisor.js';
+import { findPerl, SupervisorForker } from './supervisor.js';
 import type { LaunchResult, ProcessSpec } from './local-process.js';
 
 const perl = findPerl();
+const forker = perl === null ? null : new SupervisorForker(perl);
 let inFlight = 0;
 let disconnected = false;
 
@@ -22,25 +23,30 @@ process.on('message', (m: unknown) => {
     inFlight--;
     // A channel closing under us is handled by 'disconnect'; the callback keeps a send error from crashing.
     if (!disconnected) process.send?.({ id: m.id, result } satisfies LaunchReply, undefined, {}, () => {});
-    else if (inFlight === 0) process.exit(0);
+    else if (inFlight === 0) exit();
   });
 });
 
 process.on('disconnect', () => {
   disconnected = true;
   // Supervisors already started live on in their own sessions; one mid-handshake finishes first.
-  if (inFlight === 0) process.exit(0);
+  if (inFlight === 0) exit();
 });
 
+function exit(): void {
+  forker?.close();
+  process.exit(0);
+}
+
 async function launch(spec: ProcessSpec): Promise<LaunchResult> {
-  if (perl === null) {
+  if (forker === null) {
     return {
       ok: false,
       error: 'cannot run local processes: no perl in PATH (the process supervisor is a perl script)',
     };
   }
   try {
-    return await startSupervisor(perl, spec);
+    return await forker.start(spec);
   } catch (e) {
     return { ok: false, error: `launcher: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -1,5 +1,8 @@
 /**
- * The per-run supervisor (SPEC 6.2), a small Perl program run as `perl -e SUPERVISOR_SCRIPT`.
+ * The per-run supervisors (SPEC 6.2), forked by one small Perl program run as `perl -e SUPERVISOR_SCRIPT`: a fork
+ * server. The launcher helper starts it once; for each request it forks, and the child becomes that run's
+ * supervisor in its own session, so a launch costs a fork of a small process instead of a spawn of perl from Node
+ * (whose fork/exec cost grows with the helper's memory) plus perl's start-up.
  *
  * Why Perl and not Node or sh (measured on a 2-core Linux dev box):
  * - a Node supervisor costs ~50 ms of CPU to start and ~40 MB RSS (~13 MB PSS) per running job, which
@@ -11,10 +14,12 @@
  * Only perl-base is needed; Time::HiRes (for a millisecond end time) and Config (for signal names) load
  * after the job has ended, and Config only when a signal killed it: each costs milliseconds of CPU.
  *
- * Request (stdin, NUL-separated, so no secret from the environment shows in `ps`):
- *   result, spool, cwd, getrusage syscall number (0: none), argc, argv..., envc, NAME=VALUE...
- * Handshake (stdout, one line): `ok PID` once the job has exec'd, or `error MESSAGE`.
- * After the handshake its stdio points at /dev/null, so the launcher may vanish without harm.
+ * Requests (stdin, each a decimal byte length, a newline, then that many bytes, NUL-separated, so no secret from
+ * the environment shows in `ps`): id, result, spool, cwd, getrusage syscall number (0: none), argc, argv..., envc,
+ * NAME=VALUE...
+ * Replies (stdout, one line each, written whole): `ID ok PID SUPERVISOR_PID` once the job has exec'd, or
+ * `ID error MESSAGE`. After its reply a supervisor's stdio points at /dev/null, so the launcher and the fork
+ * server may vanish without harm. The fork server ends at the end of its stdin.
  * Result file (written to RESULT.tmp, then renamed): see ExitResult in local-process.ts.
  *
  * rusage: getrusage(RUSAGE_CHILDREN) through `syscall` on 64-bit Linux (the number comes from the
@@ -24,17 +29,14 @@
  */
 export const SUPERVISOR_SCRIPT = String.raw`
 use strict;
+use POSIX ();
+$| = 1;
 $SIG{PIPE} = 'IGNORE';
-my @f = split /\0/, do { local $/; <STDIN> } // '', -1;
-my ($result, $spool, $cwd, $rusage_nr, $argc) = splice @f, 0, 5;
-defined $argc && $argc > 0 && @f > $argc or fail('bad request from the launcher');
-my @argv = splice @f, 0, $argc;
-my $envc = shift @f;
-@f == $envc or fail('bad request from the launcher');
-my %env = map { split /=/, $_, 2 } @f;
-$0 = "apsis-supervisor $result";
+$SIG{CHLD} = 'IGNORE'; # supervisors are reaped at once; each one waits for its own job
 
-sub fail { print "error $_[0]\n"; exit 1 }
+our ($id, $result, $spool, $cwd, $rusage_nr);
+
+sub fail { print "$id error $_[0]\n"; exit 1 }
 
 sub json_str {
   my ($s) = @_;
@@ -72,54 +74,83 @@ sub rusage {
   return sprintf('{"utime":%s,"stime":%s,"maxrss":null}', json_num($cu), json_num($cs));
 }
 
-unlink $result;
-open(my $out, '>', $spool) or fail("cannot create output file $spool: $!");
-pipe(my $er, my $ew) or fail("pipe: $!");
-my $pid = fork;
-defined $pid or fail("fork: $!");
-if (!$pid) {
-  close $er;
-  setpgrp(0, 0);
-  if (chdir $cwd) {
-    open(STDIN, '<', '/dev/null');
-    open(STDOUT, '>&', $out);
-    open(STDERR, '>&', $out);
-    $SIG{PIPE} = 'DEFAULT';
-    %ENV = %env;
-    exec { $argv[0] } @argv;
-    print $ew 'exec ' . ($! + 0);
-  } else {
-    print $ew 'chdir ' . ($! + 0);
+sub supervise {
+  my @f = @_;
+  ($result, $spool, $cwd, $rusage_nr, my $argc) = splice @f, 0, 5;
+  defined $argc && $argc > 0 && @f > $argc or fail('bad request from the launcher');
+  my @argv = splice @f, 0, $argc;
+  my $envc = shift @f;
+  @f == $envc or fail('bad request from the launcher');
+  my %env = map { split /=/, $_, 2 } @f;
+  $0 = "apsis-supervisor $result";
+
+  unlink $result;
+  open(my $out, '>', $spool) or fail("cannot create output file $spool: $!");
+  pipe(my $er, my $ew) or fail("pipe: $!");
+  my $pid = fork;
+  defined $pid or fail("fork: $!");
+  if (!$pid) {
+    close $er;
+    setpgrp(0, 0);
+    if (chdir $cwd) {
+      open(STDIN, '<', '/dev/null');
+      open(STDOUT, '>&', $out);
+      open(STDERR, '>&', $out);
+      $SIG{PIPE} = 'DEFAULT';
+      %ENV = %env;
+      exec { $argv[0] } @argv;
+      print $ew 'exec ' . ($! + 0);
+    } else {
+      print $ew 'chdir ' . ($! + 0);
+    }
+    close $ew;
+    POSIX::_exit(127);
   }
   close $ew;
-  exit 127;
-}
-close $ew;
-close $out;
-setpgrp($pid, $pid);
-my $failure = do { local $/; <$er> } // '';
-close $er;
-if (length $failure) {
+  close $out;
+  setpgrp($pid, $pid);
+  my $failure = do { local $/; <$er> } // '';
+  close $er;
+  if (length $failure) {
+    waitpid($pid, 0);
+    my ($step, $errno) = split / /, $failure;
+    $! = $errno;
+    my $msg = $step eq 'chdir'
+      ? ($errno == 2 ? "no such directory: $cwd" : "cannot change to directory $cwd: $!")
+      : ($errno == 2 ? "no such file: $argv[0]" : $errno == 13 ? "permission denied: $argv[0]" : "cannot execute $argv[0]: $!");
+    record(undef, undef, 'null', $msg);
+    fail($msg);
+  }
+  print "$id ok $pid $$\n";
+  open(STDIN, '<', '/dev/null');
+  open(STDOUT, '>', '/dev/null');
+  open(STDERR, '>', '/dev/null');
   waitpid($pid, 0);
-  my ($step, $errno) = split / /, $failure;
-  $! = $errno;
-  my $msg = $step eq 'chdir'
-    ? ($errno == 2 ? "no such directory: $cwd" : "cannot change to directory $cwd: $!")
-    : ($errno == 2 ? "no such file: $argv[0]" : $errno == 13 ? "permission denied: $argv[0]" : "cannot execute $argv[0]: $!");
-  record(undef, undef, 'null', $msg);
-  fail($msg);
+  my $status = $?;
+  my $signal;
+  if ($status & 127) {
+    require Config;
+    my @names = split / /, $Config::Config{sig_name};
+    $signal = 'SIG' . ($names[$status & 127] // ($status & 127));
+  }
+  record($signal ? undef : $status >> 8, $signal, rusage(), undef);
 }
-print "ok $pid\n";
-open(STDIN, '<', '/dev/null');
-open(STDOUT, '>', '/dev/null');
-open(STDERR, '>', '/dev/null');
-waitpid($pid, 0);
-my $status = $?;
-my $signal;
-if ($status & 127) {
-  require Config;
-  my @names = split / /, $Config::Config{sig_name};
-  $signal = 'SIG' . ($names[$status & 127] // ($status & 127));
+
+while (defined(my $len = <STDIN>)) {
+  chomp $len;
+  $len =~ /^\d+$/ or last;
+  my $n = read(STDIN, my $req, $len);
+  defined $n && $n == $len or last;
+  my @f = split /\0/, $req, -1;
+  $id = shift @f;
+  my $pid = fork;
+  if (!defined $pid) { print "$id error fork: $!\n"; next }
+  next if $pid;
+  # The child: this run's supervisor, in its own session, waiting for its own job.
+  $SIG{CHLD} = 'DEFAULT';
+  POSIX::setsid();
+  open(STDIN, '<', '/dev/null');
+  supervise(@f);
+  exit 0;
 }
-record($signal ? undef : $status >> 8, $signal, rusage(), undef);
 `;

@@ -1,5 +1,5 @@
 /** Starting one detached supervisor for one process (runs inside the launcher helper, not the engine). */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -21,62 +21,115 @@ export function findPerl(): string | null {
   return null;
 }
 
+interface Pending {
+  files: { spool: string; result: string };
+  resolve: (result: LaunchResult) => void;
+}
+
 /**
- * Starts a supervisor for `spec` with the perl at `perl`: in its own session (so it outlives the
- * launcher and the engine), with its stdio released after the handshake. Resolves once the process has
- * exec'd, or with the reason it could not start.
+ * Starts supervisors through one fork server (SUPERVISOR_SCRIPT) with the perl at `perl`, spawned on first use in
+ * its own session and again if it dies. Each supervisor is forked into a session of its own, so it outlives the
+ * launcher, the fork server and the engine.
  */
-export async function startSupervisor(perl: string, spec: ProcessSpec): Promise<LaunchResult> {
-  const invalid = checkSpec(spec);
-  if (invalid !== null) return { ok: false, error: invalid };
-  const files = runFiles(spec.runDir);
-  try {
-    await mkdir(spec.runDir, { recursive: true });
-  } catch (e) {
-    return { ok: false, error: `cannot create run directory: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const fields = [
-    files.result,
-    files.spool,
-    spec.cwd,
-    String(rusageSyscall()),
-    String(spec.argv.length),
-    ...spec.argv,
-    String(env.length),
-    ...env,
-  ];
-  // An empty environment for perl itself: PERL5OPT or PERL5LIB meant for the job must not alter the supervisor.
-  const child = spawn(perl, ['-e', SUPERVISOR_SCRIPT], { detached: true, stdio: 'pipe', env: {}, cwd: '/' });
-  return new Promise((resolve) => {
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(0, 2000)));
-    // Perl died before reading its request: the handshake (or its stderr) says why.
-    child.stdin.on('error', () => {});
-    child.on('error', (e) =>
-      resolve({ ok: false, error: `cannot start the supervisor (${perl}): ${e.message}` }),
-    );
-    child.stdout.on('end', () => {
-      const line = out.split('\n', 1)[0] ?? '';
-      const pid = /^ok (\d+)$/.exec(line)?.[1];
-      if (pid !== undefined && child.pid !== undefined) {
-        child.unref();
-        // The helper's clock, not the engine's injected one: this is a fact about a real process.
-        const start = new Date().toISOString();
-        const runState = { pid: Number(pid), pgid: Number(pid), supervisor_pid: child.pid, ...files, start };
-        resolve({ ok: true, runState });
-      } else if (line.startsWith('error ')) {
-        resolve({ ok: false, error: line.slice('error '.length) });
-      } else {
-        child.on('close', () =>
-          resolve({ ok: false, error: `supervisor failed: ${err.trim() || 'no reply'}` }),
-        );
-      }
+export class SupervisorForker {
+  private server: ChildProcessWithoutNullStreams | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private out = '';
+  private err = '';
+
+  constructor(private readonly perl: string) {}
+
+  /** Resolves once the job has exec'd, or with the reason it could not start. */
+  async start(spec: ProcessSpec): Promise<LaunchResult> {
+    const invalid = checkSpec(spec);
+    if (invalid !== null) return { ok: false, error: invalid };
+    const files = runFiles(spec.runDir);
+    try {
+      await mkdir(spec.runDir, { recursive: true });
+    } catch (e) {
+      return {
+        ok: false,
+        error: `cannot create run directory: ${e instanceof Error ? e.message : String(e)}`,
+      };
+    }
+    const server = this.server ?? this.spawn();
+    if (server === null)
+      return { ok: false, error: `cannot start the supervisor (${this.perl}): ${this.err}` };
+    const id = this.nextId++;
+    const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+    const fields = [
+      String(id),
+      files.result,
+      files.spool,
+      spec.cwd,
+      String(rusageSyscall()),
+      String(spec.argv.length),
+      ...spec.argv,
+      String(env.length),
+      ...env,
+    ];
+    const request = Buffer.from(fields.join('\0'));
+    return new Promise((resolve) => {
+      this.pending.set(id, { files, resolve });
+      server.stdin.write(`${request.length}\n`);
+      server.stdin.write(request);
     });
-    child.stdin.end(fields.join('\0'));
-  });
+  }
+
+  /** Ends the fork server once started supervisors have answered; those keep running. */
+  close(): void {
+    this.server?.stdin.end();
+  }
+
+  private spawn(): ChildProcessWithoutNullStreams | null {
+    // An empty environment for perl itself: PERL5OPT or PERL5LIB meant for jobs must not alter the supervisors.
+    const server = spawn(this.perl, ['-e', SUPERVISOR_SCRIPT], {
+      detached: true,
+      stdio: 'pipe',
+      env: {},
+      cwd: '/',
+    });
+    this.server = server;
+    this.out = '';
+    this.err = '';
+    server.stdin.on('error', () => {});
+    server.stdout.setEncoding('utf8').on('data', (d: string) => this.onData(d));
+    server.stderr.setEncoding('utf8').on('data', (d: string) => (this.err = (this.err + d).slice(-2000)));
+    const gone = (why: string) => {
+      if (this.server !== server) return;
+      this.server = null;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.resolve({ ok: false, error: `supervisor failed: ${this.err.trim() || why}` });
+      }
+    };
+    server.on('error', (e) => gone(e.message));
+    server.on('close', () => gone('the fork server ended'));
+    server.unref();
+    return server;
+  }
+
+  private onData(data: string): void {
+    this.out += data;
+    let nl: number;
+    while ((nl = this.out.indexOf('\n')) >= 0) {
+      const line = this.out.slice(0, nl);
+      this.out = this.out.slice(nl + 1);
+      const m = /^(\d+) (ok (\d+) (\d+)|error (.*))$/.exec(line);
+      const p = m === null ? undefined : this.pending.get(Number(m[1]));
+      if (m === null || p === undefined) continue;
+      this.pending.delete(Number(m[1]));
+      if (m[3] === undefined || m[4] === undefined) {
+        p.resolve({ ok: false, error: m[5] ?? 'supervisor failed' });
+        continue;
+      }
+      // The helper's clock, not the engine's injected one: this is a fact about a real process.
+      const start = new Date().toISOString();
+      const pid = Number(m[3]);
+      p.resolve({ ok: true, runState: { pid, pgid: pid, supervisor_pid: Number(m[4]), ...p.files, start } });
+    }
+  }
 }
 
 /**
