@@ -106,6 +106,22 @@ describe('HTTP fuzz', () => {
     expect((await h.get('/api/v1/alive')).status).toBe(200);
   });
 
+  it('bodies over 1 MiB get a 413 with a JSON error, declared or not; the server lives', async () => {
+    const big = `{"job_id": "n", "pad": "${'x'.repeat(5 * 1024 * 1024)}"}`;
+    for (const chunked of [false, true]) {
+      const r = await fetch(`${h.url}/api/v1/runs`, {
+        method: 'POST',
+        // A stream has no content-length: the server must count as it reads.
+        body: chunked ? new Blob([big]).stream() : big,
+        ...(chunked ? { duplex: 'half' } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(r.status).toBe(413);
+      expect(((await r.json()) as { error: string }).error).toBe('request body is over 1048576 bytes');
+    }
+    expect((await h.get('/api/v1/alive')).status).toBe(200);
+  });
+
   it('WebSocket streams: unknown runs, bad offsets and garbage messages are refused or ignored; the server lives', async () => {
     for (const p of [
       '/api/v1/runs/r999/updates',
