@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteStore } from '../main/store/sqlite-store.js';
 import { fillFinishedRuns } from './fill.js';
 import type { BenchRow, Benchmark } from './harness.js';
 import { jobFolder } from '../test/helpers/folders.js';
@@ -31,6 +32,24 @@ function startServe(db: string, jobDir: string): Promise<{ seconds: number; rss:
     });
     child.on('error', reject);
   });
+}
+
+/** Milliseconds to read the newest 100 runs of each of 20 jobs from the store, the first one cold. */
+function newestOfJob(db: string): { times: number[]; median: number } {
+  const store = SqliteStore.open(db, { now: Date.now() / 1000 });
+  try {
+    const times: number[] = [];
+    for (let k = 0; k < 20; k += 1) {
+      const t0 = performance.now();
+      const runs = store.newestRunsOfJob(`job-${(k * 37) % 100}`, 100);
+      times.push(performance.now() - t0);
+      if (runs.length !== 100) throw new Error(`expected 100 runs, got ${runs.length}`);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    return { times, median: sorted[sorted.length >> 1] ?? NaN };
+  } finally {
+    store.close();
+  }
 }
 
 export const startupBenchmark: Benchmark = {
@@ -63,6 +82,15 @@ export const startupBenchmark: Benchmark = {
           note: `anonymous RSS (without mmap'd database pages) ${(full.anon / 1e6).toFixed(0)} MB, empty DB ${(empty.anon / 1e6).toFixed(0)} MB`,
         },
       ];
+      const query = newestOfJob(fullDb);
+      rows.push({
+        benchmark: `run list query: newest 100 runs of one job among ${RUNS}`,
+        value: query.median,
+        unit: 'ms',
+        goal: '< 10 ms',
+        met: query.median < 10,
+        note: `median of ${query.times.length} jobs, first (cold) ${query.times[0]?.toFixed(2)} ms, max ${Math.max(...query.times).toFixed(2)} ms; through the (job_id, rowid) index`,
+      });
       return rows;
     } finally {
       rmSync(dir, { recursive: true, force: true });
