@@ -60,18 +60,15 @@ function printJson(runs: PlannedRun[], io: CliIo): void {
 
 /** TIME, JOB, ARGS columns; a note where a job's time zone changes offset since its previous run. */
 function printTable(runs: PlannedRun[], io: CliIo): void {
-  const rows = runs.map((run) => [
-    formatIso(run.time),
-    run.jobId,
-    Object.entries(plannedArgs(run))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' '),
-  ]);
-  const widths = [24, Math.max(3, ...rows.map((r) => (r[1] as string).length))];
+  // A loop, not Math.max(...): a year of plan is more arguments than the call stack holds.
+  let jobWidth = 3;
+  for (const run of runs) jobWidth = Math.max(jobWidth, run.jobId.length);
   const lastOffset = new Map<string, number>();
-  io.out(`${'TIME'.padEnd(widths[0] as number)}  ${'JOB'.padEnd(widths[1] as number)}  ARGS`);
-  runs.forEach((run, i) => {
-    const row = rows[i] as string[];
+  io.out(`${'TIME'.padEnd(24)}  ${'JOB'.padEnd(jobWidth)}  ARGS`);
+  for (const run of runs) {
+    const args = Object.entries(plannedArgs(run))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     let note = '';
     if (run.tz !== null) {
       const key = `${run.jobId}\u0000${run.tz}`;
@@ -81,9 +78,7 @@ function printTable(runs: PlannedRun[], io: CliIo): void {
         note = `  [DST: ${run.tz} ${formatOffset(previous)} → ${formatOffset(offset)}]`;
       lastOffset.set(key, offset);
     }
-    io.out(
-      `${(row[0] as string).padEnd(widths[0] as number)}  ${(row[1] as string).padEnd(widths[1] as number)}  ${row[2] as string}${note}`.trimEnd(),
-    );
-  });
+    io.out(`${formatIso(run.time).padEnd(24)}  ${run.jobId.padEnd(jobWidth)}  ${args}${note}`.trimEnd());
+  }
   io.out(`${runs.length} runs`);
 }

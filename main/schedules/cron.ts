@@ -1,22 +1,16 @@
 /**
- * `cron` schedules (SPEC 5.9). croner parses and matches the expression; it runs on naive local wall-clock
- * times (UTC with offset 0, so no zone rules apply), and each matching wall time becomes an instant through
- * resolveLocal, so that DST follows SPEC 5.2 rather than croner's own rules (which skip gap times of
- * interval-like patterns and repeat overlap times).
+ * `cron` schedules (SPEC 5.9). croner parses the expression and finds its first match; it runs on naive local
+ * wall-clock times (UTC with offset 0, so no zone rules apply), and each matching wall time becomes an instant
+ * through resolveLocal, so that DST follows SPEC 5.2 rather than croner's own rules (which skip gap times of
+ * interval-like patterns and repeat overlap times). Later dates are matched from the parsed pattern's fields
+ * (cron-dates.ts): one croner search per date cost more than all the other schedule types of a year's plan.
  */
 import { Cron, CronPattern, type CronOptions } from 'croner';
 import { MS_PER_DAY } from '../time/days.js';
 import { offsetAt, resolveLocal } from '../time/zones.js';
-import {
-  OrderBuffer,
-  argTimeText,
-  dayText,
-  daytimeText,
-  earliestInstant,
-  explicitArgs,
-  sortByTime,
-} from './generate.js';
-import type { CronSchedule, Occurrence } from './types.js';
+import { CRON_END_DAY, cronDateMatcher } from './cron-dates.js';
+import { OrderBuffer, earliestInstant, sortByTime } from './generate.js';
+import type { CronSchedule, RawOccurrence } from './types.js';
 
 // domAndDow false: Vixie cron's rule, a date matches when day-of-month OR day-of-week matches (when both are
 // restricted). utcOffset 0 rather than timezone 'UTC': the same wall-clock arithmetic, without Intl calls.
@@ -74,11 +68,6 @@ export function validateCron(expr: string): string | null {
   return null;
 }
 
-function nextWall(cron: Cron, wall: number): number | null {
-  const next = cron.nextRun(new Date(wall));
-  return next === null ? null : next.getTime();
-}
-
 /** The seconds since midnight that the pattern's second, minute and hour fields allow, ascending. */
 function patternDaytimes(pattern: CronPattern): number[] {
   const out: number[] = [];
@@ -90,40 +79,60 @@ function patternDaytimes(pattern: CronPattern): number[] {
   return out;
 }
 
+interface ParsedCron {
+  cron: Cron;
+  /** The times of day of every matching date. */
+  daytimes: number[];
+  matches: (day: number) => boolean;
+}
+
+// Jobs share expressions, and the scheduler and `apsis plan` start a generator per schedule: parse each once.
+const parsedCrons = new Map<string, ParsedCron>();
+
+function parseCron(expr: string): ParsedCron {
+  let parsed = parsedCrons.get(expr);
+  if (parsed === undefined) {
+    if (parsedCrons.size >= 10_000) parsedCrons.clear();
+    // The time fields do not depend on the date, so each matching date gets every time of day they allow.
+    const pattern = new CronPattern(expr, undefined, { mode: MODE });
+    parsed = {
+      cron: new Cron(expr, OPTIONS),
+      daytimes: patternDaytimes(pattern),
+      matches: cronDateMatcher(pattern),
+    };
+    parsedCrons.set(expr, parsed);
+  }
+  return parsed;
+}
+
 /**
- * Occurrences of a cron schedule at or after `after` (epoch ms), in time order. Ends when croner finds no
- * further match (croner gives up at year 3000, and at once for an expression that never matches).
+ * Occurrences of a cron schedule at or after `after` (epoch ms), in time order. Ends where croner would: before
+ * year 3000, and at once for an expression that never matches (croner searches 400 years, a whole cycle of
+ * the Gregorian calendar, so a pattern that matched once matches again within that search).
  */
-export function* cronOccurrences(schedule: CronSchedule, after: number): Generator<Occurrence> {
+export function* cronOccurrences(schedule: CronSchedule, after: number): Generator<RawOccurrence> {
   const { tz } = schedule;
-  const cron = new Cron(schedule.expr, OPTIONS);
-  // The time fields do not depend on the date, so croner is asked only which dates match (one call per
-  // date) and each matching date gets every time of day the fields allow.
-  const daytimes = patternDaytimes(new CronPattern(schedule.expr, undefined, { mode: MODE }));
-  const withArgs = explicitArgs(schedule.args);
+  const { cron, daytimes, matches } = parseCron(schedule.expr);
   // A wall time w resolves to w minus an offset in force near it, so walls before `after` plus the smallest
   // nearby offset cannot reach `after`.
   const minOffset = Math.min(offsetAt(after - 3 * MS_PER_DAY, tz), offsetAt(after + 3 * MS_PER_DAY, tz));
   const firstWall = Math.floor(after + minOffset);
-  const buffer = new OrderBuffer();
-  for (let wall = nextWall(cron, firstWall - 1); wall !== null;) {
-    const day = Math.floor(wall / MS_PER_DAY);
+  const first = cron.nextRun(new Date(firstWall - 1));
+  if (first === null) return;
+  const buffer = new OrderBuffer<RawOccurrence>();
+  for (let day = Math.floor(first.getTime() / MS_PER_DAY); day < CRON_END_DAY; day += 1) {
+    if (!matches(day)) continue;
     const midnight = day * MS_PER_DAY;
     const bound = earliestInstant(midnight, tz);
     for (let o = buffer.take(bound); o !== undefined; o = buffer.take(bound)) if (o.time >= after) yield o;
-    const date = dayText(day);
-    const batch: Occurrence[] = [];
+    const batch: RawOccurrence[] = [];
     for (const seconds of daytimes) {
       if (midnight + seconds * 1000 < firstWall) continue;
       const time = resolveLocal(day, seconds, tz);
-      batch.push({
-        time,
-        args: withArgs({ time: argTimeText(time), date, daytime: daytimeText(seconds), tz }),
-      });
+      batch.push({ time, argTime: time, date: day, daytime: seconds, schedDate: 0 });
     }
     // Gap-shifted times land after later times of the same date (SPEC 5.2); the sort is stable.
     buffer.add(sortByTime(batch));
-    wall = nextWall(cron, midnight + MS_PER_DAY - 1);
   }
   for (let o = buffer.take(Infinity); o !== undefined; o = buffer.take(Infinity))
     if (o.time >= after) yield o;

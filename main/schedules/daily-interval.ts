@@ -1,8 +1,9 @@
 /** `daily-interval` schedules (SPEC 5.6): steps of elapsed time inside a window per calendar date. */
 import type { Calendar } from '../calendars/calendar.js';
-import { resolveLocal, toLocal } from '../time/zones.js';
-import { argTimeText, dayText, daytimeText, explicitArgs, navigate } from './generate.js';
-import type { Args, DailyIntervalSchedule, Occurrence, WindowEdge } from './types.js';
+import { MS_PER_DAY } from '../time/days.js';
+import { offsetAt, resolveLocal, toLocal } from '../time/zones.js';
+import { navigate, rawOccurrence } from './generate.js';
+import type { DailyIntervalSchedule, RawOccurrence, WindowEdge } from './types.js';
 
 /**
  * Consecutive nominal dates whose windows are all empty before we conclude that every window is (for example
@@ -13,7 +14,6 @@ const MAX_EMPTY_WINDOWS = 1000;
 /** One nominal date's window, stepped through. */
 interface Window {
   nominal: number;
-  date: string;
   /** The window start: no step of this or a later window precedes it. */
   start: number;
   next: number;
@@ -34,20 +34,19 @@ const byNext = (a: Window, b: Window): number => a.next - b.next || a.nominal - 
 export function* dailyIntervalOccurrences(
   schedule: DailyIntervalSchedule,
   after: number,
-): Generator<Occurrence> {
+): Generator<RawOccurrence> {
   const { calendar, tz } = schedule;
-  const withArgs = explicitArgs(schedule.args);
-  const occurrence = (w: Window, time: number): Occurrence => {
-    const local = toLocal(time, tz);
-    const auto: Args = {
-      time: argTimeText(time),
-      date: w.date,
-      sched_date: dayText(local.day),
-      daytime: daytimeText(local.seconds),
-      calendar: calendar.expr,
-      tz,
-    };
-    return { time, args: withArgs(auto) };
+  const o = rawOccurrence();
+  /** Fills the one record this generator yields: sched_date and daytime are the local date and time of day. */
+  const occurrence = (w: Window, time: number): RawOccurrence => {
+    const wall = time + offsetAt(time, tz);
+    const day = Math.floor(wall / MS_PER_DAY);
+    o.time = time;
+    o.argTime = time;
+    o.date = w.nominal;
+    o.schedDate = day;
+    o.daytime = (wall - day * MS_PER_DAY) / 1000;
+    return o;
   };
   const step = Math.round(schedule.interval * 1000);
   if (!(step > 0)) return;
@@ -58,7 +57,6 @@ export function* dailyIntervalOccurrences(
     const skip = start < after ? Math.ceil((after - start) / step) : 0;
     return {
       nominal: day,
-      date: dayText(day),
       start,
       next: start + skip * step,
       stop: edge(calendar, day, schedule.stop, tz),

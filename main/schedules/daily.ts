@@ -2,17 +2,8 @@
 import type { Calendar } from '../calendars/calendar.js';
 import { MS_PER_DAY } from '../time/days.js';
 import { resolveLocal, toLocal } from '../time/zones.js';
-import {
-  OrderBuffer,
-  argTimeText,
-  dayText,
-  daytimeText,
-  earliestInstant,
-  explicitArgs,
-  navigate,
-  sortByTime,
-} from './generate.js';
-import type { DailySchedule, Occurrence } from './types.js';
+import { OrderBuffer, earliestInstant, navigate, sortByTime } from './generate.js';
+import type { DailySchedule, RawOccurrence } from './types.js';
 
 /** The date that nominal date `day` (in `calendar`) runs on: `calShift(day, calShift) + dateShift`. */
 function shiftedDate(calendar: Calendar, day: number, calShift: number, dateShift: number): number {
@@ -23,29 +14,20 @@ function shiftedDate(calendar: Calendar, day: number, calShift: number, dateShif
  * Occurrences of a daily schedule at or after `after` (epoch ms), in time order, endless unless the calendar
  * is empty. Throws CalendarRangeError when a file calendar runs out (after yielding what it could).
  */
-export function* dailyOccurrences(schedule: DailySchedule, after: number): Generator<Occurrence> {
+export function* dailyOccurrences(schedule: DailySchedule, after: number): Generator<RawOccurrence> {
   const { calendar, tz, daytimes, calShift, dateShift } = schedule;
   const shiftMs = Math.round(schedule.timeShift * 1000);
   const first = daytimes[0];
   if (first === undefined) return;
   const firstMs = Math.round(first * 1000);
-  const daytimeArgs = daytimes.map(daytimeText);
-  const withArgs = explicitArgs(schedule.args);
   const unshifted = calShift === 0 && dateShift === 0;
 
-  const batch = (nominal: number, shifted: number): Occurrence[] => {
-    const date = dayText(nominal);
-    const out = daytimes.map((y, i): Occurrence => {
+  const batch = (nominal: number, shifted: number): RawOccurrence[] => {
+    const out = daytimes.map((y): RawOccurrence => {
       const resolved = resolveLocal(shifted, y, tz);
-      const time = unshifted ? resolved : resolveLocal(nominal, y, tz);
-      const args = withArgs({
-        time: argTimeText(time),
-        date,
-        daytime: daytimeArgs[i] as string,
-        calendar: calendar.expr,
-        tz,
-      });
-      return { time: resolved + shiftMs, args };
+      // The time arg is the nominal date's instant, without any shift (SPEC 5.4).
+      const argTime = unshifted ? resolved : resolveLocal(nominal, y, tz);
+      return { time: resolved + shiftMs, argTime, date: nominal, daytime: y, schedDate: 0 };
     });
     // A daytime inside a spring-forward gap is shifted past later daytimes of the same date (SPEC 5.2).
     return sortByTime(out);
@@ -58,7 +40,7 @@ export function* dailyOccurrences(schedule: DailySchedule, after: number): Gener
   const start = navigate(() => calendar.shift(calendar.after(earliest), -calShift));
   if (start === null) return;
   let nominal = start;
-  const buffer = new OrderBuffer();
+  const buffer = new OrderBuffer<RawOccurrence>();
   buffer.add(batch(nominal, shiftedDate(calendar, nominal, calShift, dateShift)));
   for (;;) {
     let shifted: number;

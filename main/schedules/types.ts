@@ -78,6 +78,24 @@ export interface ScheduleItem {
   stop?: StopSchedule;
 }
 
+/**
+ * An occurrence as the numbers its automatic args are made of: the generators' own form. `occurrences()` turns
+ * it into an Occurrence; `apsis plan` keeps the numbers and writes args text only when asked (args.ts says which
+ * field each automatic arg reads). Fields a schedule type has no arg for are 0.
+ */
+export interface RawOccurrence {
+  /** Schedule time (epoch ms). */
+  time: number;
+  /** Instant of the `time` arg: the schedule time, except for a shifted daily schedule (the unshifted instant). */
+  argTime: number;
+  /** Day number of the `date` arg. */
+  date: number;
+  /** Seconds since midnight of the `daytime` arg. */
+  daytime: number;
+  /** Day number of the `sched_date` arg (daily-interval). */
+  schedDate: number;
+}
+
 /** One occurrence of a start schedule. */
 export interface Occurrence {
   /** Schedule time (epoch ms). */

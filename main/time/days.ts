@@ -50,6 +50,21 @@ export function formatDay(dayNumber: number): string {
   return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
 }
 
+// `apsis plan` writes dates for each of about a million runs a year: the same few recur, so their text is kept
+// rather than rebuilt each time.
+const dayTexts = new Map<number, string>();
+
+/** `YYYY-MM-DD` of a day number (formatDay, cached). */
+export function dayText(dayNumber: number): string {
+  let text = dayTexts.get(dayNumber);
+  if (text === undefined) {
+    if (dayTexts.size >= 100_000) dayTexts.clear();
+    text = formatDay(dayNumber);
+    dayTexts.set(dayNumber, text);
+  }
+  return text;
+}
+
 /** Parses `YYYY-MM-DD` strictly; null when it is not a real date. */
 export function parseDay(text: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);

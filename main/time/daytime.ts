@@ -13,6 +13,14 @@ export function formatDaytime(seconds: number): string {
   return frac > 0 ? `${base}.${String(frac).padStart(3, '0')}` : base;
 }
 
+const daytimeTexts: Array<string | undefined> = new Array<string | undefined>(86_400);
+
+/** `HH:MM:SS` of seconds since midnight (formatDaytime, cached for whole seconds). */
+export function daytimeText(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds >= 86_400) return formatDaytime(seconds);
+  return (daytimeTexts[seconds] ??= formatDaytime(seconds));
+}
+
 /**
  * Parses `H:MM`, `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff` (SPEC 4.3). Returns null when the text has another
  * shape or is outside [00:00:00, 24:00:00).
