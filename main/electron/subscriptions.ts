@@ -96,8 +96,8 @@ export class Subscriptions {
   }
 
   #summaryFeed(engine: OpenEngine, s: Subscription): StopFeed {
-    return summaryFeed(engine.app, (messages, reset) =>
-      this.#send(s, 'summary', { sub: s.sub, reset, messages }),
+    return summaryFeed(engine.app, (frame, reset) =>
+      this.#send(s, 'summary', { sub: s.sub, reset, messages: frame.messages }),
     );
   }
 

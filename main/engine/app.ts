@@ -180,9 +180,9 @@ export class App {
     // Runs due by now start under the definition they were created with; every occurrence before `startedUpTo`
     // has then been started, and changed jobs resume from there.
     const startedUpTo = this.scheduler.startDue();
+    // Drop the schedule entries first: deleting an entry's runs would otherwise top its window up again.
+    this.scheduler.dropJobs(new Set([...removed, ...changed]));
     for (const id of [...removed, ...changed]) {
-      // Drop the schedule entries first: deleting an entry's runs would otherwise top its window up again.
-      this.scheduler.dropJob(id);
       for (const run of [...engine.runs.ofJob(id)])
         if (run.expected && run.state === 'scheduled') engine.deleteExpected(run);
     }

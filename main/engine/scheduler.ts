@@ -19,6 +19,8 @@ interface Entry {
   done: boolean;
   /** Expected runs of this entry still scheduled (bounded by schedule.max_ahead). */
   outstanding: number;
+  /** Dropped from the scheduler (job removed or replaced): its runs leaving no longer top it up. */
+  dropped: boolean;
 }
 
 const CLOCK_WRITE_MS = 1000;
@@ -72,8 +74,7 @@ export class Scheduler {
 
   /** (Re)builds the schedule entries of `jobs`, generating from `from`. */
   setJobs(jobs: Job[], from: number): void {
-    const keep = new Set(jobs.map((j) => j.jobId));
-    this.entries = this.entries.filter((e) => !keep.has(e.job.jobId));
+    this.dropJobs(new Set(jobs.map((j) => j.jobId)));
     for (const job of jobs)
       for (const item of job.schedules) {
         if (!item.start.enabled) continue;
@@ -84,13 +85,19 @@ export class Scheduler {
           next: null,
           done: false,
           outstanding: 0,
+          dropped: false,
         });
       }
   }
 
-  /** Forgets the entries of a job (removed or about to be replaced). */
-  dropJob(jobId: string): void {
-    this.entries = this.entries.filter((e) => e.job.jobId !== jobId);
+  /** Forgets the entries of these jobs (removed or about to be replaced), in one pass whatever their number. */
+  dropJobs(jobIds: ReadonlySet<string>): void {
+    if (jobIds.size === 0) return;
+    this.entries = this.entries.filter((e) => {
+      if (!jobIds.has(e.job.jobId)) return true;
+      e.dropped = true;
+      return false;
+    });
   }
 
   /** Creates expected runs for occurrences before now + horizon. */
@@ -166,7 +173,7 @@ export class Scheduler {
     entry.outstanding -= 1;
     // Top the window up as runs leave it (SPEC 12.1 max_ahead), within what has been expanded so far.
     // Inside fill() the loop itself goes on; topping up here would recurse once per run.
-    if (this.creating === null && this.entries.includes(entry)) this.fill(entry, this.scheduledUpTo);
+    if (this.creating === null && !entry.dropped) this.fill(entry, this.scheduledUpTo);
   }
 
   /** Starts the queued runs that are due; returns the instant before which every occurrence has been started. */

@@ -343,6 +343,8 @@ route('POST', /^\/api\/control\/reload_jobs$/, (ctx, _req, res, _p, url) => {
 });
 
 route('POST', /^\/api\/control\/shut_down$/, (ctx, _req, res) => {
+  // Closing the server drops every connection: start only once the answer is out.
+  res.once('finish', () => ctx.shutDown());
+  res.once('close', () => ctx.shutDown());
   sendJson(res, 200, {});
-  ctx.shutDown();
 });

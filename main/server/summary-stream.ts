@@ -11,8 +11,9 @@ const MAX_BUFFERED = 64 * 1024 * 1024;
 export function serveSummary(app: App, ws: WebSocket, init: boolean): void {
   const stop = summaryFeed(
     app,
-    (messages) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(messages));
+    (frame) => {
+      // The same text for every client: serialized once per frame (SummaryFrame.json).
+      if (ws.readyState === ws.OPEN) ws.send(frame.json());
     },
     {
       init,

@@ -3,7 +3,6 @@
  * sink (the desktop app's webContents.send). Same semantics as the WebSocket streams of main/server: init, 0.5 s
  * batches of at most 4096 messages for the summary, one message per change for a run, byte ranges for output.
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { RunStreamMessage, SummaryMessage } from '../../shared/api/console-api.js';
 import { isFinished } from '../../shared/model/states.js';
 import type { App } from '../engine/app.js';
@@ -19,8 +18,14 @@ const MAX_BACKLOG = 100_000;
 /** Stops a feed; idempotent. */
 export type StopFeed = () => void;
 
-/** Receives summary batches; `reset` on the first batch of an init, after which the console starts afresh. */
-export type SummarySink = (messages: SummaryMessage[], reset: boolean) => void;
+/** One frame of the summary stream: its messages, and their JSON text made once for every subscriber. */
+export interface SummaryFrame {
+  readonly messages: SummaryMessage[];
+  json(): string;
+}
+
+/** Receives summary frames; `reset` on the first frame of an init, after which the console starts afresh. */
+export type SummarySink = (frame: SummaryFrame, reset: boolean) => void;
 
 /** Live summary subscriptions (WebSocket and IPC), for the stats object. */
 export const summarySubscribers = { count: 0, queued: 0 };
@@ -37,118 +42,234 @@ export interface SummaryFeedOptions {
   onOverflow?: () => void;
 }
 
-/** The summary stream: init, then changes batched every 0.5 s, sent in frames of at most 4096 messages. */
-export function summaryFeed(app: App, sink: SummarySink, options: SummaryFeedOptions = {}): StopFeed {
-  const engine = app.engine;
-  let queue: SummaryMessage[] = [];
-  let flushing = false;
-  let closed = false;
-  /** Batches wait for the init to be out, so the console never sees a change before the state it changes. */
-  let ready: Promise<void> = Promise.resolve();
-  summarySubscribers.count += 1;
+function frame(messages: SummaryMessage[]): SummaryFrame {
+  let text: string | undefined;
+  return { messages, json: () => (text ??= JSON.stringify(messages)) };
+}
 
-  const deliver = (messages: SummaryMessage[], reset: boolean): boolean => {
+function framesOf(messages: SummaryMessage[]): SummaryFrame[] {
+  const frames: SummaryFrame[] = [];
+  for (let i = 0; i < messages.length; i += FRAME_MESSAGES)
+    frames.push(frame(messages.slice(i, i + FRAME_MESSAGES)));
+  return frames;
+}
+
+/**
+ * Init frames of every subscriber, one per event-loop turn in arrival order: fifty consoles reconnecting at once
+ * cost fifty inits of CPU, but never block the engine's loop for longer than one frame.
+ */
+const initTasks: (() => void)[] = [];
+let initTurnScheduled = false;
+
+function paced(task: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    initTasks.push(() => {
+      try {
+        task();
+      } finally {
+        resolve();
+      }
+    });
+    if (!initTurnScheduled) {
+      initTurnScheduled = true;
+      setImmediate(runInitTask);
+    }
+  });
+}
+
+function runInitTask(): void {
+  initTasks.shift()?.();
+  if (initTasks.length > 0) setImmediate(runInitTask);
+  else initTurnScheduled = false;
+}
+
+/**
+ * The summary feed of one App, shared by all its subscribers: one set of engine listeners, one queue, one 0.5 s
+ * batch, and each frame serialized once however many subscribers receive it.
+ */
+class SummaryHub {
+  private readonly subs = new Set<SummarySubscriber>();
+  private queue: SummaryMessage[] = [];
+  private flushing = false;
+  private offs: (() => void)[] = [];
+
+  constructor(private readonly app: App) {}
+
+  add(sub: SummarySubscriber): void {
+    if (this.subs.size === 0) this.listen();
+    this.subs.add(sub);
+    // Messages queued before it joined are older than its init: it gets only later ones (SPEC 16.1).
+    sub.joinedAt = this.queue.length;
+  }
+
+  remove(sub: SummarySubscriber): void {
+    if (!this.subs.delete(sub) || this.subs.size > 0) return;
+    for (const off of this.offs) off();
+    this.offs = [];
+    summarySubscribers.queued -= this.queue.length;
+    this.queue = [];
+    hubs.delete(this.app);
+  }
+
+  private listen(): void {
+    const engine = this.app.engine;
+    const push = (m: SummaryMessage) => this.push(m);
+    this.offs = [
+      engine.events.on('transition', (run) => push({ type: 'run_transition', run_summary: toSummary(run) })),
+      engine.events.on('delete', (runId) => push({ type: 'run_delete', run_id: runId })),
+      engine.events.on('job', (job, kind) => {
+        if (!job.adHoc)
+          push({
+            type: kind === 'add' ? 'job_add' : 'job',
+            job: jobJson(job, engine.clock.now(), engine.loadErrorJobs.has(job.jobId)),
+          });
+      }),
+      engine.events.on('job_delete', (jobId) => push({ type: 'job_delete', job_id: jobId })),
+      engine.events.on('job_errors', (errors) => push({ type: 'job_errors', errors })),
+    ];
+  }
+
+  private push(m: SummaryMessage): void {
+    this.queue.push(m);
+    summarySubscribers.queued += 1;
+    if (this.flushing) return;
+    this.flushing = true;
+    const engine = this.app.engine;
+    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() =>
+      // Everything in the batch happened at least 0.5 s ago; afterCommit makes "already durable" certain.
+      engine.afterCommit(() => this.flush()),
+    );
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const batch = this.queue;
+    this.queue = [];
+    summarySubscribers.queued -= batch.length;
+    if (batch.length === 0) return;
+    let shared: SummaryFrame[] | undefined;
+    for (const sub of [...this.subs]) {
+      const joinedAt = sub.joinedAt;
+      sub.joinedAt = 0;
+      if (joinedAt >= batch.length) continue;
+      sub.receive(joinedAt === 0 ? (shared ??= framesOf(batch)) : framesOf(batch.slice(joinedAt)));
+    }
+  }
+}
+
+const hubs = new WeakMap<App, SummaryHub>();
+
+/** One subscriber of a hub: its init, then the hub's batches, held while its init is still going out. */
+class SummarySubscriber {
+  /** Messages of the hub's current queue that came before this subscriber. */
+  joinedAt = 0;
+  private closed = false;
+  private initializing = false;
+  private held: SummaryFrame[] = [];
+  private heldMessages = 0;
+  /** Bumped by each init, so an init overtaken by a newer one stops. */
+  private generation = 0;
+
+  constructor(
+    private readonly app: App,
+    private readonly hub: SummaryHub,
+    private readonly sink: SummarySink,
+    private readonly options: SummaryFeedOptions,
+  ) {}
+
+  start(): void {
+    summarySubscribers.count += 1;
+    this.hub.add(this);
+    if (this.options.init !== false) void this.init();
+  }
+
+  stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    summarySubscribers.count -= 1;
+    this.held = [];
+    this.hub.remove(this);
+  }
+
+  receive(frames: SummaryFrame[]): void {
+    if (this.closed) return;
+    if (this.options.tooSlow?.() === true) return this.overflow();
+    if (!this.initializing) {
+      for (const f of frames) if (!this.deliver(f, false)) return;
+      return;
+    }
+    this.held.push(...frames);
+    for (const f of frames) this.heldMessages += f.messages.length;
+    if (this.heldMessages > MAX_BACKLOG) this.overflow();
+  }
+
+  private overflow(): void {
+    this.held = [];
+    this.heldMessages = 0;
+    if (this.options.onOverflow !== undefined) this.options.onOverflow();
+    else void this.init();
+  }
+
+  private deliver(f: SummaryFrame, reset: boolean): boolean {
     try {
-      sink(messages, reset);
+      this.sink(f, reset);
       return true;
     } catch (e) {
       // A sink that cannot deliver (its window gone) ends the feed; the subscriber starts again with init.
       console.error('apsis: summary feed stopped:', e);
-      stop();
+      this.stop();
       return false;
     }
-  };
-
-  const send = async (messages: SummaryMessage[]): Promise<void> => {
-    for (let i = 0; i < messages.length && !closed; i += FRAME_MESSAGES) {
-      if (!deliver(messages.slice(i, i + FRAME_MESSAGES), false)) return;
-      if (i + FRAME_MESSAGES < messages.length) await yieldToLoop();
-    }
-  };
+  }
 
   /**
-   * Jobs and job errors, then every run in memory. Each frame's summaries are built just before it is sent, so
-   * 100,000 runs never block the engine's loop for the whole init (SPEC 20); a run deleted meanwhile is left out,
-   * and one changed meanwhile also comes as a run_transition.
+   * Jobs and job errors, then every run in memory, paced one frame per turn with other subscribers' inits. Each
+   * frame's messages are made just before it is sent, so 100,000 runs never block the engine's loop for the whole
+   * init (SPEC 20); a run deleted meanwhile is left out, and one changed meanwhile also comes as a run_transition.
    */
-  const sendInit = async (): Promise<void> => {
-    const now = engine.clock.now();
-    const head: SummaryMessage[] = [];
-    for (const job of engine.jobs.values())
-      head.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
-    head.push({ type: 'job_errors', errors: engine.jobErrors });
+  private async init(): Promise<void> {
+    const generation = ++this.generation;
+    this.initializing = true;
+    const engine = this.app.engine;
+    const jobs = [...engine.jobs.values()];
     const runIds = Array.from(engine.runs.all(), (run) => run.runId);
-    let h = 0;
-    let r = 0;
-    let first = true;
-    while (!closed && (first || h < head.length || r < runIds.length)) {
-      const frame = head.slice(h, h + FRAME_MESSAGES);
-      h += frame.length;
-      while (frame.length < FRAME_MESSAGES && r < runIds.length) {
-        const run = engine.runs.get(runIds[r] as string);
-        r += 1;
-        if (run !== undefined) frame.push({ type: 'run_summary', run_summary: toSummary(run) });
-      }
-      if (!deliver(frame, first)) return;
-      first = false;
-      if (h < head.length || r < runIds.length) await yieldToLoop();
+    const total = jobs.length + 1 + runIds.length;
+    for (let i = 0, first = true; first || i < total; first = false) {
+      let ok = true;
+      await paced(() => {
+        if (this.closed || generation !== this.generation) return;
+        const now = engine.clock.now();
+        const messages: SummaryMessage[] = [];
+        for (; i < total && messages.length < FRAME_MESSAGES; i += 1) {
+          if (i < jobs.length) {
+            const job = jobs[i] as (typeof jobs)[number];
+            messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
+          } else if (i === jobs.length) messages.push({ type: 'job_errors', errors: engine.jobErrors });
+          else {
+            const run = engine.runs.get(runIds[i - jobs.length - 1] as string);
+            if (run !== undefined) messages.push({ type: 'run_summary', run_summary: toSummary(run) });
+          }
+        }
+        ok = this.deliver(frame(messages), first);
+      });
+      if (!ok || this.closed || generation !== this.generation) return;
     }
-  };
+    // Batches that came during the init follow it, in order.
+    this.initializing = false;
+    const held = this.held;
+    this.held = [];
+    this.heldMessages = 0;
+    for (const f of held) if (!this.deliver(f, false)) return;
+  }
+}
 
-  const init = (): void => {
-    ready = ready.then(sendInit);
-  };
-
-  const push = (m: SummaryMessage): void => {
-    if (closed) return;
-    queue.push(m);
-    summarySubscribers.queued += 1;
-    if (queue.length > MAX_BACKLOG || options.tooSlow?.() === true) {
-      summarySubscribers.queued -= queue.length;
-      queue = [];
-      if (options.onOverflow !== undefined) options.onOverflow();
-      else init();
-      return;
-    }
-    if (flushing) return;
-    flushing = true;
-    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() =>
-      // Everything in the batch happened at least 0.5 s ago; afterCommit makes "already durable" certain.
-      engine.afterCommit(() => {
-        flushing = false;
-        ready = ready.then(() => {
-          const batch = queue;
-          queue = [];
-          summarySubscribers.queued -= batch.length;
-          return batch.length === 0 ? undefined : send(batch);
-        });
-      }),
-    );
-  };
-
-  const offs = [
-    engine.events.on('transition', (run) => push({ type: 'run_transition', run_summary: toSummary(run) })),
-    engine.events.on('delete', (runId) => push({ type: 'run_delete', run_id: runId })),
-    engine.events.on('job', (job, kind) => {
-      if (!job.adHoc)
-        push({
-          type: kind === 'add' ? 'job_add' : 'job',
-          job: jobJson(job, engine.clock.now(), engine.loadErrorJobs.has(job.jobId)),
-        });
-    }),
-    engine.events.on('job_delete', (jobId) => push({ type: 'job_delete', job_id: jobId })),
-    engine.events.on('job_errors', (errors) => push({ type: 'job_errors', errors })),
-  ];
-  const stop = (): void => {
-    if (closed) return;
-    closed = true;
-    summarySubscribers.count -= 1;
-    summarySubscribers.queued -= queue.length;
-    queue = [];
-    for (const off of offs) off();
-  };
-  if (options.init !== false) init();
-  return stop;
+/** The summary stream: init, then changes batched every 0.5 s, sent in frames of at most 4096 messages. */
+export function summaryFeed(app: App, sink: SummarySink, options: SummaryFeedOptions = {}): StopFeed {
+  let hub = hubs.get(app);
+  if (hub === undefined) hubs.set(app, (hub = new SummaryHub(app)));
+  const sub = new SummarySubscriber(app, hub, sink, options);
+  sub.start();
+  return () => sub.stop();
 }
 
 const OUTPUT_INFO = { name: 'combined stdout & stderr', content_type: 'application/octet-stream' };

@@ -140,6 +140,16 @@ describe('apsis serve', () => {
     expect(logs).not.toContain(WRONG);
   });
 
+  it('POST /api/control/shut_down answers {} before the server closes, then exits 0', async () => {
+    const dir = jobFolder({ 'x.yaml': 'program: {type: no-op}\n' });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const served = await serve([dir, '--db', db, '--port', '0']);
+    const r = await fetch(`${served.url}/api/control/shut_down`, { method: 'POST' });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({});
+    expect(await served.exited).toBe(0);
+  });
+
   it('AC-29: a clock older than schedule.max_age exits 2 naming the ways on; since=now starts without catch-up', async () => {
     const dir = jobFolder({
       'tick.yaml': 'schedule: {type: interval, interval: 60}\nprogram: {type: no-op}\n',

@@ -63,9 +63,10 @@ describe('open folder', () => {
     expect(now?.dbPath).toBe(expectedDb(d.userData, second));
     expect(existsSync(now?.dbPath ?? '')).toBe(true);
     expect((await d.value<{ job_id: string }[]>('jobs', [])).map((j) => j.job_id)).toEqual(['b']);
-    // The summary subscription started again on the new engine with a fresh init.
-    const summaries = d.contents.payloads(EVENTS.summary) as EventPayloads['summary'][];
-    const last = summaries.at(-1);
+    // The summary subscription started again on the new engine with a fresh init (frames go out paced, one a turn).
+    const summaries = () => d?.contents.payloads(EVENTS.summary) as EventPayloads['summary'][];
+    await expect.poll(() => summaries().at(-1)?.reset).toBe(true);
+    const last = summaries().at(-1);
     expect(last?.reset).toBe(true);
     expect(last?.messages[0]).toMatchObject({ type: 'job', job: { job_id: 'b' } });
 

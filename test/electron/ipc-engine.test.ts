@@ -136,6 +136,9 @@ describe('live events over IPC', () => {
     const clock = new FakeClock(Date.parse('2026-03-11T13:30:00Z'));
     d = await openDesktopOn({ 'a.yaml': 'program: {type: no-op}\n' }, { clock });
     await d.value('subscribeSummary', ['sum1']);
+    // Init frames go out paced, one per event-loop turn.
+    const desktop = d;
+    await expect.poll(() => summaries(desktop).length).toBe(1);
     const [init] = summaries(d);
     expect(init).toMatchObject({ sub: 'sum1', reset: true });
     expect(types(init?.messages ?? [])).toEqual(['job', 'job_errors']);
