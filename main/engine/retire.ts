@@ -8,24 +8,33 @@ import type { Run } from './run.js';
 
 const RETIRE_EVERY_MS = 60_000;
 
-/** Drops runs from memory per the settings; returns how many left. */
-export function retireRuns(engine: Engine): number {
+/** Runs to drop from memory per the settings, oldest first. */
+function toRetire(engine: Engine): Run[] {
   const { lookback, max_in_memory: max } = engine.deps.settings.runs;
   const before = lookback === null ? -Infinity : engine.clock.now() - lookback * 1000;
   const finished: Run[] = [];
   for (const run of engine.runs.all()) if (isFinished(run.state)) finished.push(run);
   // The index keeps insertion order: restored runs by run number, then new ones; so the first are the oldest.
   const excess = Math.max(0, finished.length - max);
+  return finished.filter((run, i) => i < excess || run.timestamp < before);
+}
+
+function retire(engine: Engine, run: Run): boolean {
+  if (engine.runs.get(run.runId) !== run) return false; // gone meanwhile (archived)
+  engine.runs.remove(run);
+  engine.events.emit('delete', run.runId);
+  return true;
+}
+
+/** Drops runs from memory per the settings; returns how many left. */
+export function retireRuns(engine: Engine): number {
   let retired = 0;
-  finished.forEach((run, i) => {
-    if (i < excess || run.timestamp < before) {
-      engine.runs.remove(run);
-      engine.events.emit('delete', run.runId);
-      retired += 1;
-    }
-  });
+  for (const run of toRetire(engine)) if (retire(engine, run)) retired += 1;
   return retired;
 }
+
+/** Runs retired per event-loop turn: a minute's worth of thousands of runs never holds the loop at once. */
+const RETIRE_SLICE = 1000;
 
 /** Retires every minute until `signal` aborts. */
 export async function retireLoop(engine: Engine, signal: AbortSignal): Promise<void> {
@@ -35,6 +44,10 @@ export async function retireLoop(engine: Engine, signal: AbortSignal): Promise<v
     } catch {
       return;
     }
-    retireRuns(engine);
+    const runs = toRetire(engine);
+    for (let i = 0; i < runs.length && !signal.aborted; i += RETIRE_SLICE) {
+      for (const run of runs.slice(i, i + RETIRE_SLICE)) retire(engine, run);
+      if (i + RETIRE_SLICE < runs.length) await new Promise((r) => setImmediate(r));
+    }
   }
 }

@@ -25,6 +25,8 @@ interface Entry {
 
 const CLOCK_WRITE_MS = 1000;
 const EXPAND_EVERY_MS = 60_000;
+/** Schedule entries expanded per event-loop turn by the periodic expansion. */
+const EXPAND_SLICE = 250;
 
 export class Scheduler {
   readonly queue = new DueQueue<Run>();
@@ -224,8 +226,25 @@ export class Scheduler {
       } catch {
         return;
       }
-      this.expand();
+      await this.expandPaced();
     }
+  }
+
+  /**
+   * expand() a slice of entries per event-loop turn: the minute's expansion of thousands of jobs never holds the
+   * loop at once (SPEC 20). Entries dropped meanwhile are skipped; ones added meanwhile were expanded by reload.
+   */
+  private async expandPaced(): Promise<void> {
+    const until = this.engine.clock.now() + this.settings.schedule.horizon * 1000;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += EXPAND_SLICE) {
+      if (this.abort.signal.aborted) return;
+      this.engine.atomic(() => {
+        for (const entry of entries.slice(i, i + EXPAND_SLICE)) if (!entry.dropped) this.fill(entry, until);
+      });
+      if (i + EXPAND_SLICE < entries.length) await new Promise((r) => setImmediate(r));
+    }
+    this.scheduledUpTo = Math.max(this.scheduledUpTo, until);
   }
 
   /** Persists the clock: where the next start resumes, never past scheduledUpTo (SPEC 12.2). */
