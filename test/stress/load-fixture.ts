@@ -265,8 +265,12 @@ export function readDatabase(
   db: string,
   from: number,
   to: number,
-): { runs: Map<number, number>; late: number[]; lateAt: number[] } {
+  /** Schedule times left out of the lateness figures (the scenario's own forced collections). */
+  skip: (time: number) => boolean = () => false,
+): { runs: Map<number, number>; late: number[]; lateAt: number[]; started: number } {
   const runs = new Map<number, number>();
+  /** Runs scheduled in [from, to) that started, near a forced collection or not. */
+  let started = 0;
   const late: number[] = [];
   /** Seconds into [from, to) of the runs that started over 100 ms late. */
   const lateAt: number[] = [];
@@ -290,7 +294,8 @@ export function readDatabase(
       runs.set(Number(row.run_id.slice(1)), encode({ ...row, args, times, labels }));
       const schedule = Date.parse(times['schedule'] ?? '');
       const running = Date.parse(times['running'] ?? '');
-      if (schedule >= from && schedule < to && !Number.isNaN(running)) {
+      if (schedule >= from && schedule < to && !Number.isNaN(running)) started += 1;
+      if (schedule >= from && schedule < to && !Number.isNaN(running) && !skip(schedule)) {
         late.push(running - schedule);
         if (running - schedule > 100) lateAt.push((schedule - from) / 1000);
       }
@@ -298,7 +303,7 @@ export function readDatabase(
   } finally {
     sqlite.close();
   }
-  return { runs, late, lateAt };
+  return { runs, late, lateAt, started };
 }
 
 /** Differences between each view and the server's memory (`snapshot`) and the database. */
