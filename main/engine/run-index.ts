@@ -15,7 +15,8 @@ export interface RunQuery {
 export class RunIndex {
   private readonly byId = new Map<string, Run>();
   private readonly byJob = new Map<string, Set<Run>>();
-  private readonly byInstance = new Map<string, Set<Run>>();
+  /** Most instances have one run: held as the run itself, a Set only from the second (a Set per run cost ~250 B). */
+  private readonly byInstance = new Map<string, Run | Set<Run>>();
 
   get size(): number {
     return this.byId.size;
@@ -28,13 +29,23 @@ export class RunIndex {
   add(run: Run): void {
     this.byId.set(run.runId, run);
     addTo(this.byJob, run.jobId, run);
-    addTo(this.byInstance, instanceKey(run.jobId, run.args), run);
+    const key = instanceKey(run.jobId, run.args);
+    const held = this.byInstance.get(key);
+    if (held === undefined) this.byInstance.set(key, run);
+    else if (held instanceof Set) held.add(run);
+    else if (held !== run) this.byInstance.set(key, new Set([held, run]));
   }
 
   remove(run: Run): void {
     this.byId.delete(run.runId);
     removeFrom(this.byJob, run.jobId, run);
-    removeFrom(this.byInstance, instanceKey(run.jobId, run.args), run);
+    const key = instanceKey(run.jobId, run.args);
+    const held = this.byInstance.get(key);
+    if (held === run) this.byInstance.delete(key);
+    else if (held instanceof Set) {
+      held.delete(run);
+      if (held.size === 1) this.byInstance.set(key, held.values().next().value as Run);
+    }
   }
 
   all(): IterableIterator<Run> {
@@ -45,8 +56,9 @@ export class RunIndex {
     return this.byJob.get(jobId) ?? EMPTY;
   }
 
-  ofInstance(jobId: string, args: Args): ReadonlySet<Run> {
-    return this.byInstance.get(instanceKey(jobId, args)) ?? EMPTY;
+  ofInstance(jobId: string, args: Args): Iterable<Run> {
+    const held = this.byInstance.get(instanceKey(jobId, args));
+    return held === undefined ? EMPTY : held instanceof Set ? held : [held];
   }
 
   /** Runs of `jobId` whose args include every entry of `args` (a partial instance). */
