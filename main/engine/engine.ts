@@ -158,6 +158,7 @@ export class Engine {
       meta: {},
       runState: null,
       labels: [],
+      slim: false,
     };
     this.runs.add(run);
     const problem = this.bind(run);
@@ -252,7 +253,7 @@ export class Engine {
 
   /** Brings a light finished run back to its whole form before it changes (a mark persists every column). */
   private hydrate(run: Run): void {
-    if (run.slim !== true) return;
+    if (!run.slim) return;
     const rec = this.store.getRun(run.runId);
     if (rec === undefined) return;
     const whole = fromRecord(rec);
@@ -260,12 +261,12 @@ export class Engine {
     run.actions = whole.actions;
     run.meta = whole.meta;
     run.conds = whole.conds;
-    delete run.slim;
+    run.slim = false;
   }
 
   /** The whole run: `run` itself, or for a light finished run a copy read from the database (not kept). */
   full(run: Run): Run {
-    if (run.slim !== true) return run;
+    if (!run.slim) return run;
     const rec = this.store.getRun(run.runId);
     return rec === undefined ? run : fromRecord(rec);
   }

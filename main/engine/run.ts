@@ -30,9 +30,10 @@ export interface Run {
   labels: string[];
   /**
    * A finished run held in its light form: program, actions and meta are in the database only (SPEC 20 memory
-   * goal), `program` is null and `meta` holds just the job labels. Engine.full() reads the whole run back.
+   * goal), `program` is null and `meta` holds just the job labels. Engine.full() reads the whole run back. Set
+   * at creation, never added or deleted later: a property added to a built object costs a backing store per run.
    */
-  slim?: true;
+  slim: boolean;
 }
 
 const NONE: never[] = [];
@@ -70,6 +71,7 @@ export function fromSummaryRow(
     meta: {},
     runState: null,
     labels,
+    slim: false,
   };
   slimDown(run);
   return run;
@@ -178,6 +180,7 @@ export function fromRecord(rec: RunRecord): Run {
     meta: rec.meta,
     runState: rec.run_state,
     labels: Array.isArray(labels) ? labels.map(String) : [],
+    slim: false,
   };
 }
 

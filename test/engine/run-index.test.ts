@@ -18,6 +18,7 @@ function run(runId: string, jobId: string, args: Record<string, string>): Run {
     meta: {},
     runState: null,
     labels: [],
+    slim: false,
   };
 }
 
