@@ -3,6 +3,7 @@
 // operator's changes with the reason, and writes everything held once the database can be written again.
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { integrity } from '../helpers/db.js';
 import { RETRY_MS } from '../../main/store/sqlite-store.js';
 import type { RunSummary } from '../../shared/model/run.js';
 import { logOf, waitFor } from '../engine/harness.js';
@@ -25,15 +26,6 @@ function storedRun(dbPath: string, runId: string): { state: string } | undefined
   const db = new Database(dbPath, { readonly: true });
   try {
     return db.prepare<[string], { state: string }>('SELECT state FROM runs WHERE run_id = ?').get(runId);
-  } finally {
-    db.close();
-  }
-}
-
-function integrity(dbPath: string): string {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.pragma('integrity_check', { simple: true }) as string;
   } finally {
     db.close();
   }

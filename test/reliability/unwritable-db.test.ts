@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { integrity } from '../helpers/db.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 const NOBODY = 65534;
@@ -36,15 +36,6 @@ function serveAsOther(jobs: string, db: string): { status: number | null; stderr
     ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
   });
   return { status: out.status, stderr: out.stderr };
-}
-
-function integrity(db: string): string {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    conn.close();
-  }
 }
 
 describe('a database the engine may not write', () => {

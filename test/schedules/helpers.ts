@@ -1,6 +1,9 @@
 /** Small builders and readers for schedule tests. */
 import { parseWeekdayCalendar, type Calendar } from '../../main/calendars/calendar.js';
+import { Cron } from 'croner';
+import { MS_PER_DAY } from '../../main/time/days.js';
 import { parseDaytime } from '../../main/time/daytime.js';
+import { resolveLocal, toLocal } from '../../main/time/zones.js';
 import type {
   CronSchedule,
   DailyIntervalSchedule,
@@ -108,4 +111,23 @@ export function dailyInterval(opts: {
 
 export function cron(expr: string, tz: string): CronSchedule {
   return { type: 'cron', expr, tz, enabled: true, args: {} };
+}
+
+/**
+ * The reference for cron schedules: every wall time croner itself finds on the local dates around [a, c), resolved
+ * to instants by SPEC 5.2 and sorted (stable); callers keep those in [a, c).
+ */
+export function cronerInstants(expr: string, tz: string, a: number, c: number): number[] {
+  const croner = new Cron(expr, { utcOffset: 0, mode: '5-or-6-parts', domAndDow: false });
+  const all: number[] = [];
+  const end = (toLocal(c, tz).day + 3) * MS_PER_DAY;
+  for (
+    let w = croner.nextRun(new Date((toLocal(a, tz).day - 3) * MS_PER_DAY));
+    w !== null && w.getTime() < end;
+    w = croner.nextRun(w)
+  ) {
+    const day = Math.floor(w.getTime() / MS_PER_DAY);
+    all.push(resolveLocal(day, (w.getTime() - day * MS_PER_DAY) / 1000, tz));
+  }
+  return all.sort((x, y) => x - y);
 }

@@ -4,7 +4,6 @@
  * that computes every nominal occurrence of a wide date range and sorts them (stable: nominal order on ties).
  */
 import fc from 'fast-check';
-import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { occurrences } from '../../main/schedules/occurrences.js';
 import type {
@@ -15,7 +14,7 @@ import type {
 } from '../../main/schedules/types.js';
 import { MS_PER_DAY } from '../../main/time/days.js';
 import { resolveLocal, toLocal } from '../../main/time/zones.js';
-import { at, calendar, cron, until } from './helpers.js';
+import { at, calendar, cron, cronerInstants, until } from './helpers.js';
 
 const ZONES = [
   'America/New_York',
@@ -144,18 +143,11 @@ function bruteDailyInterval(s: DailyIntervalSchedule, a: number, c: number): Occ
 }
 
 function bruteCron(expr: string, tz: string, a: number, c: number): Occurrence[] {
-  const croner = new Cron(expr, { utcOffset: 0, mode: '5-or-6-parts', domAndDow: false });
-  const all: Occurrence[] = [];
-  const end = (toLocal(c, tz).day + 3) * MS_PER_DAY;
-  for (
-    let w = croner.nextRun(new Date((toLocal(a, tz).day - 3) * MS_PER_DAY));
-    w !== null && w.getTime() < end;
-    w = croner.nextRun(w)
-  ) {
-    const day = Math.floor(w.getTime() / MS_PER_DAY);
-    all.push({ time: resolveLocal(day, (w.getTime() - day * MS_PER_DAY) / 1000, tz), args: {} });
-  }
-  return window(all, a, c);
+  return window(
+    cronerInstants(expr, tz, a, c).map((time) => ({ time, args: {} })),
+    a,
+    c,
+  );
 }
 
 const timesOf = (os: Occurrence[]): number[] => os.map((o) => o.time);
