@@ -111,8 +111,14 @@ export class Scheduler {
     this.scheduledUpTo = Math.max(this.scheduledUpTo, until);
   }
 
+  /** Expected runs one schedule may hold: max_ahead, less when schedule.max_expected shared out is smaller. */
+  private windowSize(): number {
+    const { max_ahead, max_expected } = this.settings.schedule;
+    return Math.min(max_ahead, Math.max(1, Math.floor(max_expected / Math.max(1, this.entries.length))));
+  }
+
   private fill(entry: Entry, until: number): void {
-    const maxAhead = this.settings.schedule.max_ahead;
+    const maxAhead = this.windowSize();
     while (entry.outstanding < maxAhead) {
       const occurrence = this.peek(entry);
       if (occurrence === null || occurrence.time >= until) return;

@@ -54,6 +54,12 @@ const SETTERS: Record<string, Setter> = {
       throw new SettingsError('schedule.max_ahead: must be a whole number of at least 1');
     s.schedule.max_ahead = n;
   },
+  'schedule.max_expected': (s, v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new SettingsError('schedule.max_expected: must be a whole number of at least 1');
+    s.schedule.max_expected = n;
+  },
   'waiting.max_time': (s, v) =>
     (s.waiting.max_time = duration('waiting.max_time', { nullable: true, positive: true })(v)),
   'stats.interval': (s, v) => {

@@ -17,6 +17,12 @@ export interface Settings {
     max_age: number | null;
     horizon: number;
     max_ahead: number;
+    /**
+     * Our extension: expected runs of all schedules together at most. With many schedules each one's window is
+     * max_expected / schedules (at least 1) when that is below max_ahead, so thousands of frequent jobs cannot fill
+     * memory with expected runs (10,000 jobs every minute at max_ahead 1000 are 10 million runs).
+     */
+    max_expected: number;
   };
   waiting: { max_time: number | null };
   stats: { interval: number; retention: number };
@@ -28,7 +34,7 @@ export function defaultSettings(): Settings {
     database: { timeout: 10 },
     action: [],
     runs: { lookback: null, max_in_memory: 100_000 },
-    schedule: { since: null, max_age: null, horizon: 86_400, max_ahead: 1000 },
+    schedule: { since: null, max_age: null, horizon: 86_400, max_ahead: 1000, max_expected: 200_000 },
     waiting: { max_time: null },
     stats: { interval: 10, retention: 30 * 86_400 },
     calendars_dir: null,

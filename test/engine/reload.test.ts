@@ -157,6 +157,28 @@ describe('max_ahead', () => {
   });
 });
 
+describe('max_expected', () => {
+  it('many frequent schedules share schedule.max_expected; every occurrence still runs once, on time', async () => {
+    const clock = new FakeClock(T0);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i += 1)
+      files[`tick${i}.yaml`] =
+        'params: [time]\nprogram: {type: no-op}\nschedule: {type: interval, interval: 1s}\n';
+    h = openApp(files, { clock, settings: (s) => (s.schedule.max_expected = 1000) });
+    // 200 schedules x max_ahead 1000 would be 200,000 expected runs; sharing 1000, each holds 5.
+    expect(h.app.scheduler.stats().num_entries).toBe(1000);
+    expect(expected(h.app, 'tick7')).toHaveLength(5);
+    for (let t = 1; t <= 20; t += 1) await clock.advance(1000);
+    for (const id of ['tick0', 'tick199']) {
+      const started = [...(h?.app.engine.runs.ofJob(id) ?? [])].filter((r) => r.state === 'success');
+      const times = started.map((r) => r.times['schedule'] ?? 0).sort((a, b) => a - b);
+      expect(times).toEqual(Array.from({ length: 21 }, (_, k) => T0 + k * 1000));
+      for (const r of started) expect(r.times['starting']).toBe(r.times['schedule']);
+    }
+    expect(h.app.scheduler.stats().num_entries).toBe(1000);
+  });
+});
+
 describe('reload and the clock', () => {
   it('a reload just after a changed job started a run does not run that occurrence again', async () => {
     const start = Date.parse('2024-06-03T12:00:00Z');
