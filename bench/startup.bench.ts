@@ -6,15 +6,14 @@ import { join } from 'node:path';
 import { SqliteStore } from '../main/store/sqlite-store.js';
 import { fillFinishedRuns } from './fill.js';
 import type { BenchRow, Benchmark } from './harness.js';
-import { jobFolder } from '../test/helpers/folders.js';
+import { APSIS_BIN, jobFolder } from '../test/helpers/folders.js';
 
 const RUNS = Number(process.env['BENCH_STARTUP_RUNS'] ?? 1_000_000);
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 
 /** Seconds from spawning `apsis serve` to its `listening on` line, and its RSS (bytes) then. */
 function startServe(db: string, jobDir: string): Promise<{ seconds: number; rss: number; anon: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', jobDir, '--db', db, '--port', '0'], {
+  const child = spawn(process.execPath, [APSIS_BIN, 'serve', jobDir, '--db', db, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -7,42 +7,15 @@
  * API, waits for them and for some stats history, then writes docs/screenshots/*.png at 1400x900: every screen in
  * the light theme, the dashboard also in the dark one.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser, serve } from '../test/e2e/browser.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join(ROOT, 'docs', 'screenshots');
 const VIEWPORT = { width: 1400, height: 900 };
-
-/** `apsis serve` on a copy of the sample folder (its stats job writes beside the jobs); resolves with the URL. */
-function serve(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const jobs = join(dir, 'jobs');
-  cpSync(join(ROOT, 'examples', 'jobs'), jobs, { recursive: true });
-  const args = ['serve', jobs, '--db', join(dir, 'apsis.db'), '--port', '0', '-o', 'stats.interval=1s'];
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'apsis'), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.on('error', reject);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m?.[1] !== undefined)
-        resolve({
-          url: m[1],
-          stop: async () => {
-            child.kill('SIGTERM');
-            await exited;
-          },
-        });
-    });
-  });
-}
 
 /** Schedules a run through the API; returns its ID. */
 async function schedule(
@@ -66,21 +39,6 @@ async function stateOf(url: string, runId: string): Promise<string> {
   return ((await r.json()) as { runs: Record<string, { state: string }> }).runs[runId]?.state ?? '';
 }
 
-async function launch(): Promise<Browser> {
-  if (!existsSync('/usr/bin/chromium'))
-    throw new Error("/usr/bin/chromium is missing: install Debian's chromium (apt-get install chromium)");
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
-
 /** Opens `hash`, waits for `ready` (a selector) and for the page to settle, and writes `name`.png. */
 async function shoot(page: Page, url: string, hash: string, ready: string, name: string): Promise<void> {
   await page.goto('about:blank');
@@ -97,8 +55,11 @@ async function main(): Promise<void> {
     throw new Error('renderer/dist has no built console: run `npm run build` first');
   mkdirSync(OUT, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'apsis-screenshots-'));
-  const served = await serve(dir);
-  const browser = await launch();
+  // A copy of the sample folder: its stats job writes beside the jobs.
+  const jobs = join(dir, 'jobs');
+  cpSync(join(ROOT, 'examples', 'jobs'), jobs, { recursive: true });
+  const served = await serve(jobs, ['-o', 'stats.interval=1s']);
+  const browser = await launchBrowser();
   try {
     const { url } = served;
     const hello = await schedule(url, 'demo/manual', { who: 'docs' });

@@ -1,4 +1,5 @@
 /** The HTTP client the user CLI commands share (SPEC 18.5): `--url`, `--token`, errors as one line. */
+import { errorMessage } from '../../shared/api/http-error.js';
 import type { RunCollection, RunJson } from '../../shared/model/run.js';
 import { UsageError } from './usage.js';
 
@@ -42,16 +43,7 @@ export class ApsisClient {
         `cannot reach the Apsis server at ${this.url}: ${(e as Error).message} (is apsis serve running? see --url)`,
       );
     }
-    if (!r.ok) {
-      let message = `${r.status} ${r.statusText}`;
-      try {
-        const j = (await r.json()) as { error?: unknown };
-        if (typeof j.error === 'string') message = j.error;
-      } catch {
-        // keep the status line
-      }
-      throw new ClientError(message);
-    }
+    if (!r.ok) throw new ClientError(await errorMessage(r));
     return r;
   }
 

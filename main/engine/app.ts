@@ -3,7 +3,7 @@
  * 12). Both `apsis serve` and the desktop app run exactly this.
  */
 import { dirname, join, resolve } from 'node:path';
-import type { Problem } from '../../shared/model/problem.js';
+import type { ReloadResult } from '../../shared/api/console-api.js';
 import type { Job } from '../jobs/job.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
 import { Launcher, type SpawnHelper } from '../procs/launcher.js';
@@ -33,14 +33,6 @@ export interface AppOptions {
   spawnHelper?: SpawnHelper;
   /** Where the engine reports trouble the operator must know about (default: stderr). */
   warn?: (line: string) => void;
-}
-
-export interface ReloadResult {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  errors: Problem[];
-  dry_run: boolean;
 }
 
 /** The engine refused to start because the clock is older than schedule.max_age (SPEC 12.2). */

@@ -335,7 +335,7 @@ export class Engine {
     // A process's spool and result files are no longer needed once its end is committed: without this every
     // output would stay on disk a second time, forever.
     if (run.program !== null && 'stop' in run.program) {
-      const runDir = this.context(run).runDir;
+      const runDir = this.runDir(run.runId);
       this.afterCommit(() => void rm(runDir, { recursive: true, force: true }).catch(() => {}));
     }
     const buffer = this.outputs.get(run.runId);
@@ -351,9 +351,13 @@ export class Engine {
 
   // ---- running programs ----------------------------------------------------------------------------
 
+  /** The folder of a process run's spool and result files; the supervisor creates it, other programs never do. */
+  private runDir(runId: string): string {
+    return join(this.deps.dataDir, 'runs', runId);
+  }
+
   private context(run: Run): ProgramContext {
-    // The supervisor creates the run's folder when it launches a process; other programs never need one.
-    const runDir = join(this.deps.dataDir, 'runs', run.runId);
+    const runDir = this.runDir(run.runId);
     return {
       clock: this.clock,
       runId: run.runId,

@@ -26,15 +26,19 @@ function retire(engine: Engine, run: Run): boolean {
   return true;
 }
 
-/** Drops runs from memory per the settings; returns how many left. */
-export function retireRuns(engine: Engine): number {
-  let retired = 0;
-  for (const run of toRetire(engine)) if (retire(engine, run)) retired += 1;
-  return retired;
-}
-
 /** Runs retired per event-loop turn: a minute's worth of thousands of runs never holds the loop at once. */
 const RETIRE_SLICE = 1000;
+
+/** Drops runs from memory per the settings, a slice per event-loop turn; resolves with how many left. */
+export async function retireRuns(engine: Engine, signal?: AbortSignal): Promise<number> {
+  const runs = toRetire(engine);
+  let retired = 0;
+  for (let i = 0; i < runs.length && signal?.aborted !== true; i += RETIRE_SLICE) {
+    if (i > 0) await new Promise((r) => setImmediate(r));
+    for (const run of runs.slice(i, i + RETIRE_SLICE)) if (retire(engine, run)) retired += 1;
+  }
+  return retired;
+}
 
 /** Retires every minute until `signal` aborts. */
 export async function retireLoop(engine: Engine, signal: AbortSignal): Promise<void> {
@@ -44,10 +48,6 @@ export async function retireLoop(engine: Engine, signal: AbortSignal): Promise<v
     } catch {
       return;
     }
-    const runs = toRetire(engine);
-    for (let i = 0; i < runs.length && !signal.aborted; i += RETIRE_SLICE) {
-      for (const run of runs.slice(i, i + RETIRE_SLICE)) retire(engine, run);
-      if (i + RETIRE_SLICE < runs.length) await new Promise((r) => setImmediate(r));
-    }
+    await retireRuns(engine, signal);
   }
 }

@@ -5,16 +5,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobFolder } from '../helpers/folders.js';
+import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
 function serve(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', dir, '--db', db, '--port', '0'], {
+  const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobFolder } from '../helpers/folders.js';
+import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -18,7 +17,7 @@ afterEach(() => {
 function serve(
   args: string[],
 ): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [APSIS_BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -82,7 +81,7 @@ describe('apsis serve', () => {
 
   it('refuses a non-loopback host without a token (exit 2), and a file that is not a database (exit 1)', () => {
     const dir = jobFolder({ 'x.yaml': 'program: {type: no-op}\n' });
-    const open = spawnSync(process.execPath, [BIN, 'serve', dir, '--host', '0.0.0.0', '--port', '0'], {
+    const open = spawnSync(process.execPath, [APSIS_BIN, 'serve', dir, '--host', '0.0.0.0', '--port', '0'], {
       encoding: 'utf8',
       timeout: 10_000,
       env: { ...process.env, APSIS_TOKEN: '' },
@@ -91,7 +90,7 @@ describe('apsis serve', () => {
     expect(open.stderr).toMatch(/--token/);
     const notDb = spawnSync(
       process.execPath,
-      [BIN, 'serve', dir, '--db', join(dir, 'x.yaml'), '--port', '0'],
+      [APSIS_BIN, 'serve', dir, '--db', join(dir, 'x.yaml'), '--port', '0'],
       { encoding: 'utf8', timeout: 10_000 },
     );
     expect(notDb.status).toBe(1);
@@ -103,7 +102,7 @@ describe('apsis serve', () => {
     const WRONG = 'wrong-SECRET-77c2';
     const dir = jobFolder({ 'env.yaml': 'program: "env; echo end"\n' });
     const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
-    const child = spawn(process.execPath, [BIN, 'serve', dir, '--db', db, '--port', '0'], {
+    const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, APSIS_TOKEN: SECRET },
     });
@@ -163,7 +162,7 @@ describe('apsis serve', () => {
     raw.close();
     const refused = spawnSync(
       process.execPath,
-      [BIN, 'serve', dir, '--db', db, '--port', '0', '-o', 'schedule.max_age=1h'],
+      [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0', '-o', 'schedule.max_age=1h'],
       { encoding: 'utf8', timeout: 10_000 },
     );
     expect(refused.status).toBe(2);

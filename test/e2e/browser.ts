@@ -1,4 +1,5 @@
 /** Debian's chromium driven by playwright-core (never a downloaded browser), and `apsis serve` to point it at. */
+import { APSIS_BIN } from '../helpers/folders.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
@@ -35,7 +35,7 @@ export interface Served {
 /** Runs `apsis serve DIR` on an ephemeral loopback port. */
 export function serve(dir: string, extra: string[] = []): Promise<Served> {
   const dbPath = join(mkdtempSync(join(tmpdir(), 'apsis-e2e-')), 'apsis.db');
-  const child = spawn(process.execPath, [BIN, 'serve', dir, '--db', dbPath, '--port', '0', ...extra], {
+  const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', dbPath, '--port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

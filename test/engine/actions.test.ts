@@ -1,6 +1,7 @@
 // Actions on transitions (SPEC 9): schedule actions, marks firing actions, actions in flight and their errors.
 process.env['APSIS_TEST_TYPES'] = '1';
 
+import { FINISHED_STATES } from '../../shared/model/states.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../main/engine/app.js';
 import type { Run } from '../../main/engine/run.js';
@@ -8,7 +9,6 @@ import { FakeClock, settle } from '../helpers/fake-clock.js';
 import { logOf, openApp, waitFor, type Harness } from './harness.js';
 
 const T0 = Date.parse('2024-06-03T12:00:00Z');
-const FINISHED = ['success', 'failure', 'error', 'skipped'] as const;
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -40,7 +40,7 @@ async function quiet(app: App): Promise<void> {
   for (let i = 0; i < 10; i += 1) {
     await settle();
     const busy = [...app.engine.runs.all()].some(
-      (r) => !FINISHED.includes(r.state as (typeof FINISHED)[number]),
+      (r) => !FINISHED_STATES.includes(r.state as (typeof FINISHED_STATES)[number]),
     );
     if (!busy && app.engine.tasks.num_action === 0) return;
   }

@@ -1,14 +1,13 @@
 // Conditions (SPEC 8): max_running, dependency (with exist), skip_duplicate, const and waiting.max_time.
+import { FINISHED_STATES, type RunState } from '../../shared/model/states.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../main/engine/app.js';
 import type { Run } from '../../main/engine/run.js';
 import { toSummary } from '../../main/engine/run.js';
-import type { RunState } from '../../shared/model/states.js';
 import { FakeClock, settle } from '../helpers/fake-clock.js';
 import { logOf, openApp, waitFor, type Harness } from './harness.js';
 
 const T0 = Date.parse('2024-06-03T12:00:00Z');
-const FINISHED = ['success', 'failure', 'error', 'skipped'] as const;
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -78,7 +77,7 @@ describe('max_running', () => {
     await waitFor(h.app, first, 'running');
     expect(runs.slice(1).every((r) => r.state === 'waiting')).toBe(true);
     engine.signalRun(first.runId, 'TERM');
-    await waitFor(h.app, first, FINISHED);
+    await waitFor(h.app, first, FINISHED_STATES);
     expect(first.state).toBe('failure');
     expect(logOf(h.app, first.runId).slice(-2)).toEqual([
       'sending SIGTERM',
@@ -93,7 +92,7 @@ describe('max_running', () => {
     if (next === undefined) throw new Error('no active run');
     await waitFor(h.app, next, 'running');
     engine.stopRun(next.runId);
-    await waitFor(h.app, next, FINISHED);
+    await waitFor(h.app, next, FINISHED_STATES);
     expect(next.state).toBe('success');
   });
 
@@ -190,7 +189,7 @@ describe('skip_duplicate', () => {
       const gate = engine.createRun('gate', {});
       const app = h.app;
       await waitFor(app, gate, 'success');
-      await Promise.all(runs.map((r) => waitFor(app, r, FINISHED)));
+      await Promise.all(runs.map((r) => waitFor(app, r, FINISHED_STATES)));
       expect(runs.filter((r) => r.state === 'success')).toHaveLength(1);
       expect(runs.filter((r) => r.state === 'skipped')).toHaveLength(n - 1);
     },
@@ -271,7 +270,7 @@ describe('dependencies', () => {
     await finish({ date: '2022-12-25', flavor: 'chocolate' });
     expect(consumer.state).toBe('waiting');
     await finish({ date: '2022-11-01', flavor: 'chocolate' });
-    await waitFor(h.app, consumer, FINISHED);
+    await waitFor(h.app, consumer, FINISHED_STATES);
     expect(consumer.state).toBe('success');
     expect(logOf(h.app, consumer.runId).slice(0, 4)).toEqual([
       'scheduled: now',
@@ -303,7 +302,7 @@ describe('dependencies', () => {
       expect(whole.state, `after ${done} of ${n} dependencies`).toBe('waiting');
       await waitFor(h.app, engine.createRun('part', { k: String(k) }), 'success');
     }
-    await waitFor(h.app, whole, FINISHED);
+    await waitFor(h.app, whole, FINISHED_STATES);
     expect(whole.state).toBe('success');
   });
 
@@ -334,7 +333,7 @@ describe('dependencies', () => {
     await waitFor(h.app, c, 'running');
     const both = engine.createRun('consumer', { date: 'D3', color: 'red' });
     expect(both.state).toBe('waiting');
-    await waitFor(h.app, both, FINISHED);
+    await waitFor(h.app, both, FINISHED_STATES);
     expect(both.state).toBe('success');
     expect(states([v, c])).toEqual(['success', 'success']);
 
@@ -342,7 +341,7 @@ describe('dependencies', () => {
     engine.createRun('dep', { date: 'bad', flavor: 'chocolate' });
     const failing = engine.createRun('consumer', { date: 'bad', color: 'red' });
     expect(failing.state).toBe('waiting');
-    await waitFor(h.app, failing, FINISHED);
+    await waitFor(h.app, failing, FINISHED_STATES);
     expect(bad.state).toBe('failure');
     expect(failing.state).toBe('error');
     expect(logOf(h.app, failing.runId).at(-2)).toBe(
@@ -373,11 +372,11 @@ describe('dependencies', () => {
     const onTime = engine.createRun('consumer', { date: 'D2', color: 'purple' });
     for (const flavor of ['vanilla', 'chocolate']) engine.createRun('dep', { date: 'D2', flavor });
     await clock.advance(1000);
-    await waitFor(h.app, onTime, FINISHED);
+    await waitFor(h.app, onTime, FINISHED_STATES);
     expect(onTime.state).toBe('success');
     const alarm2 = engine.createRun('alarm', { date: 'D2' }, { time: clock.now() + 1000 });
     await clock.advance(1000);
-    await waitFor(h.app, alarm2, FINISHED);
+    await waitFor(h.app, alarm2, FINISHED_STATES);
     expect(alarm2.state).toBe('success');
   });
 });

@@ -1,9 +1,8 @@
 // Rerun and outputs (SPEC 11.4 rerun, 11.6): real shell processes, outputs stored in the real database.
+import { FINISHED_STATES } from '../../shared/model/states.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outputBytes } from '../../main/store/output-codec.js';
 import { logOf, openApp, waitFor, type Harness } from './harness.js';
-
-const FINISHED = ['success', 'failure', 'error', 'skipped'] as const;
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -18,14 +17,14 @@ describe('rerun and output', () => {
     });
     const engine = h.app.engine;
     const first = engine.createRun('exit', { color: 'green', code: '4' });
-    await waitFor(h.app, first, FINISHED);
+    await waitFor(h.app, first, FINISHED_STATES);
     expect(first.state).toBe('failure');
     expect((h.app.engine.full(first).meta['program'] as { return_code: number }).return_code).toBe(4);
 
     const again = engine.rerun(first.runId);
     expect(again.runId).not.toBe(first.runId);
     expect(again.args).toEqual({ code: '4', color: 'green' });
-    await waitFor(h.app, again, FINISHED);
+    await waitFor(h.app, again, FINISHED_STATES);
     expect(again.state).toBe('failure');
     expect(logOf(h.app, again.runId).slice(0, 2)).toEqual([
       'scheduled: now',
@@ -49,8 +48,8 @@ describe('rerun and output', () => {
     });
     const big = h.app.engine.createRun('big', { n: '40000' });
     const small = h.app.engine.createRun('big', { n: '16383' });
-    await waitFor(h.app, big, FINISHED);
-    await waitFor(h.app, small, FINISHED);
+    await waitFor(h.app, big, FINISHED_STATES);
+    await waitFor(h.app, small, FINISHED_STATES);
     expect([big.state, small.state]).toEqual(['success', 'success']);
     const stored = h.app.engine.store.readOutput(big.runId, 'output');
     expect(stored?.compression).toBe('br');

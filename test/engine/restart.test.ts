@@ -1,11 +1,11 @@
 // Restart recovery and catch-up (SPEC 12.2, 12.3): the same database opened again by a new engine.
+import { FINISHED_STATES } from '../../shared/model/states.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../main/engine/run.js';
 import { FakeClock, settle } from '../helpers/fake-clock.js';
 import { logOf, openApp, waitFor, type Harness } from './harness.js';
 
 const T0 = Date.parse('2024-06-03T12:00:00Z');
-const FINISHED = ['success', 'failure', 'error', 'skipped'] as const;
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -40,7 +40,7 @@ describe('restart', () => {
     const after = runs.map((r) => current(r.runId));
     expect(after.map((r) => r.state)).toEqual(Array(8).fill('running'));
     for (const r of after) expect(logOf(h.app, r.runId)).toContain('reconnecting');
-    await Promise.all(after.map((r) => waitFor(app, r, FINISHED, 5000)));
+    await Promise.all(after.map((r) => waitFor(app, r, FINISHED_STATES, 5000)));
     expect(after.map((r) => r.state)).toEqual(Array(8).fill('success'));
     for (const r of after.filter((r) => r.jobId === 'sh'))
       expect(h.app.engine.store.readOutput(r.runId, 'output')?.data.toString()).toBe(
@@ -57,7 +57,7 @@ describe('restart', () => {
     await waitFor(h.app, run, 'running');
     await h.reopen(undefined, () => sleep(800));
     const after = current(run.runId);
-    await waitFor(h.app, after, FINISHED, 3000);
+    await waitFor(h.app, after, FINISHED_STATES, 3000);
     expect(after.state).toBe('failure');
     expect((h.app.engine.full(after).meta['program'] as { return_code: number }).return_code).toBe(3);
     expect(h.app.engine.store.readOutput(run.runId, 'output')?.data.toString()).toBe('one\ntwo\n');
@@ -173,7 +173,7 @@ describe('restart', () => {
     await h.reopen();
     const after = current(run.runId);
     expect(after.state).toBe('stopping');
-    await waitFor(h.app, after, FINISHED, 5000);
+    await waitFor(h.app, after, FINISHED_STATES, 5000);
     expect(after.state).toBe('success');
     expect((h.app.engine.full(after).meta['program'] as { signal: string | null }).signal).toBe('SIGTERM');
     expect(logOf(h.app, run.runId).slice(-3)).toEqual(['sending SIGTERM', 'reconnecting', 'success']);
@@ -190,7 +190,7 @@ describe('restart', () => {
     h.app.engine.stopRun(run.runId);
     await h.reopen(undefined, () => sleep(1200)); // the grace period ends while the engine is down
     const after = current(run.runId);
-    await waitFor(h.app, after, FINISHED, 3000);
+    await waitFor(h.app, after, FINISHED_STATES, 3000);
     expect(after.state).toBe('failure');
     expect(
       (h.app.engine.full(after).meta['program'] as { stop: { signals: string[] } }).stop.signals,

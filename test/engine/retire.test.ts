@@ -16,7 +16,7 @@ describe('retirement', () => {
     for (const r of runs) await waitFor(h.app, r, 'success');
     const deleted: string[] = [];
     h.app.engine.events.on('delete', (id) => deleted.push(id));
-    expect(retireRuns(h.app.engine)).toBe(3);
+    expect(await retireRuns(h.app.engine)).toBe(3);
     expect(deleted).toEqual(runs.slice(0, 3).map((r) => r.runId));
     expect(h.app.engine.runs.size).toBe(5);
     expect(h.app.engine.store.getRun(runs[0]!.runId)?.state).toBe('success');
@@ -40,7 +40,7 @@ describe('retirement', () => {
     const waiting = h.app.engine.createRun('w', {});
     await waitFor(h.app, done, 'success');
     await new Promise((r) => setTimeout(r, 100));
-    retireRuns(h.app.engine);
+    await retireRuns(h.app.engine);
     expect(h.app.engine.runs.get(done.runId)).toBeUndefined();
     expect(h.app.engine.runs.get(waiting.runId)?.state).toBe('waiting');
   });

@@ -1,4 +1,5 @@
 // Stop schedules, the stop routine with SIGKILL escalation, and timeouts (SPEC 5.8, 6.3), with real processes.
+import { FINISHED_STATES } from '../../shared/model/states.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { logOf, openApp, waitFor, type Harness } from './harness.js';
@@ -8,8 +9,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const FINISHED = ['success', 'failure', 'error', 'skipped'] as const;
 
 interface ProgramMeta {
   return_code?: number | null;
@@ -45,7 +44,7 @@ describe('stop schedules', () => {
 
     await waitFor(h.app, run, 'running', 5000);
     await waitFor(h.app, run, 'stopping', 3000);
-    await waitFor(h.app, run, FINISHED, 3000);
+    await waitFor(h.app, run, FINISHED_STATES, 3000);
     expect(run.state).toBe('success');
     expect(run.times['stopping']).toBeDefined();
     expect((run.times['stopping'] ?? 0) - Date.parse(t)).toBeGreaterThanOrEqual(1000);
@@ -58,7 +57,7 @@ describe('stop schedules', () => {
     const again = h.app.engine.rerun(run.runId);
     expect(again.runId).not.toBe(run.runId);
     expect(again.times['stop']).toBe(run.times['stop']);
-    await waitFor(h.app, again, FINISHED, 4000);
+    await waitFor(h.app, again, FINISHED_STATES, 4000);
     expect(again.state).toBe('success');
     expect(again.times['stopping']).toBeDefined();
     expect(h.app.engine.full(again).meta['elapsed']).toBeLessThan(2);
@@ -107,12 +106,12 @@ describe('stop escalation and timeouts', () => {
     expect(stubborn.state).toBe('stopping');
     expect(stubborn.runState?.['stopping']).toBe(true);
 
-    await waitFor(h.app, meek, FINISHED);
+    await waitFor(h.app, meek, FINISHED_STATES);
     expect(meek.state).toBe('success');
     expect(programMeta(h.app.engine.full(meek).meta).stop?.signals).toEqual(['SIGTERM']);
     expect(programMeta(h.app.engine.full(meek).meta).signal).toBe('SIGTERM');
 
-    await waitFor(h.app, stubborn, FINISHED, 5000);
+    await waitFor(h.app, stubborn, FINISHED_STATES, 5000);
     expect(stubborn.state).toBe('failure');
     const stopToEnd = (stubborn.times['failure'] ?? 0) - (stubborn.times['stopping'] ?? 0);
     expect(stopToEnd).toBeGreaterThanOrEqual(900);
@@ -135,14 +134,14 @@ describe('stop escalation and timeouts', () => {
     });
     const short = h.app.engine.createRun('slow', { limit: '1' });
     const long = h.app.engine.createRun('slow', { limit: '5' });
-    await waitFor(h.app, short, FINISHED, 5000);
+    await waitFor(h.app, short, FINISHED_STATES, 5000);
     expect(short.state).toBe('failure');
     expect(logOf(h.app, short.runId).at(-1)).toBe(
       'failure: program failed: killed by SIGTERM (timeout after 1 s)',
     );
     expect(programMeta(h.app.engine.full(short).meta).timeout).toEqual({ duration: 1, signal: 'SIGTERM' });
     expect(h.app.engine.full(short).meta['elapsed']).toBeLessThan(2.5);
-    await waitFor(h.app, long, FINISHED, 6000);
+    await waitFor(h.app, long, FINISHED_STATES, 6000);
     expect(long.state).toBe('success');
     expect(programMeta(h.app.engine.full(long).meta).timeout).toBeUndefined();
     expect(programMeta(h.app.engine.full(long).meta).return_code).toBe(0);

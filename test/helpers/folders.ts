@@ -1,5 +1,5 @@
-/** Temporary job folders for tests. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+/** Temporary job folders for tests, and where this checkout's files are. */
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -14,5 +14,18 @@ export function jobFolder(files: Record<string, string>): string {
   return dir;
 }
 
+/** The checkout's root (where package.json is), from the test sources or from their build in dist/. */
+function repoRoot(): string {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${import.meta.dirname}`);
+  }
+}
+
+export const ROOT = repoRoot();
+
+/** The `apsis` command of this checkout (compiled JS; `npm ci` builds it). */
+export const APSIS_BIN = join(ROOT, 'bin', 'apsis');
+
 /** The reference corpus recorded from Apsis 1.1.2 (../shared/reference beside the repository). */
-export const REFERENCE = join(import.meta.dirname, '..', '..', '..', 'shared', 'reference');
+export const REFERENCE = join(ROOT, '..', 'shared', 'reference');

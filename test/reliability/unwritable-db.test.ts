@@ -1,6 +1,7 @@
 // A database the engine may not write (issue 9): `apsis serve` refuses to start with a message naming the file,
 // the cause and the way on, and leaves the file as it was. Run as an unprivileged user when the tests run as root
 // (root may write anything), else with the permissions taken away.
+import { APSIS_BIN } from '../helpers/folders.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { integrity } from '../helpers/db.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 
@@ -20,7 +20,7 @@ function folderWithDb(): { dir: string; jobs: string; db: string } {
   writeFileSync(join(jobs, 'a.yaml'), 'program: {type: no-op}\n');
   const db = join(dir, 'apsis.db');
   // A database an engine created and closed (SIGTERM: a clean shutdown).
-  const out = spawnSync(process.execPath, [BIN, 'serve', jobs, '--db', db, '--port', '0'], {
+  const out = spawnSync(process.execPath, [APSIS_BIN, 'serve', jobs, '--db', db, '--port', '0'], {
     timeout: 3000,
     killSignal: 'SIGTERM',
     encoding: 'utf8',
@@ -30,7 +30,7 @@ function folderWithDb(): { dir: string; jobs: string; db: string } {
 }
 
 function serveAsOther(jobs: string, db: string): { status: number | null; stderr: string } {
-  const out = spawnSync(process.execPath, [BIN, 'serve', jobs, '--db', db, '--port', '0'], {
+  const out = spawnSync(process.execPath, [APSIS_BIN, 'serve', jobs, '--db', db, '--port', '0'], {
     timeout: 10_000,
     encoding: 'utf8',
     ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),

@@ -1,4 +1,5 @@
 /** An engine on a FakeClock (or the real one) plus its HTTP server, for the stats tests. */
+import { APSIS_BIN } from '../helpers/folders.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,11 +70,9 @@ export async function openStatsServer(
   };
 }
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
-
 /** Runs `bin/apsis ARGS` as a user does; stdout as bytes. */
 export function apsis(...args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { timeout: 20_000 });
+  const r = spawnSync(process.execPath, [APSIS_BIN, ...args], { timeout: 20_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 

@@ -3,7 +3,6 @@
  * small helpers shared by the scenario and its end-of-scenario checks (crash-checks.ts).
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { RunCollection, RunJson, RunSummary } from '../../shared/model/run.js';
 import type { RunState } from '../../shared/model/states.js';
 
@@ -47,7 +46,6 @@ export interface CrashReport {
   violations: string[];
 }
 
-export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 export const INTERVAL_MS = 2000;
 /** Longer than an interval, so every downtime window holds at least one occurrence to catch up. */
 export const DOWNTIME_MS: [number, number] = [2100, 3500];

@@ -18,11 +18,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunSummary } from '../../shared/model/run.js';
 import { isFinished, isRunState, reachableFrom } from '../../shared/model/states.js';
-import { jobFolder } from '../helpers/folders.js';
+import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
 import { finalChecks } from './crash-checks.js';
 import {
   ACTIVE,
-  BIN,
   DOWNTIME_MS,
   DRAIN_MS,
   HTTP_TIMEOUT_MS,
@@ -166,7 +165,7 @@ class Scenario {
     // A short horizon keeps the listings small (60 expected occurrences instead of the 1000 of max_ahead).
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', this.dir, '--db', this.db, '--port', '0', '-o', 'schedule.horizon=120'],
+      [APSIS_BIN, 'serve', this.dir, '--db', this.db, '--port', '0', '-o', 'schedule.horizon=120'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.children.add(child);

@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
-import { jobFolder } from '../helpers/folders.js';
+import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
 import { encode, fingerprintOf, isFinishedValue, text, type SummaryClient } from './load-client.js';
 
 export interface Figures {
@@ -18,7 +17,6 @@ export interface Figures {
   max: number;
 }
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'apsis');
 export const MB = 1024 * 1024;
 
 // ---- the engine process ---------------------------------------------------------------------------------------
@@ -53,7 +51,7 @@ export interface Served {
  * compares is what the engine holds, not garbage V8 has not yet collected.
  */
 export function startServe(dir: string, db: string, overrides: string[]): Promise<Served> {
-  const args = ['--inspect=127.0.0.1:0', BIN, 'serve', dir, '--db', db, '--port', '0'];
+  const args = ['--inspect=127.0.0.1:0', APSIS_BIN, 'serve', dir, '--db', db, '--port', '0'];
   const child = spawn(process.execPath, [...args, ...overrides.flatMap((o) => ['-o', o])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,5 @@
 /** ConsoleApi over the headless server's HTTP API and WebSocket streams (SPEC 15, 16). */
+import { errorMessage } from '../../../shared/api/http-error.js';
 import {
   ApiError,
   type ConnectionState,
@@ -33,16 +34,7 @@ export class HttpClient implements ConsoleApi {
     };
     if (body !== undefined) init.body = JSON.stringify(body);
     const r = await fetch(this.base + path, init);
-    if (!r.ok) {
-      let message = `${r.status} ${r.statusText}`;
-      try {
-        const j = (await r.json()) as { error?: unknown };
-        if (typeof j.error === 'string') message = j.error;
-      } catch {
-        // not JSON: keep the status line
-      }
-      throw new ApiError(r.status, message);
-    }
+    if (!r.ok) throw new ApiError(r.status, await errorMessage(r));
     return r;
   }
 
@@ -76,7 +68,7 @@ export class HttpClient implements ConsoleApi {
       headers: this.headers(),
     });
     if (r.status === 404) return '';
-    if (!r.ok) throw new ApiError(r.status, r.statusText);
+    if (!r.ok) throw new ApiError(r.status, await errorMessage(r));
     return new TextDecoder().decode(await r.arrayBuffer());
   }
 
