@@ -50,9 +50,12 @@ describe('console in chromium', () => {
   it('the dashboard lists every loaded job and shows the broken file', async () => {
     await page.goto(served.url);
     const table = page.getByTestId('dashboard-jobs');
-    for (const id of ['ops/long', 'ops/nightly', 'team/fails', 'team/hello'])
+    // The jobs come with the summary stream's init, paced after the page loads: wait for them, then count.
+    for (const id of ['ops/long', 'ops/nightly', 'team/fails', 'team/hello']) {
+      await table.getByText(id, { exact: true }).first().waitFor();
       await expect(table.getByText(id, { exact: true }).count()).resolves.toBe(1);
-    await expect(page.getByTestId('connection').textContent()).resolves.toBe('live');
+    }
+    await expect.poll(() => page.getByTestId('connection').textContent()).toBe('live');
     await page.getByText('1 job file problems').click();
     await page.getByTestId('problems').getByText('broken.yaml').waitFor();
     expect(await page.getByTestId('problems').textContent()).toMatch(/unknown program type 'shel'/);
