@@ -189,8 +189,9 @@ export class App {
     const fresh = jobsOf([...added, ...changed]);
     for (const job of fresh) engine.jobs.set(job.jobId, job);
     // New jobs are generated from the persisted clock (SPEC 10.3). The clock is written about once a second, so
-    // it may lag runs already started: changed jobs resume after those, never running an occurrence twice.
-    this.scheduler.setJobs(jobsOf(added), engine.store.getClock() * 1000);
+    // it may lag runs already started: changed jobs resume after those, never running an occurrence twice. It may
+    // also be a little ahead of now, past runs whose launch began ahead of time: a new job starts no later than now.
+    this.scheduler.setJobs(jobsOf(added), Math.min(engine.store.getClock() * 1000, now));
     this.scheduler.setJobs(jobsOf(changed), startedUpTo);
     this.scheduler.expand();
     for (const job of fresh) engine.events.emit('job', job, added.includes(job.jobId) ? 'add' : 'change');

@@ -50,18 +50,33 @@ export class DueQueue<T> {
     return this.heap[0]?.time;
   }
 
-  /** Removes and returns every live item with time <= t, in time order (ties in insertion order). */
-  popDue(t: number): T[] {
-    const out: T[] = [];
+  /** The earliest live entry's time and item, or undefined. */
+  peek(): { time: number; item: T } | undefined {
+    this.dropCancelledTop();
+    const top = this.heap[0];
+    return top === undefined ? undefined : { time: top.time, item: top.item };
+  }
+
+  /**
+   * Removes and returns live entries from the front, in time order (ties in insertion order), while `take` accepts
+   * the earliest one: a prefix of the queue, so every entry before the last one taken has been taken.
+   */
+  popWhile(take: (time: number, item: T) => boolean): { time: number; item: T }[] {
+    const out: { time: number; item: T }[] = [];
     for (;;) {
       this.dropCancelledTop();
       const top = this.heap[0];
-      if (top === undefined || top.time > t) return out;
+      if (top === undefined || !take(top.time, top.item)) return out;
       this.popTop();
       top.cancelled = true;
       this.live -= 1;
-      out.push(top.item);
+      out.push({ time: top.time, item: top.item });
     }
+  }
+
+  /** Removes and returns every live item with time <= t, in time order (ties in insertion order). */
+  popDue(t: number): T[] {
+    return this.popWhile((time) => time <= t).map((e) => e.item);
   }
 
   private dropCancelledTop(): void {

@@ -276,6 +276,19 @@ export class Engine {
     if (!run.expected) this.store.upsertRun(toRecord(run));
   }
 
+  /**
+   * Writes an expected run to the database while it stays scheduled: the scheduler took it ahead of its time and
+   * moved the persisted clock past it, so a restart must find it there (SPEC 12.2).
+   */
+  materialize(run: Run): void {
+    if (!run.expected) return;
+    this.atomic(() => {
+      run.expected = false;
+      this.flushPendingLog(run);
+      this.persist(run);
+    });
+  }
+
   /** Appends to the run log (held in memory for expected runs). */
   log(run: Run, message: string): void {
     const timestamp = this.clock.now();
@@ -356,9 +369,10 @@ export class Engine {
     return join(this.deps.dataDir, 'runs', runId);
   }
 
-  private context(run: Run): ProgramContext {
+  private context(run: Run, startAt?: number): ProgramContext {
     const runDir = this.runDir(run.runId);
     return {
+      ...(startAt === undefined ? {} : { startAt }),
       clock: this.clock,
       runId: run.runId,
       jobId: run.jobId,
@@ -373,8 +387,11 @@ export class Engine {
     return this.runtimes[program.type];
   }
 
-  /** → starting, then launches the program and follows its updates (SPEC 11.3 step 5). */
-  startProgram(run: Run): void {
+  /**
+   * → starting, then launches the program and follows its updates (SPEC 11.3 step 5). `startAt`: the process is to
+   * exec at this (later) instant, its launch begun ahead of it.
+   */
+  startProgram(run: Run, startAt?: number): void {
     this.transition(run, 'starting');
     const program = run.program;
     const runtime = program === null ? undefined : this.runtime(program);
@@ -382,7 +399,7 @@ export class Engine {
       this.fail(run, `program type ${program?.type ?? '?'} cannot run in this engine`);
       return;
     }
-    this.follow(run, runtime.start(program, this.context(run)));
+    this.follow(run, runtime.start(program, this.context(run, startAt)));
   }
 
   /** Reconnects a run left running or stopping by a previous engine (SPEC 12.3). */

@@ -23,6 +23,19 @@ interface Entry {
   dropped: boolean;
 }
 
+/**
+ * How far ahead of its schedule time the scheduler takes a run from its queue (docs/decisions.md, D39). A run with
+ * nothing left to decide at its time (no conditions) and a process to start begins its launch then: its supervisor
+ * and process are made ready meanwhile, and the process execs at the schedule time itself, however busy the engine
+ * is at that instant. Any other run is written to the database (no longer only expected) and held until its time.
+ */
+export const LAUNCH_LEAD_MS = 50;
+
+/** Whether `run` may begin its launch ahead of its schedule time. */
+function leadable(run: Run): boolean {
+  return run.conds.length === 0 && run.program !== null && 'stop' in run.program;
+}
+
 const CLOCK_WRITE_MS = 1000;
 const EXPAND_EVERY_MS = 60_000;
 /** Schedule entries expanded per event-loop turn by the periodic expansion. */
@@ -30,6 +43,8 @@ const EXPAND_SLICE = 250;
 
 export class Scheduler {
   readonly queue = new DueQueue<Run>();
+  /** Runs taken from the queue ahead of their time that cannot begin early: recorded, and started at their time. */
+  private readonly held = new DueQueue<Run>();
   private readonly handles = new Map<string, DueHandle>();
   private readonly expectedOf = new Map<string, Entry>();
   private entries: Entry[] = [];
@@ -42,8 +57,8 @@ export class Scheduler {
   /** Schedules have been expanded up to this instant (exclusive). */
   scheduledUpTo: number;
   /**
-   * Every occurrence before this instant has been started (or was never to run): the clock to persist, so that
-   * generating from the clock after a restart or reload runs no occurrence twice (SPEC 12.2).
+   * Every occurrence before this instant has been started or recorded to start (or was never to run): the clock to
+   * persist, so that generating from the clock after a restart or reload runs no occurrence twice (SPEC 12.2).
    */
   private startedUpTo: number;
 
@@ -169,7 +184,7 @@ export class Scheduler {
       return;
     }
     this.handles.set(run.runId, this.queue.push(time, run));
-    if (time < this.wakeAt) this.wake.abort(new Error('earlier run'));
+    if (time - LAUNCH_LEAD_MS < this.wakeAt) this.wake.abort(new Error('earlier run'));
   }
 
   private remove(run: Run): void {
@@ -184,17 +199,38 @@ export class Scheduler {
     if (this.creating === null && !entry.dropped) this.fill(entry, this.scheduledUpTo);
   }
 
-  /** Starts the queued runs that are due; returns the instant before which every occurrence has been started. */
+  /**
+   * Takes the queued runs due within LAUNCH_LEAD_MS: starts those due, begins the launch of those that may begin
+   * ahead, records and holds the others until their time. Returns the instant before which every occurrence has been
+   * started or recorded.
+   */
   startDue(): number {
     const now = this.engine.clock.now();
-    const due = this.queue.popDue(now);
+    const taken = this.queue.popWhile((time) => time - LAUNCH_LEAD_MS <= now);
+    const held = this.held.popDue(now);
     // Runs due at `now` itself have started too (and the wall clock may have stepped back: keep the maximum).
     this.startedUpTo = Math.max(this.startedUpTo, now + 1);
-    if (due.length > 0)
+    // Taken in time order: every occurrence before the last one taken is started or recorded now.
+    const last = taken.at(-1);
+    if (last !== undefined)
+      this.startedUpTo = Math.max(this.startedUpTo, Math.min(last.time + 1, this.queue.peekTime() ?? Infinity));
+    if (taken.length > 0 || held.length > 0)
       this.engine.atomic(() => {
-        for (const run of due) {
+        // Held runs were due before any run taken now: in time order, so conditions see runs in order (SPEC 8.4).
+        for (const run of held) {
           this.handles.delete(run.runId);
           if (run.state === 'scheduled') this.engine.waiter.admit(run);
+        }
+        for (const { time, item: run } of taken) {
+          this.handles.delete(run.runId);
+          if (run.state !== 'scheduled') continue;
+          if (time <= now) this.engine.waiter.admit(run);
+          else if (leadable(run)) this.engine.waiter.admit(run, time);
+          else {
+            // Past the clock written below: were it only in memory, a crash would lose it.
+            this.engine.materialize(run);
+            this.handles.set(run.runId, this.held.push(time, run));
+          }
         }
         // The clock moves past these runs in the same commit that records them started: after a crash they are
         // neither generated again nor lost (SPEC 12.2, 12.3).
@@ -213,7 +249,10 @@ export class Scheduler {
         this.writeClock();
         this.lastClockWrite = now;
       }
-      const next = this.queue.peekTime() ?? Infinity;
+      const next = Math.min(
+        (this.queue.peekTime() ?? Infinity) - LAUNCH_LEAD_MS,
+        this.held.peekTime() ?? Infinity,
+      );
       this.wakeAt = Math.min(next, now + CLOCK_WRITE_MS);
       this.wake = new AbortController();
       try {
@@ -259,6 +298,9 @@ export class Scheduler {
   }
 
   stats(): { num_entries: number; num_heap: number } {
-    return { num_entries: this.queue.size, num_heap: this.queue.heapSize };
+    return {
+      num_entries: this.queue.size + this.held.size,
+      num_heap: this.queue.heapSize + this.held.heapSize,
+    };
   }
 }

@@ -41,10 +41,13 @@ export class Waiter {
     return n;
   }
 
-  /** A due run: straight to starting without conditions, else to waiting (SPEC 11.3 step 4). */
-  admit(run: Run): void {
+  /**
+   * A due run: straight to starting without conditions, else to waiting (SPEC 11.3 step 4). `startAt`: the schedule
+   * time of a run whose launch begins ahead of it (the scheduler's LAUNCH_LEAD_MS).
+   */
+  admit(run: Run, startAt?: number): void {
     if (run.conds.length === 0) {
-      this.engine.startProgram(run);
+      this.engine.startProgram(run, startAt);
       return;
     }
     this.engine.transition(run, 'waiting');

@@ -19,7 +19,7 @@ process.on('SIGINT', () => {});
 process.on('message', (m: unknown) => {
   if (!isLaunchRequest(m)) return;
   inFlight++;
-  void launch(m.spec).then((result) => {
+  void launch(m.spec, m.notBefore).then((result) => {
     inFlight--;
     // A channel closing under us is handled by 'disconnect'; the callback keeps a send error from crashing.
     if (!disconnected) process.send?.({ id: m.id, result } satisfies LaunchReply, undefined, {}, () => {});
@@ -38,7 +38,7 @@ function exit(): void {
   process.exit(0);
 }
 
-async function launch(spec: ProcessSpec): Promise<LaunchResult> {
+async function launch(spec: ProcessSpec, notBefore: number | undefined): Promise<LaunchResult> {
   if (forker === null) {
     return {
       ok: false,
@@ -46,7 +46,7 @@ async function launch(spec: ProcessSpec): Promise<LaunchResult> {
     };
   }
   try {
-    return await forker.start(spec);
+    return await forker.start(spec, notBefore);
   } catch (e) {
     return { ok: false, error: `launcher: ${e instanceof Error ? e.message : String(e)}` };
   }

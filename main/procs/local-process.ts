@@ -11,6 +11,11 @@ export interface ProcessSpec {
   cwd: string;
   /** Directory for this run's spool and result files; created when missing. */
   runDir: string;
+  /**
+   * Milliseconds from now until the process is to exec: its supervisor and process are made ready at once and wait
+   * (a launch begun ahead of the schedule time). Absent or 0: exec at once.
+   */
+  delay?: number;
 }
 
 /** The run's `run_state` (SPEC 6.2): enough to find the process again after an engine restart. */

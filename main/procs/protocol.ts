@@ -5,6 +5,8 @@ import type { LaunchResult, ProcessSpec } from './local-process.js';
 export interface LaunchRequest {
   id: number;
   spec: ProcessSpec;
+  /** Epoch ms (the real clock) before which the process may not exec; the engine's spec.delay made absolute. */
+  notBefore?: number;
 }
 
 /** Helper → engine: the outcome of request `id`. */
@@ -16,6 +18,8 @@ export interface LaunchReply {
 /** Whether an IPC message is a well-formed LaunchRequest. */
 export function isLaunchRequest(m: unknown): m is LaunchRequest {
   if (!isRecord(m) || typeof m.id !== 'number' || !isRecord(m.spec)) return false;
+  if (m.notBefore !== undefined && !(typeof m.notBefore === 'number' && Number.isFinite(m.notBefore)))
+    return false;
   const { argv, env, cwd, runDir } = m.spec;
   return (
     Array.isArray(argv) &&

@@ -11,13 +11,20 @@
  *   way to read the child's resource usage;
  * - perl (perl-base is Essential on Debian/Ubuntu, present on RHEL and macOS) starts in ~2 ms at ~5 MB
  *   RSS, and `waitpid` gives the raw wait status.
- * Only perl-base is needed; Time::HiRes (for a millisecond end time) and Config (for signal names) load
- * after the job has ended, and Config only when a signal killed it: each costs milliseconds of CPU.
+ * Only perl-base is needed. Time::HiRes, when there, is loaded once by the fork server (its supervisors inherit it):
+ * it gives the instant of each exec, a job made ready ahead of its start time waits for that instant with it, and
+ * it gives the millisecond end time. Config (signal names) loads only when a signal killed a job: it costs
+ * milliseconds of CPU.
  *
  * Requests (stdin, each a decimal byte length, a newline, then that many bytes, NUL-separated, so no secret from
- * the environment shows in `ps`): id, result, spool, cwd, getrusage syscall number (0: none), argc, argv..., envc,
+ * the environment shows in `ps`): id, result, spool, cwd, getrusage syscall number (0: none), start time (epoch
+ * seconds, 0: at once), the same as seconds from now (for a perl without Time::HiRes), argc, argv..., envc,
  * NAME=VALUE...
- * Replies (stdout, one line each, written whole): `ID ok PID SUPERVISOR_PID` once the job has exec'd, or
+ * A job with a start time is made ready at once (forked, its process group, directory, files and environment set)
+ * and execs at that instant: a launch begun ahead of its schedule time starts on time, whatever the engine is doing
+ * then.
+ * Replies (stdout, one line each, written whole): `ID ok PID SUPERVISOR_PID [EXEC_TIME]` once the job has exec'd
+ * (EXEC_TIME: epoch seconds taken by the job's process just before its exec, with Time::HiRes), or
  * `ID error MESSAGE`. After its reply a supervisor's stdio points at /dev/null, so the launcher and the fork
  * server may vanish without harm. The fork server ends at the end of its stdin.
  * Result file (written to RESULT.tmp, then renamed): see ExitResult in local-process.ts.
@@ -35,6 +42,7 @@ $SIG{PIPE} = 'IGNORE';
 $SIG{CHLD} = 'IGNORE'; # supervisors are reaped at once; each one waits for its own job
 
 our ($id, $result, $spool, $cwd, $rusage_nr);
+our $hires = eval { require Time::HiRes; 1 };
 
 sub fail { print "$id error $_[0]\n"; exit 1 }
 
@@ -76,7 +84,7 @@ sub rusage {
 
 sub supervise {
   my @f = @_;
-  ($result, $spool, $cwd, $rusage_nr, my $argc) = splice @f, 0, 5;
+  ($result, $spool, $cwd, $rusage_nr, my $at, my $wait, my $argc) = splice @f, 0, 7;
   defined $argc && $argc > 0 && @f > $argc or fail('bad request from the launcher');
   my @argv = splice @f, 0, $argc;
   my $envc = shift @f;
@@ -98,6 +106,12 @@ sub supervise {
       open(STDERR, '>&', $out);
       $SIG{PIPE} = 'DEFAULT';
       %ENV = %env;
+      if ($hires) {
+        while ((my $left = $at - Time::HiRes::time()) > 0) { select(undef, undef, undef, $left) }
+        syswrite $ew, sprintf("start %.6f\n", Time::HiRes::time());
+      } elsif ($wait > 0) {
+        select(undef, undef, undef, $wait);
+      }
       exec { $argv[0] } @argv;
       print $ew 'exec ' . ($! + 0);
     } else {
@@ -111,6 +125,7 @@ sub supervise {
   setpgrp($pid, $pid);
   my $failure = do { local $/; <$er> } // '';
   close $er;
+  my $start = $failure =~ s/\Astart (\S+)\n// ? " $1" : '';
   if (length $failure) {
     waitpid($pid, 0);
     my ($step, $errno) = split / /, $failure;
@@ -121,7 +136,7 @@ sub supervise {
     record(undef, undef, 'null', $msg);
     fail($msg);
   }
-  print "$id ok $pid $$\n";
+  print "$id ok $pid " . $$ . "$start\n";
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
   open(STDERR, '>', '/dev/null');

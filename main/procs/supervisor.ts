@@ -40,8 +40,11 @@ export class SupervisorForker {
 
   constructor(private readonly perl: string) {}
 
-  /** Resolves once the job has exec'd, or with the reason it could not start. */
-  async start(spec: ProcessSpec): Promise<LaunchResult> {
+  /**
+   * Resolves once the job has exec'd, or with the reason it could not start. With `notBefore` (epoch ms) the job's
+   * process is made ready at once and execs at that instant.
+   */
+  async start(spec: ProcessSpec, notBefore?: number): Promise<LaunchResult> {
     const invalid = checkSpec(spec);
     if (invalid !== null) return { ok: false, error: invalid };
     const files = runFiles(spec.runDir);
@@ -58,12 +61,16 @@ export class SupervisorForker {
       return { ok: false, error: `cannot start the supervisor (${this.perl}): ${this.err}` };
     const id = this.nextId++;
     const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+    // The instant both ways: absolute for a perl with Time::HiRes, and as a wait from now for one without.
+    const wait = notBefore === undefined ? 0 : Math.max(0, notBefore - Date.now());
     const fields = [
       String(id),
       files.result,
       files.spool,
       spec.cwd,
       String(rusageSyscall()),
+      wait > 0 && notBefore !== undefined ? String(notBefore / 1000) : '0',
+      String(wait / 1000),
       String(spec.argv.length),
       ...spec.argv,
       String(env.length),
@@ -116,16 +123,18 @@ export class SupervisorForker {
     while ((nl = this.out.indexOf('\n')) >= 0) {
       const line = this.out.slice(0, nl);
       this.out = this.out.slice(nl + 1);
-      const m = /^(\d+) (ok (\d+) (\d+)|error (.*))$/.exec(line);
+      const m = /^(\d+) (ok (\d+) (\d+)(?: (\d+(?:\.\d+)?))?|error (.*))$/.exec(line);
       const p = m === null ? undefined : this.pending.get(Number(m[1]));
       if (m === null || p === undefined) continue;
       this.pending.delete(Number(m[1]));
       if (m[3] === undefined || m[4] === undefined) {
-        p.resolve({ ok: false, error: m[5] ?? 'supervisor failed' });
+        p.resolve({ ok: false, error: m[6] ?? 'supervisor failed' });
         continue;
       }
-      // The helper's clock, not the engine's injected one: this is a fact about a real process.
-      const start = new Date().toISOString();
+      // The real clock, not the engine's injected one: this is a fact about a real process. The job's process took
+      // it just before its exec; a perl without Time::HiRes gives none, and the helper's now stands in.
+      const execAt = m[5] === undefined ? Date.now() : Number(m[5]) * 1000;
+      const start = new Date(execAt).toISOString();
       const pid = Number(m[3]);
       p.resolve({ ok: true, runState: { pid, pgid: pid, supervisor_pid: Number(m[4]), ...p.files, start } });
     }

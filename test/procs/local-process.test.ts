@@ -1,4 +1,4 @@
-import { chmodSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Launcher } from '../../main/procs/launcher.js';
@@ -109,5 +109,39 @@ describe('local process: cannot start', () => {
       error: /empty argv/,
     });
     expect(await launcher.launch(shell('echo a\0b'))).toMatchObject({ ok: false, error: /NUL/ });
+  });
+});
+
+describe('local process: made ready ahead of its start time', () => {
+  it('execs no sooner than its start time, with its files there before', async () => {
+    const spec = shell('date +%s%N', { delay: 400 });
+    const t0 = Date.now();
+    const launched = launcher.launch(spec);
+    let answeredAt = 0;
+    void launched.then(() => (answeredAt = Date.now()));
+    await new Promise((r) => setTimeout(r, 200));
+    // Ready: its supervisor has made the run's files, and the job has not run yet.
+    const spool = join(spec.runDir, 'output');
+    expect(existsSync(spool)).toBe(true);
+    expect(readFileSync(spool, 'utf8')).toBe('');
+    expect(answeredAt).toBe(0);
+    const result = await launched;
+    if (!result.ok) throw new Error(result.error);
+    const { output } = await collect(result.runState);
+    const ranAt = Number(BigInt(output.trim()) / 1000n) / 1000;
+    expect(ranAt).toBeGreaterThanOrEqual(t0 + 400);
+    // The start recorded is the instant of the exec, not when the answer came.
+    expect(Date.parse(result.runState.start)).toBeGreaterThanOrEqual(t0 + 400);
+    expect(Date.parse(result.runState.start)).toBeLessThanOrEqual(Math.ceil(ranAt));
+    expect(answeredAt).toBeGreaterThanOrEqual(t0 + 400);
+  });
+
+  it('reports a program that cannot run once its start time has come', async () => {
+    const t0 = Date.now();
+    expect(await launcher.launch({ ...shell('true', { delay: 200 }), argv: ['/no/such/prog'] })).toEqual({
+      ok: false,
+      error: 'no such file: /no/such/prog',
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(t0 + 200);
   });
 });

@@ -3,6 +3,7 @@
  * Like the scenario they collect violations through a callback rather than throw, and fill in the report's figures.
  */
 import Database from 'better-sqlite3';
+import { LAUNCH_LEAD_MS } from '../../main/engine/scheduler.js';
 import { isFinished } from '../../shared/model/states.js';
 import {
   CATCH_UP_SLACK_MS,
@@ -35,9 +36,10 @@ export function finalChecks(ctx: CheckContext, last: { list: Summaries; at: numb
     const ok = db.pragma('integrity_check', { simple: true });
     if (ok !== 'ok') ctx.violation(`end: PRAGMA integrity_check says ${String(ok)}`);
     const rows = db
-      .prepare<[], { run_id: string; job_id: string; args: string; state: string; times: string }>(
-        'SELECT run_id, job_id, args, state, times FROM runs',
-      )
+      .prepare<
+        [],
+        { run_id: string; job_id: string; args: string; state: string; times: string; meta: string }
+      >('SELECT run_id, job_id, args, state, times, meta FROM runs')
       .all();
     const byId = new Map(rows.map((r) => [r.run_id, r]));
     ctx.report.dbRuns = rows.length;
@@ -114,26 +116,35 @@ export function checkErrors(
   }
 }
 
-/** Each interval occurrence ran exactly once; those due while down were caught up at once (SPEC 12.2). */
+/**
+ * Each interval occurrence ran exactly once, its process not before its time (its launch begun at most
+ * LAUNCH_LEAD_MS ahead); those due while down were caught up at once (SPEC 12.2).
+ */
 export function checkTicks(
   ctx: CheckContext,
-  rows: { run_id: string; job_id: string; args: string; times: string }[],
+  rows: { run_id: string; job_id: string; args: string; times: string; meta: string }[],
   end: number,
 ): void {
-  const byTime = new Map<number, { runId: string; starting: number }[]>();
+  const byTime = new Map<number, { runId: string; starting: number; exec: number | null }[]>();
   for (const row of rows) {
     if (row.job_id !== 'tick') continue;
     const time = Date.parse((JSON.parse(row.args) as { time: string }).time);
     const starting = Date.parse((JSON.parse(row.times) as Record<string, string>)['starting'] ?? '');
-    byTime.set(time, [...(byTime.get(time) ?? []), { runId: row.run_id, starting }]);
+    const started = (JSON.parse(row.meta) as { program?: { start_time?: string } }).program?.start_time;
+    const exec = started === undefined ? null : Date.parse(started);
+    byTime.set(time, [...(byTime.get(time) ?? []), { runId: row.run_id, starting, exec }]);
   }
   ctx.report.ticks = byTime.size;
   for (const [time, runs] of byTime) {
     const iso = new Date(time).toISOString();
     if (runs.length > 1)
       ctx.violation(`tick ${iso} ran ${runs.length} times: ${runs.map((r) => r.runId).join(', ')}`);
-    for (const r of runs)
-      if (r.starting < time) ctx.violation(`tick ${iso}: ${r.runId} started early, at ${isoOf(r.starting)}`);
+    for (const r of runs) {
+      if (r.exec !== null && r.exec < time)
+        ctx.violation(`tick ${iso}: ${r.runId}'s process started early, at ${isoOf(r.exec)}`);
+      if (r.starting < time - LAUNCH_LEAD_MS)
+        ctx.violation(`tick ${iso}: ${r.runId} began its launch too early, at ${isoOf(r.starting)}`);
+    }
   }
   // Every occurrence from the first start to the end ran; the caught-up ones soon after their restart.
   const first = Math.ceil(ctx.firstListen / INTERVAL_MS) * INTERVAL_MS;
@@ -164,7 +175,7 @@ export function checkTicks(
         !caughtUp.has(time) &&
         !ctx.downtimes.some((d) => time < d.listeningAt && r.starting >= d.spawnedAt)
       )
-        ctx.report.maxTickLatenessMs = Math.max(ctx.report.maxTickLatenessMs, r.starting - time);
+        ctx.report.maxTickLatenessMs = Math.max(ctx.report.maxTickLatenessMs, (r.exec ?? r.starting) - time);
 }
 
 /** An action fires at most once per transition: no more `after` than `chain` successes, per instance. */

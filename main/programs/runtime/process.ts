@@ -19,6 +19,9 @@ function argvOf(p: ProcessProgram): string[] {
   return ['sudo', '--non-interactive', '--preserve-env', '--set-home', '--user', p.user, '--', ...argv];
 }
 
+/** Longest a made-ready process waits for its start time (the engine begins launches 50 ms ahead). */
+const MAX_DELAY_MS = 1000;
+
 /** The engine's own secrets, never passed on to jobs (which may run as other users, and print their environment). */
 const WITHHELD = new Set(['APSIS_TOKEN']);
 
@@ -53,11 +56,14 @@ class ProcessRun implements RunningProgram {
 
   /** Launches the process and follows it. */
   async launch(): Promise<void> {
+    const { startAt } = this.ctx;
+    const delay = startAt === undefined ? 0 : Math.min(Math.max(startAt - this.ctx.clock.now(), 0), MAX_DELAY_MS);
     const result = await this.ctx.launcher.launch({
       argv: argvOf(this.program),
       env: env(this.ctx),
       cwd: this.ctx.cwd,
       runDir: this.ctx.runDir,
+      ...(delay > 0 ? { delay } : {}),
     });
     if (!result.ok) {
       this.updates.push({ kind: 'error', message: result.error, meta: {} });

@@ -43,6 +43,11 @@ export interface ProgramContext {
   launcher: Launcher;
   /** Notes for the run log (`sending SIGTERM`). */
   log(message: string): void;
+  /**
+   * Clock time at which the program is to begin, when its launch was begun ahead of it; a process is made ready
+   * and execs then. Absent: at once.
+   */
+  startAt?: number;
 }
 
 /** How a run in `stopping` was left, for reconnecting after a restart (SPEC 12.3). */
