@@ -213,7 +213,10 @@ export class Scheduler {
     // Taken in time order: every occurrence before the last one taken is started or recorded now.
     const last = taken.at(-1);
     if (last !== undefined)
-      this.startedUpTo = Math.max(this.startedUpTo, Math.min(last.time + 1, this.queue.peekTime() ?? Infinity));
+      this.startedUpTo = Math.max(
+        this.startedUpTo,
+        Math.min(last.time + 1, this.queue.peekTime() ?? Infinity),
+      );
     if (taken.length > 0 || held.length > 0)
       this.engine.atomic(() => {
         // Held runs were due before any run taken now: in time order, so conditions see runs in order (SPEC 8.4).

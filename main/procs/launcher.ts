@@ -71,7 +71,9 @@ export class Launcher {
     const { delay, ...rest } = spec;
     // Made absolute here, before the trip to the helper: the process execs at the instant the engine meant.
     const request: LaunchRequest =
-      delay !== undefined && delay > 0 ? { id, spec: rest, notBefore: Date.now() + delay } : { id, spec: rest };
+      delay !== undefined && delay > 0
+        ? { id, spec: rest, notBefore: Date.now() + delay }
+        : { id, spec: rest };
     helper.send(request, (e) => {
       if (e) this.#settle(id, { ok: false, error: `launcher helper unreachable: ${e.message}` });
     });

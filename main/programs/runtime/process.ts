@@ -57,7 +57,8 @@ class ProcessRun implements RunningProgram {
   /** Launches the process and follows it. */
   async launch(): Promise<void> {
     const { startAt } = this.ctx;
-    const delay = startAt === undefined ? 0 : Math.min(Math.max(startAt - this.ctx.clock.now(), 0), MAX_DELAY_MS);
+    const delay =
+      startAt === undefined ? 0 : Math.min(Math.max(startAt - this.ctx.clock.now(), 0), MAX_DELAY_MS);
     const result = await this.ctx.launcher.launch({
       argv: argvOf(this.program),
       env: env(this.ctx),
