@@ -78,7 +78,7 @@ async function cronerLateness(seconds: number): Promise<number[]> {
 /**
  * Lateness (ms) from schedule time to process exec'd (the instant the job's process took just before its exec):
  * RATE interval jobs of 1 s, phases spread over the second; with how far ahead of it each launch began (the run's
- * `starting`: the scheduler takes a process run without conditions LAUNCH_LEAD_MS ahead, D39).
+ * `starting`: the scheduler takes a process run without conditions LAUNCH_LEAD_MS ahead).
  */
 async function engineLateness(seconds: number): Promise<{ late: number[]; lead: number[] }> {
   const files: Record<string, string> = {};

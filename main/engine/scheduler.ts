@@ -24,10 +24,11 @@ interface Entry {
 }
 
 /**
- * How far ahead of its schedule time the scheduler takes a run from its queue (docs/decisions.md, D39). A run with
- * nothing left to decide at its time (no conditions) and a process to start begins its launch then: its supervisor
- * and process are made ready meanwhile, and the process execs at the schedule time itself, however busy the engine
- * is at that instant. Any other run is written to the database (no longer only expected) and held until its time.
+ * How far ahead of its schedule time the scheduler takes a run from its queue (docs/decisions.md, "Launches begin
+ * 50 ms ahead"). A run with nothing left to decide at its time (no conditions) and a process to start begins its
+ * launch then: its supervisor and process are made ready meanwhile, and the process execs at the schedule time
+ * itself, however busy the engine is at that instant. Any other run is written to the database (no longer only
+ * expected) and held until its time.
  */
 export const LAUNCH_LEAD_MS = 50;
 

@@ -1,5 +1,5 @@
 // A process run with nothing to decide at its schedule time begins its launch LAUNCH_LEAD_MS ahead, and its process
-// execs at the schedule time itself (docs/decisions.md D-lead).
+// execs at the schedule time itself (docs/decisions.md, "Launches begin 50 ms ahead").
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAUNCH_LEAD_MS } from '../../main/engine/scheduler.js';
 import type { Run } from '../../main/engine/run.js';
