@@ -47,10 +47,8 @@ describe('supervisor without Time::HiRes', () => {
     expect(exit.exit_code).toBe(0);
     expect(Number(BigInt(output.trim()) / 1000n) / 1000).toBeGreaterThanOrEqual(t0 + 300);
     // Without Time::HiRes the end time has whole seconds only.
-    expect(JSON.parse(readFileSync(result, 'utf8'))).toMatchObject({
-      exit_code: 0,
-      error: null,
-      end_time: expect.stringMatching(/:\d\d\.000Z$/),
-    });
+    const recorded = JSON.parse(readFileSync(result, 'utf8')) as { exit_code: number; end_time: string };
+    expect(recorded.exit_code).toBe(0);
+    expect(recorded.end_time).toMatch(/:\d\d\.000Z$/);
   });
 });
