@@ -46,7 +46,10 @@ const forkHelper: SpawnHelper = (path) =>
 export class Launcher {
   readonly #helperPath = helperPath();
   #helper: LauncherHelper | null = null;
-  readonly #pending = new Map<number, { reply: Promise<LaunchResult>; resolve: (r: LaunchResult) => void }>();
+  readonly #pending = new Map<
+    number,
+    { reply: Promise<LaunchResult>; resolve: (r: LaunchResult) => void; ahead: boolean }
+  >();
   #nextId = 1;
   #closed = false;
   readonly #stats = { helper_starts: 0, launched: 0, failed: 0 };
@@ -66,18 +69,22 @@ export class Launcher {
     const id = this.#nextId++;
     let resolve!: (r: LaunchResult) => void; // assigned synchronously by the Promise constructor
     const reply = new Promise<LaunchResult>((r) => (resolve = r));
-    this.#pending.set(id, { reply, resolve });
+    const ahead = spec.delay !== undefined && spec.delay > 0;
+    this.#pending.set(id, { reply, resolve, ahead });
     this.#updateRef();
     const { delay, ...rest } = spec;
     // Made absolute here, before the trip to the helper: the process execs at the instant the engine meant.
     const request: LaunchRequest =
-      delay !== undefined && delay > 0
-        ? { id, spec: rest, notBefore: Date.now() + delay }
-        : { id, spec: rest };
+      delay !== undefined && ahead ? { id, spec: rest, notBefore: Date.now() + delay } : { id, spec: rest };
     helper.send(request, (e) => {
       if (e) this.#settle(id, { ok: false, error: `launcher helper unreachable: ${e.message}` });
     });
     return reply;
+  }
+
+  /** Resolves once the launches requested ahead of their start time so far (spec.delay) have been answered. */
+  async aheadAnswered(): Promise<void> {
+    await Promise.all([...this.#pending.values()].filter((p) => p.ahead).map((p) => p.reply));
   }
 
   /** Waits for launches in flight, then ends the helper; running processes are left alone (SPEC 12.4). */

@@ -160,7 +160,11 @@ export function checkTicks(
       const runs = byTime.get(t) ?? [];
       if (runs.length > 0) ran += 1;
       for (const r of runs)
-        if (!(r.starting >= d.spawnedAt && r.starting <= d.listeningAt + CATCH_UP_SLACK_MS))
+        if (
+          // Begun ahead of its time before the kill (LAUNCH_LEAD_MS), or caught up at once after the restart.
+          !(r.starting < d.killAt && r.starting >= t - LAUNCH_LEAD_MS) &&
+          !(r.starting >= d.spawnedAt && r.starting <= d.listeningAt + CATCH_UP_SLACK_MS)
+        )
           ctx.violation(
             `tick ${isoOf(t)}: ${r.runId} due while down was started at ${isoOf(r.starting)}, ` +
               `not at once after the restart at ${isoOf(d.spawnedAt)}`,
