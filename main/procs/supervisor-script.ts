@@ -107,7 +107,11 @@ sub supervise {
       $SIG{PIPE} = 'DEFAULT';
       %ENV = %env;
       if ($hires) {
-        while ((my $left = $at - Time::HiRes::time()) > 0) { select(undef, undef, undef, $left) }
+        # A wall clock stepped back meanwhile would stretch the wait: it never lasts longer than the wait asked for.
+        while ((my $left = $at - Time::HiRes::time()) > 0) {
+          last if $left > $wait + 0.01;
+          select(undef, undef, undef, $left);
+        }
         syswrite $ew, sprintf("start %.6f\n", Time::HiRes::time());
       } elsif ($wait > 0) {
         select(undef, undef, undef, $wait);
