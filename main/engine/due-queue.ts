@@ -50,13 +50,6 @@ export class DueQueue<T> {
     return this.heap[0]?.time;
   }
 
-  /** The earliest live entry's time and item, or undefined. */
-  peek(): { time: number; item: T } | undefined {
-    this.dropCancelledTop();
-    const top = this.heap[0];
-    return top === undefined ? undefined : { time: top.time, item: top.item };
-  }
-
   /**
    * Removes and returns live entries from the front, in time order (ties in insertion order), while `take` accepts
    * the earliest one: a prefix of the queue, so every entry before the last one taken has been taken.

@@ -10,7 +10,7 @@ import { bindConditions } from '../conditions/bind.js';
 import type { Job } from '../jobs/job.js';
 import { jobLabels } from '../jobs/job.js';
 import { templateOptions } from '../jobs/template-options.js';
-import { bindProgram, type BoundProgram } from '../programs/bind.js';
+import { bindProgram, isProcessProgram, type BoundProgram } from '../programs/bind.js';
 import { noOpRuntime } from '../programs/runtime/no-op.js';
 import { processRuntime } from '../programs/runtime/process.js';
 import type {
@@ -347,14 +347,14 @@ export class Engine {
   private finishOutput(run: Run): void {
     // A process's spool and result files are no longer needed once its end is committed: without this every
     // output would stay on disk a second time, forever.
-    if (run.program !== null && 'stop' in run.program) {
+    if (isProcessProgram(run.program)) {
       const runDir = this.runDir(run.runId);
       this.afterCommit(() => void rm(runDir, { recursive: true, force: true }).catch(() => {}));
     }
     const buffer = this.outputs.get(run.runId);
     if (buffer === undefined) {
       // A program that ran and wrote nothing has an empty output, not a missing one.
-      if (run.times['running'] !== undefined && run.program !== null && 'stop' in run.program)
+      if (run.times['running'] !== undefined && isProcessProgram(run.program))
         this.writeOutput(run.runId, Buffer.alloc(0), 'application/octet-stream');
       return;
     }
@@ -517,7 +517,7 @@ export class Engine {
     if (run.state === 'stopping') return run;
     if (run.state !== 'running') throw new OperationError(`can't stop ${runId}: run is ${run.state}`);
     const program = this.programs.get(runId);
-    const grace = run.program !== null && 'stop' in run.program ? run.program.stop.grace_period : 0;
+    const grace = isProcessProgram(run.program) ? run.program.stop.grace_period : 0;
     const deadline = this.clock.now() + grace * 1000;
     this.transition(run, 'stopping', {
       runState: { ...(run.runState ?? {}), stopping: true, stop_deadline: deadline },

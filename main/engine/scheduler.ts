@@ -4,6 +4,7 @@
  */
 import type { Job } from '../jobs/job.js';
 import { runArgs } from '../plan.js';
+import { isProcessProgram } from '../programs/bind.js';
 import { occurrences, stopTime } from '../schedules/occurrences.js';
 import type { Occurrence, ScheduleItem } from '../schedules/types.js';
 import { DueQueue, type DueHandle } from './due-queue.js';
@@ -34,7 +35,7 @@ export const LAUNCH_LEAD_MS = 50;
 
 /** Whether `run` may begin its launch ahead of its schedule time. */
 function leadable(run: Run): boolean {
-  return run.conds.length === 0 && run.program !== null && 'stop' in run.program;
+  return run.conds.length === 0 && isProcessProgram(run.program);
 }
 
 const CLOCK_WRITE_MS = 1000;

@@ -69,13 +69,12 @@ export class Launcher {
     const id = this.#nextId++;
     let resolve!: (r: LaunchResult) => void; // assigned synchronously by the Promise constructor
     const reply = new Promise<LaunchResult>((r) => (resolve = r));
-    const ahead = spec.delay !== undefined && spec.delay > 0;
-    this.#pending.set(id, { reply, resolve, ahead });
-    this.#updateRef();
-    const { delay, ...rest } = spec;
+    const { delay = 0, ...rest } = spec;
     // Made absolute here, before the trip to the helper: the process execs at the instant the engine meant.
     const request: LaunchRequest =
-      delay !== undefined && ahead ? { id, spec: rest, notBefore: Date.now() + delay } : { id, spec: rest };
+      delay > 0 ? { id, spec: rest, notBefore: Date.now() + delay } : { id, spec: rest };
+    this.#pending.set(id, { reply, resolve, ahead: delay > 0 });
+    this.#updateRef();
     helper.send(request, (e) => {
       if (e) this.#settle(id, { ok: false, error: `launcher helper unreachable: ${e.message}` });
     });

@@ -32,6 +32,14 @@ interface ProcessCommon {
   stop: BoundStop;
 }
 
+/** A bound program that runs a local process (shell or argv): one with stop settings. */
+export type BoundProcessProgram = Extract<BoundProgram, { stop: BoundStop }>;
+
+/** Whether `program` runs a local process. */
+export function isProcessProgram(program: BoundProgram | null): program is BoundProcessProgram {
+  return program !== null && 'stop' in program;
+}
+
 export type BoundProgram =
   | ({ type: (typeof SHELL_TYPES)[number]; command: string } & ProcessCommon)
   | ({ type: (typeof PROCESS_TYPES)[number]; argv: string[] } & ProcessCommon)

@@ -13,6 +13,16 @@ import type {
   WindowEdge,
 } from '../../main/schedules/types.js';
 
+/** Zones with clock changes of every kind (half-hour shifts, southern summers, none), for property tests. */
+export const ZONES = [
+  'America/New_York',
+  'Europe/London',
+  'Australia/Lord_Howe',
+  'Asia/Tokyo',
+  'UTC',
+  'America/Santiago',
+];
+
 /** Epoch ms of an ISO instant with an offset. */
 export function at(iso: string): number {
   const ms = Date.parse(iso);

@@ -14,16 +14,8 @@ import type {
 } from '../../main/schedules/types.js';
 import { MS_PER_DAY } from '../../main/time/days.js';
 import { resolveLocal, toLocal } from '../../main/time/zones.js';
-import { at, calendar, cron, cronerInstants, until } from './helpers.js';
+import { at, calendar, cron, cronerInstants, until, ZONES } from './helpers.js';
 
-const ZONES = [
-  'America/New_York',
-  'Europe/London',
-  'Australia/Lord_Howe',
-  'Asia/Tokyo',
-  'UTC',
-  'America/Santiago',
-];
 const CALENDARS = ['all', 'Mon-Fri', 'Tue,Thu', 'Sat', 'Fri-Mon'];
 /** Around clock changes of the zones above, and a quiet date. */
 const ANCHORS = [

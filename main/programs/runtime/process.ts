@@ -2,7 +2,7 @@
 import { hostname, userInfo } from 'node:os';
 import { follow } from '../../procs/follow.js';
 import { isAlive, signal as signalGroup, type ExitResult, type RunState } from '../../procs/local-process.js';
-import type { BoundProgram, BoundStop, BoundTimeout } from '../bind.js';
+import type { BoundProcessProgram as ProcessProgram, BoundTimeout } from '../bind.js';
 import {
   UpdateQueue,
   type Meta,
@@ -10,8 +10,6 @@ import {
   type ProgramRuntime,
   type RunningProgram,
 } from './types.js';
-
-type ProcessProgram = Extract<BoundProgram, { stop: BoundStop }>;
 
 function argvOf(p: ProcessProgram): string[] {
   const argv = 'command' in p ? ['/bin/bash', '-c', p.command] : p.argv;
