@@ -55,7 +55,7 @@ const SCHEDULE_TIME = new ArgField('schedule_time', (o) => formatArgTime(o.time)
  * `runArgs` of one schedule's occurrences for one job, straight to JSON text: fixed text between the values
  * read from the raw occurrence.
  */
-class ArgsJson {
+export class ArgsJson {
   /** One more than `fields`: the text before, between and after them. */
   private readonly texts: string[] = [];
   private readonly fields: ArgField[] = [];
@@ -150,7 +150,8 @@ export function planRuns(
   return runs;
 }
 
-function zoneOf(s: StartSchedule): string | null {
+/** The schedule's time zone, or null for the types without one (interval, explicit). */
+export function zoneOf(s: StartSchedule): string | null {
   return 'tz' in s ? s.tz : null;
 }
 

@@ -90,6 +90,7 @@ export function createBridge(ipc: IpcRendererLike, random: () => number = Math.r
     signal: (runId: string, signal: string) => request('signal', runId, signal),
     mark: (runId: string, state: RunState) => request('mark', runId, state),
     reload: (dryRun: boolean) => request('reload', dryRun),
+    plan: (from: string | null, to: string | null, jobId: string | null) => request('plan', from, to, jobId),
     stats: () => request('stats'),
     statsHistory: (from: string | null, to: string | null, step: number | null) =>
       request('statsHistory', from, to, step),

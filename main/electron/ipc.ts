@@ -91,6 +91,7 @@ export function registerIpc(ipcMain: IpcMainLike, deps: IpcDeps): () => void {
     signal: ([runId, sig]) => service().signal(runId, sig),
     mark: ([runId, state]) => service().mark(runId, state),
     reload: ([dryRun]) => service().reload(dryRun),
+    plan: ([from, to, jobId]) => service().plan(from, to, jobId),
     stats: () => service().stats(),
     statsHistory: ([from, to, step]) => service().statsHistory(from, to, step),
     statsCsv: ([from, to]) => service().statsCsv(from, to),

@@ -159,6 +159,28 @@ export class App {
 
   /** Reads the job folder again and applies it per file (SPEC 10.3); with dryRun nothing changes. */
   reload(dryRun: boolean): ReloadResult {
+    return this.readJobFolder(dryRun).result;
+  }
+
+  /**
+   * What a reload would do, without doing it (SPEC 10.3 dry run): its answer, and each added, changed and removed
+   * job's definition in force and as the folder now reads (the reload preview's plan diff, SPEC 19.8).
+   */
+  reloadPreview(): {
+    result: ReloadResult;
+    changes: { jobId: string; before: Job | undefined; after: Job | undefined }[];
+  } {
+    const { result, loaded } = this.readJobFolder(true);
+    const jobs = this.engine.jobs;
+    const changes = [...result.added, ...result.changed, ...result.removed].map((jobId) => ({
+      jobId,
+      before: jobs.get(jobId),
+      after: loaded.get(jobId),
+    }));
+    return { result, changes };
+  }
+
+  private readJobFolder(dryRun: boolean): { result: ReloadResult; loaded: ReadonlyMap<string, Job> } {
     const engine = this.engine;
     const now = engine.clock.now();
     const loaded = loadJobFolder(engine.deps.jobDir, {
@@ -181,7 +203,7 @@ export class App {
       errors: loaded.problems,
       dry_run: dryRun,
     };
-    if (dryRun) return result;
+    if (dryRun) return { result, loaded: loaded.jobs };
 
     // Runs due by now start under the definition they were created with; every occurrence before `startedUpTo`
     // has then been started, and changed jobs resume from there.
@@ -208,7 +230,7 @@ export class App {
     this.scheduler.setJobs(jobsOf(added), clockAt);
     this.scheduler.setJobs(jobsOf(changed), startedUpTo);
     this.scheduler.expand();
-    return result;
+    return { result, loaded: loaded.jobs };
   }
 
   /**

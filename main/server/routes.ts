@@ -212,9 +212,18 @@ export const ROUTES: readonly Route[] = [
     call: (s, { params: [id, state] }) => (s.mark(id as string, state as string), json(ok)),
   },
   {
+    methods: ['GET'],
+    path: p('/api/v1/plan'),
+    call: (s, { query }) => ({
+      kind: 'stream',
+      chunks: s.planJson(query.get('from'), query.get('to'), query.get('job_id')),
+      contentType: JSON_TYPE,
+    }),
+  },
+  {
     methods: ['POST'],
     path: p('/api/control/reload_jobs'),
-    call: (s, { query }) => json(s.reload(flag(query, 'dry_run'))),
+    call: async (s, { query }) => json(await s.reload(flag(query, 'dry_run'))),
   },
   { methods: ['POST'], path: p('/api/control/shut_down'), call: () => ({ kind: 'shut_down' }) },
 ];

@@ -4,7 +4,7 @@
  * sent (./inputs.ts), calls the engine's narrow API, and returns plain JSON values or throws ApiError with the status
  * the HTTP API answers; errors.ts maps anything else. Transports only translate: they never see the engine.
  */
-import type { ReloadResult } from '../../shared/api/console-api.js';
+import type { PlanEntry, ReloadResult } from '../../shared/api/console-api.js';
 import type { JobJson } from '../../shared/model/job.js';
 import type { Problem } from '../../shared/model/problem.js';
 import type { RunCollection, RunJson, RunLogEntry, RunSummary } from '../../shared/model/run.js';
@@ -21,6 +21,7 @@ import { statsCsv } from '../stats/csv.js';
 import { downsample, type HistoryEntry } from '../stats/downsample.js';
 import { prometheusText } from '../stats/metrics.js';
 import { paced } from '../stats/streaming.js';
+import { planDiff, planEntries, planEntryValue, planJsonChunks, planWindow } from './forecast.js';
 import { Feeds, type OutputSink, type StopFeed, type SummaryFeedOptions, type SummarySink } from './feeds.js';
 import {
   argsParam,
@@ -328,9 +329,45 @@ export class ConsoleService {
     this.#app.engine.markRun(this.findRun(runId).runId, state);
   }
 
-  reload(dryRun: boolean): ReloadResult {
-    if (!dryRun) this.#app.engine.requireWritable();
-    return this.#app.reload(dryRun);
+  /** Reloads the job folder (SPEC 10.3); a dry run changes nothing and also answers `plan_diff` (SPEC 19.8). */
+  async reload(dryRun: boolean): Promise<ReloadResult> {
+    if (!dryRun) {
+      this.#app.engine.requireWritable();
+      return this.#app.reload(false);
+    }
+    const { result, changes } = this.#app.reloadPreview();
+    return { ...result, plan_diff: await planDiff(changes, this.now()) };
+  }
+
+  // ---- forecast (SPEC 19.8) -----------------------------------------------------------------------------
+
+  /**
+   * The plan of the loaded jobs over [from, to) (default now and 24 h later; at most 30 days), of every job or of the
+   * one `jobTarget` names (fuzzy), as chunks of the JSON array `apsis plan --json` prints. Checked before the first
+   * chunk; made a slice per event-loop turn.
+   */
+  planJson(from: string | null, to: string | null, jobTarget: string | null): AsyncGenerator<string> {
+    return planJsonChunks(this.planOf(from, to, jobTarget));
+  }
+
+  /** The same plan as values (IPC). */
+  async plan(from: string | null, to: string | null, jobTarget: string | null): Promise<PlanEntry[]> {
+    const out: PlanEntry[] = [];
+    for await (const entry of this.planOf(from, to, jobTarget)) out.push(planEntryValue(entry));
+    return out;
+  }
+
+  private planOf(from: string | null, to: string | null, jobTarget: string | null) {
+    const window = planWindow(from, to, this.now());
+    const jobs = this.#app.engine.jobs;
+    let chosen = [...jobs.values()];
+    if (jobTarget !== null) {
+      const m = matchJobId(jobTarget, jobs.keys());
+      if (!m.ok) throw badRequest(m.error);
+      chosen = chosen.filter((j) => j.jobId === m.jobId);
+    }
+    // A schedule that fails (a file calendar running out) is reported among the job errors by the scheduler.
+    return planEntries(chosen, window, () => {});
   }
 
   /** Stops the engine and its server (SPEC 12.4), as the composition root does it. */

@@ -26,12 +26,40 @@ export interface RunStreamMessage {
   outputs?: Record<string, { name: string; length: number; content_type: string }>;
 }
 
+/** One run of the forecast (SPEC 19.8): an entry of `apsis plan --json`, with what the console needs to mark DST. */
+export interface PlanEntry {
+  /** Schedule time, ISO UTC as `apsis plan --json` writes it. */
+  time: string;
+  job_id: string;
+  /** Args filtered to the job's params, keys sorted. */
+  args: Record<string, string>;
+  /** UTC offset of the schedule's time zone at `time` (`-05:00`); absent for a schedule without a zone. */
+  offset?: string;
+  /**
+   * `shifted`: the schedule's local time fell in a spring-forward gap and the run was moved forward by the gap;
+   * `repeated`: the run's local time occurs twice that day (fall-back overlap), only `offset` tells which.
+   */
+  dst?: 'shifted' | 'repeated';
+}
+
+/** The runs of the next 7 days a reload would add and remove (SPEC 19.8), in plan order. */
+export interface PlanDiff {
+  from: string;
+  to: string;
+  added: PlanEntry[];
+  removed: PlanEntry[];
+  /** Jobs with more differences than listed (at most 1000 runs a job and 20,000 in all, per list). */
+  truncated: string[];
+}
+
 export interface ReloadResult {
   added: string[];
   removed: string[];
   changed: string[];
   errors: Problem[];
   dry_run: boolean;
+  /** With dry_run only. */
+  plan_diff?: PlanDiff;
 }
 
 export interface ScheduleRequest {
@@ -61,7 +89,13 @@ export interface ConsoleApi {
   operate(runId: string, op: Operation): Promise<{ run_id?: string }>;
   signal(runId: string, signal: string): Promise<void>;
   mark(runId: string, state: RunState): Promise<void>;
+  /** A dry run also answers `plan_diff`. */
   reload(dryRun: boolean): Promise<ReloadResult>;
+  /**
+   * The forecast (SPEC 19.8, `GET /api/v1/plan`): the runs the loaded jobs' enabled schedules make in [from, to)
+   * (default now and 24 h later, at most 30 days), of every job or of the one `jobId` names (fuzzy).
+   */
+  plan(from: string | null, to: string | null, jobId: string | null): Promise<PlanEntry[]>;
   stats(): Promise<unknown>;
   statsHistory(
     from: string | null,

@@ -115,6 +115,9 @@ const nullableTime = (name: string): Arg<string | null> =>
     (v): v is string | null => v === null || (typeof v === 'string' && v.length > 0 && v.length <= 64),
   );
 
+const nullableText = (name: string): Arg<string | null> =>
+  arg(name, 'null or a non-empty string', (v): v is string | null => v === null || isText(v));
+
 const sub = arg(
   'sub',
   'a subscription id of 1 to 64 letters, digits, - or _',
@@ -215,6 +218,7 @@ export const REQUESTS: { readonly [K in RequestName]: RequestSpec<K> } = {
   signal: spec('signal', args('signal', text('runId'), signal)),
   mark: spec('mark', args<[string, RunState]>('mark', text('runId'), oneOf('state', FINISHED_STATES))),
   reload: spec('reload', args('reload', bool('dryRun'))),
+  plan: spec('plan', args('plan', nullableTime('from'), nullableTime('to'), nullableText('jobId'))),
   stats: spec('stats', args('stats')),
   statsHistory: spec('statsHistory', args('statsHistory', nullableTime('from'), nullableTime('to'), step)),
   statsCsv: spec('statsCsv', args('statsCsv', nullableTime('from'), nullableTime('to'))),

@@ -14,6 +14,7 @@ const JOBS = {
   'nap.yaml': 'program: {type: shell, command: "sleep 30", stop: {grace_period: 5}}\n',
   'noop.yaml': 'params: [who]\nprogram: {type: no-op}\n',
   'fails.yaml': 'program: "exit 3"\n',
+  'tick.yaml': 'schedule: {type: daily, tz: America/New_York, daytime: "02:30:00"}\nprogram: {type: no-op}\n',
 };
 
 const closers: (() => Promise<void>)[] = [];
@@ -28,7 +29,13 @@ type Step =
 function plain(value: unknown): unknown {
   return JSON.parse(
     JSON.stringify(value ?? null, (key, v: unknown) =>
-      key === 'times' || key === 'timestamp' || key === 'when' || key === 'meta' || key === 'next_time'
+      key === 'times' ||
+      key === 'timestamp' ||
+      key === 'when' ||
+      key === 'meta' ||
+      key === 'next_time' ||
+      key === 'from' || // a reload preview's window starts now
+      key === 'to'
         ? undefined
         : v,
     ),
@@ -104,6 +111,11 @@ async function script(api: ConsoleApi, app: App): Promise<Step[]> {
   await step(log, 'unknown run', () => api.run('r99999'));
   await step(log, 'unknown run log', () => api.runLog('r99999'));
   await step(log, 'reload dry run', () => api.reload(true));
+  await step(log, 'plan', () => api.plan('2024-03-09T00:00:00Z', '2024-03-12T00:00:00Z', null));
+  await step(log, 'plan of a job', () => api.plan('2024-03-10T00:00:00Z', '2024-03-11T00:00:00Z', 'tic'));
+  await step(log, 'plan of no job', () => api.plan(null, null, 'nope'));
+  await step(log, 'plan too wide', () => api.plan('2024-01-01T00:00:00Z', '2024-03-01T00:00:00Z', null));
+  await step(log, 'plan bad time', () => api.plan('soon', null, null));
   await step(log, 'stats history bad range', () => api.statsHistory('yesterday', null, null));
 
   // The database can no longer be written: an operator's changes are refused with the reason, on both transports.
@@ -148,6 +160,16 @@ describe('the console contract over HTTP and over IPC', () => {
     expect(status('mark again')).toBe(400);
     expect(status('unknown run')).toBe(404);
     expect(status('schedule during fault')).toBe(503);
+    expect(status('plan of no job')).toBe(400);
+    expect(status('plan too wide')).toBe(400);
+    expect(status('plan bad time')).toBe(400);
+    expect(overHttp.find((x) => x.step === 'plan of a job')).toEqual({
+      step: 'plan of a job',
+      ok: true,
+      value: [
+        { time: '2024-03-10T07:30:00.000Z', job_id: 'tick', args: {}, offset: '-04:00', dst: 'shifted' },
+      ],
+    });
     expect(status('mark during fault')).toBe(503);
     expect(status('reload during fault')).toBe(503);
     expect(status('mark after fault')).toBe('ok');

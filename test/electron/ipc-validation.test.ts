@@ -39,6 +39,7 @@ const BAD: Record<RequestName, unknown[][]> = {
   signal: [['r1'], ['r1', 15], ['r1', 'TERM; rm -rf /'], ['r1', '']],
   mark: [['r1', 'running'], ['r1', 'bogus'], ['r1'], ['r1', null]],
   reload: [[], ['true'], [1], [null]],
+  plan: [[], [null, null], [1, null, null], [null, null, ''], [null, null, 5], ['x'.repeat(100), null, null]],
   stats: [[{}]],
   statsHistory: [
     [null, null],
@@ -89,6 +90,7 @@ const GOOD: Record<RequestName, unknown[]> = {
   signal: ['r1', 'TERM'],
   mark: ['r1', 'success'],
   reload: [false],
+  plan: [null, null, null],
   stats: [],
   statsHistory: [null, null, null],
   statsCsv: [null, null],

@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../main/jobs/job.js';
 import { planRuns, runArgs, type PlannedRun } from '../../main/plan.js';
+import { planEntries } from '../../main/plan-merge.js';
+import { formatOffset, offsetAt } from '../../main/time/zones.js';
 import { occurrences } from '../../main/schedules/occurrences.js';
 import type { StartSchedule } from '../../main/schedules/types.js';
 import { MS_PER_DAY } from '../../main/time/days.js';
@@ -155,6 +157,29 @@ describe('planRuns', () => {
     );
   });
 
+  it('planEntries (the forecast, merged lazily) gives the same runs in the same order, each with its offset', () => {
+    const span = fc
+      .tuple(
+        fc.integer({ min: at('2024-03-01T00:00:00Z'), max: at('2024-11-20T00:00:00Z') }),
+        fc.integer({ min: 1, max: 6 * MS_PER_DAY }),
+      )
+      .map(([from, len]) => [from, from + len] as const);
+    fc.assert(
+      fc.property(jobs, span, (js, [from, to]) => {
+        const all = js.map((j) => job(j.jobId, j.params, j.starts));
+        const merged = planEntries(all, from, to);
+        expect(merged.map(({ time, jobId, argsJson }) => ({ time, jobId, argsJson }))).toEqual(
+          rows(planRuns(all, from, to)).map(({ time, jobId, argsJson }) => ({ time, jobId, argsJson })),
+        );
+        const plain = plainPlan(all, from, to);
+        expect(merged.map((e) => e.offset)).toEqual(
+          plain.map((r) => (r.tz === null ? null : formatOffset(offsetAt(r.time, r.tz)))),
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('sorts times that are not whole seconds or span more than 2^32 units', () => {
     const times = [
       at('1900-01-01T00:00:00Z'),
@@ -182,6 +207,9 @@ describe('planRuns', () => {
       const from = at('1800-01-01T00:00:00Z');
       const to = at('2200-01-01T00:00:00Z');
       expect(rows(planRuns(js, from, to))).toEqual(plainPlan(js, from, to));
+      expect(planEntries(js, from, to).map((e) => [e.time, e.jobId, e.argsJson])).toEqual(
+        plainPlan(js, from, to).map((r) => [r.time, r.jobId, r.argsJson]),
+      );
     }
   });
 
@@ -216,5 +244,14 @@ describe('planRuns', () => {
       ),
     );
     expect(errors).toEqual(['j: calendar ran out']);
+    const merged: string[] = [];
+    const entries = planEntries(
+      [job('j', ['date'], [failing])],
+      19_795 * MS_PER_DAY,
+      19_900 * MS_PER_DAY,
+      (j, m) => merged.push(`${j.jobId}: ${m}`),
+    );
+    expect(entries.map((e) => e.argsJson)).toEqual(runs.map((r) => r.argsJson));
+    expect(merged).toEqual(['j: calendar ran out']);
   });
 });

@@ -5,6 +5,7 @@ import {
   type ConnectionState,
   type ConsoleApi,
   type Operation,
+  type PlanEntry,
   type ReloadResult,
   type RunStreamMessage,
   type ScheduleRequest,
@@ -105,6 +106,14 @@ export class HttpClient implements ConsoleApi {
 
   reload(dryRun: boolean): Promise<ReloadResult> {
     return this.json('POST', `/api/control/reload_jobs${dryRun ? '?dry_run=true' : ''}`);
+  }
+
+  plan(from: string | null, to: string | null, jobId: string | null): Promise<PlanEntry[]> {
+    const q = new URLSearchParams();
+    if (from !== null) q.set('from', from);
+    if (to !== null) q.set('to', to);
+    if (jobId !== null) q.set('job_id', jobId);
+    return this.json('GET', `/api/v1/plan?${q.toString()}`);
   }
 
   stats(): Promise<unknown> {
