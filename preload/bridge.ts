@@ -6,7 +6,9 @@
  */
 import {
   ApiError,
+  type AttentionWindow,
   type ConnectionState,
+  type RunFilter,
   type Operation,
   type RunStreamMessage,
   type ScheduleRequest,
@@ -91,6 +93,8 @@ export function createBridge(ipc: IpcRendererLike, random: () => number = Math.r
     mark: (runId: string, state: RunState) => request('mark', runId, state),
     reload: (dryRun: boolean) => request('reload', dryRun),
     plan: (from: string | null, to: string | null, jobId: string | null) => request('plan', from, to, jobId),
+    runs: (filter: RunFilter) => request('runs', filter),
+    attention: (window: AttentionWindow | null) => request('attention', window),
     stats: () => request('stats'),
     statsHistory: (from: string | null, to: string | null, step: number | null) =>
       request('statsHistory', from, to, step),

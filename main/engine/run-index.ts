@@ -4,12 +4,28 @@ import { instanceKey, type Args, type Run } from './run.js';
 
 export interface RunQuery {
   jobId?: string;
-  state?: RunState;
-  /** Minimum timestamp, epoch ms. */
+  /** Any of these states. */
+  states?: ReadonlySet<RunState>;
+  /** Minimum timestamp (the last transition), epoch ms. */
   since?: number;
+  /** Timestamp earlier than this, epoch ms. */
+  before?: number;
+  /** A stop time earlier than this, epoch ms. */
+  stopBefore?: number;
   /** Arg filters: every given arg must be equal. */
   args?: Args;
   runIds?: readonly string[];
+}
+
+/** Whether `run` passes every filter of `q` but `runIds`. */
+export function matchesQuery(run: Run, q: RunQuery): boolean {
+  if (q.jobId !== undefined && run.jobId !== q.jobId) return false;
+  if (q.states !== undefined && !q.states.has(run.state)) return false;
+  if (q.since !== undefined && run.timestamp < q.since) return false;
+  if (q.before !== undefined && run.timestamp >= q.before) return false;
+  if (q.stopBefore !== undefined && !((run.times['stop'] ?? Infinity) < q.stopBefore)) return false;
+  if (q.args !== undefined && !Object.entries(q.args).every(([k, v]) => run.args[k] === v)) return false;
+  return true;
 }
 
 /** The read side of the index: what the engine offers the rest of the product about its runs in memory. */
@@ -86,13 +102,7 @@ export class RunIndex implements RunQueries {
     else if (q.jobId !== undefined) source = this.ofJob(q.jobId);
     else source = this.byId.values();
     const out: Run[] = [];
-    for (const run of source) {
-      if (q.jobId !== undefined && run.jobId !== q.jobId) continue;
-      if (q.state !== undefined && run.state !== q.state) continue;
-      if (q.since !== undefined && run.timestamp < q.since) continue;
-      if (q.args !== undefined && !Object.entries(q.args).every(([k, v]) => run.args[k] === v)) continue;
-      out.push(run);
-    }
+    for (const run of source) if (matchesQuery(run, q)) out.push(run);
     return out;
   }
 }

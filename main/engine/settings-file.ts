@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
-import { defaultSettings, type Settings } from './settings.js';
+import { defaultSettings, type Settings, type SmtpSettings } from './settings.js';
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
@@ -62,6 +62,8 @@ const SETTERS: Record<string, Setter> = {
   },
   'waiting.max_time': (s, v) =>
     (s.waiting.max_time = duration('waiting.max_time', { nullable: true, positive: true })(v)),
+  'waiting.warn_after': (s, v) =>
+    (s.waiting.warn_after = duration('waiting.warn_after', { nullable: true, positive: true })(v)),
   'stats.interval': (s, v) => {
     const d = duration('stats.interval', { positive: true })(v) as number;
     if (d < 1) throw new SettingsError('stats.interval: must be at least 1 s');
@@ -74,11 +76,95 @@ const SETTERS: Record<string, Setter> = {
       throw new SettingsError('calendars_dir: must be a directory path or null');
     s.calendars_dir = v === null ? null : resolve(base, v);
   },
+  smtp: (s, v, base) => {
+    if (v === null) {
+      s.smtp = null;
+      return;
+    }
+    if (typeof v !== 'object' || Array.isArray(v))
+      throw new SettingsError(
+        'smtp: must be null or a mapping {host, port, from, starttls, user, password_env}',
+      );
+    for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+      const setter = SMTP[key];
+      if (setter === undefined)
+        throw new SettingsError(`smtp: unknown key '${key}'; known keys: ${Object.keys(SMTP).join(', ')}`);
+      setter(s, value, base);
+    }
+  },
   action: (s, v) => {
     if (v === null || (Array.isArray(v) && v.length === 0)) s.action = [];
     else throw new SettingsError('action: global actions in settings are not supported yet; remove the key');
   },
 };
+
+/** The SMTP settings being read: a block with its defaults on its first key. */
+function smtp(s: Settings): SmtpSettings {
+  return (s.smtp ??= { host: '', port: 25, from: '', starttls: false, user: null, password_env: null });
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** One line of text without control characters, at most 255 characters: nothing that could end an SMTP command. */
+function text(key: string, v: unknown, what: string, pattern?: RegExp): string {
+  if (
+    typeof v !== 'string' ||
+    v === '' ||
+    v.length > 255 ||
+    CONTROL.test(v) ||
+    (pattern !== undefined && !pattern.test(v))
+  )
+    throw new SettingsError(`${key}: must be ${what}`);
+  return v;
+}
+
+const SMTP: Record<string, Setter> = {
+  host: (s, v) => (smtp(s).host = text('smtp.host', v, 'a host name or address', /^[A-Za-z0-9.:_[\]-]+$/)),
+  port: (s, v) => {
+    const n = typeof v === 'string' && /^\d{1,5}$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65_535)
+      throw new SettingsError('smtp.port: must be a port number from 1 to 65535');
+    smtp(s).port = n;
+  },
+  from: (s, v) =>
+    (smtp(s).from = text(
+      'smtp.from',
+      v,
+      'an email address such as apsis@example.com',
+      /^[^\s@<>]+@[^\s@<>]+$/,
+    )),
+  starttls: (s, v) => {
+    if (v !== true && v !== false && v !== 'true' && v !== 'false')
+      throw new SettingsError('smtp.starttls: must be true or false');
+    smtp(s).starttls = v === true || v === 'true';
+  },
+  user: (s, v) => (smtp(s).user = v === null ? null : text('smtp.user', v, 'a user name or null')),
+  password_env: (s, v) =>
+    (smtp(s).password_env =
+      v === null
+        ? null
+        : text(
+            'smtp.password_env',
+            v,
+            'the name of an environment variable holding the password',
+            /^[A-Za-z_][A-Za-z0-9_]*$/,
+          )),
+};
+for (const [key, setter] of Object.entries(SMTP)) SETTERS[`smtp.${key}`] = setter;
+
+/** Checks what no single key can: an SMTP block names its host and sender, and a user has a password. */
+function checkSettings(s: Settings, where: string): void {
+  if (s.smtp === null) return;
+  if (s.smtp.host === '')
+    throw new SettingsError(`${where}: smtp.host is required: the SMTP server of email actions`);
+  if (s.smtp.from === '')
+    throw new SettingsError(`${where}: smtp.from is required: the sender of email actions`);
+  if (s.smtp.user !== null && s.smtp.password_env === null)
+    throw new SettingsError(
+      `${where}: smtp.user needs smtp.password_env, the environment variable holding its password`,
+    );
+}
 
 function apply(settings: Settings, tree: unknown, prefix: string, base: string, where: string): void {
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree))
@@ -127,5 +213,6 @@ export function loadSettings(jobDir: string, configFile: string | null, override
       );
     setter(settings, raw === 'null' ? null : raw, process.cwd());
   }
+  checkSettings(settings, configFile ?? (existsSync(file) ? file : 'settings'));
   return settings;
 }

@@ -24,9 +24,26 @@ export interface Settings {
      */
     max_expected: number;
   };
-  waiting: { max_time: number | null };
+  /** `warn_after`: a run waiting longer needs attention (SPEC 19.8); null: never. */
+  waiting: { max_time: number | null; warn_after: number | null };
   stats: { interval: number; retention: number };
   calendars_dir: string | null;
+  /** The SMTP server of `email` actions (SPEC 19.8); null: email actions end in error naming the setting. */
+  smtp: SmtpSettings | null;
+}
+
+/** `smtp:` (SPEC 14): where email actions are sent from. */
+export interface SmtpSettings {
+  host: string;
+  /** Default 25. */
+  port: number;
+  /** The sender address. */
+  from: string;
+  /** Upgrade the connection with STARTTLS (required then); default false. */
+  starttls: boolean;
+  /** Authenticate as this user, with the password in the environment variable `password_env`; null: no login. */
+  user: string | null;
+  password_env: string | null;
 }
 
 export function defaultSettings(): Settings {
@@ -35,8 +52,9 @@ export function defaultSettings(): Settings {
     action: [],
     runs: { lookback: null, max_in_memory: 100_000 },
     schedule: { since: null, max_age: null, horizon: 86_400, max_ahead: 1000, max_expected: 200_000 },
-    waiting: { max_time: null },
+    waiting: { max_time: null, warn_after: 600 },
     stats: { interval: 10, retention: 30 * 86_400 },
     calendars_dir: null,
+    smtp: null,
   };
 }

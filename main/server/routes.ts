@@ -58,14 +58,20 @@ async function* jsonArray(items: AsyncIterable<string>): AsyncGenerator<string> 
   yield `${text}]`;
 }
 
-/** GET /runs filters: `run_id` (repeatable), `job_id`, `state`, `since`, any other name an arg (`_` stripped). */
+/**
+ * GET /runs filters: `run_id` and `state` (repeatable), `job_id`, `since`, `before`, `stop_before`, any other name an
+ * arg (a leading `_` stripped).
+ */
 function runsFilter(query: URLSearchParams): Parameters<ConsoleService['runs']>[0] {
   const filter: Parameters<ConsoleService['runs']>[0] = { run_ids: query.getAll('run_id'), args: {} };
+  const states = query.getAll('state');
+  if (states.length > 0) filter.state = states;
   for (const [key, value] of query) {
-    if (key === 'summary' || key === 'run_id') continue;
+    if (key === 'summary' || key === 'run_id' || key === 'state') continue;
     if (key === 'job_id') filter.job_id = value;
-    else if (key === 'state') filter.state = value;
     else if (key === 'since') filter.since = value;
+    else if (key === 'before') filter.before = value;
+    else if (key === 'stop_before') filter.stop_before = value;
     else (filter.args as Record<string, string>)[key.startsWith('_') ? key.slice(1) : key] = value;
   }
   return filter;
@@ -124,6 +130,11 @@ export const ROUTES: readonly Route[] = [
     call: (s, { params: [target] }) => json(s.job(target as string)),
   },
   { methods: ['GET'], path: p('/api/v1/job_errors'), call: (s) => json(s.jobErrors()) },
+  {
+    methods: ['GET'],
+    path: p('/api/v1/attention'),
+    call: (s, { query }) => json(s.attention(query.get('window'))),
+  },
   {
     methods: ['GET'],
     path: p('/api/v1/runs'),

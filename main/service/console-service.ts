@@ -4,7 +4,13 @@
  * sent (./inputs.ts), calls the engine's narrow API, and returns plain JSON values or throws ApiError with the status
  * the HTTP API answers; errors.ts maps anything else. Transports only translate: they never see the engine.
  */
-import type { PlanEntry, ReloadResult } from '../../shared/api/console-api.js';
+import type {
+  Attention,
+  AttentionWindow,
+  PlanEntry,
+  ReloadResult,
+  RunFilter,
+} from '../../shared/api/console-api.js';
 import type { JobJson } from '../../shared/model/job.js';
 import type { Problem } from '../../shared/model/problem.js';
 import type { RunCollection, RunJson, RunLogEntry, RunSummary } from '../../shared/model/run.js';
@@ -12,15 +18,17 @@ import { isFinished, type RunState } from '../../shared/model/states.js';
 import type { Stats } from '../../shared/stats/schema.js';
 import { adHocJobId, parseAdHocJob } from '../engine/adhoc.js';
 import type { App } from '../engine/app.js';
-import type { RunQuery } from '../engine/run-index.js';
-import { collection, toRunJson, toSummary, type Run } from '../engine/run.js';
+import { matchesQuery, type RunQuery } from '../engine/run-index.js';
+import { collection, fromRecord, toRunJson, toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
 import { matchJobId } from '../jobs/match.js';
 import { engineStats } from '../stats/collect.js';
+import type { PageCursor } from '../store/sqlite-store.js';
 import { statsCsv } from '../stats/csv.js';
 import { downsample, type HistoryEntry } from '../stats/downsample.js';
 import { prometheusText } from '../stats/metrics.js';
 import { paced } from '../stats/streaming.js';
+import { attention, attentionWindow } from './attention.js';
 import { planDiff, planEntries, planEntryValue, planJsonChunks, planWindow } from './forecast.js';
 import { Feeds, type OutputSink, type StopFeed, type SummaryFeedOptions, type SummarySink } from './feeds.js';
 import {
@@ -50,11 +58,14 @@ export interface ScheduleInput {
   times?: unknown;
 }
 
-/** Filters of a run listing (SPEC 15.3 GET /runs), as the client sent them. */
+/** Filters of a run listing (SPEC 15.3 GET /runs, 19.8), as the client sent them. */
 export interface RunsFilter {
   job_id?: string;
-  state?: string;
+  /** One state, or any of several. */
+  state?: string | string[];
   since?: string;
+  before?: string;
+  stop_before?: string;
   run_ids?: string[];
   args?: Record<string, string>;
 }
@@ -213,37 +224,116 @@ export class ConsoleService {
 
   /**
    * A run listing (SPEC 15.3 GET /runs) as a collection in chunks of JSON text: streamed, a few hundred runs per turn
-   * of the event loop, so 100,000 runs never hold it (SPEC 15.1).
+   * of the event loop, so 100,000 runs never hold it (SPEC 15.1). With `since`, runs retired from memory are read from
+   * the database too (SPEC 19.8: the list a count opens holds exactly what the count counts).
    */
   runs(filter: RunsFilter, summary: boolean): AsyncGenerator<string> {
-    const query: RunQuery = {};
-    if (filter.job_id !== undefined) query.jobId = this.jobIdOf(filter.job_id);
-    if (filter.state !== undefined) query.state = stateParam('state', filter.state);
-    if (filter.since !== undefined) query.since = instantParam('since', filter.since);
-    if (filter.run_ids !== undefined && filter.run_ids.length > 0) query.runIds = filter.run_ids;
-    if (filter.args !== undefined && Object.keys(filter.args).length > 0) query.args = filter.args;
-    return this.listing(this.#app.engine.runs.query(query), summary);
+    const query = this.runQuery(filter);
+    const inMemory = this.#app.engine.runs.query(query);
+    return this.listing(
+      inMemory,
+      summary,
+      query.since !== undefined && query.runIds === undefined ? query : null,
+    );
   }
 
-  private async *listing(runs: Run[], summary: boolean): AsyncGenerator<string> {
+  /** The same listing as run summaries (IPC, ConsoleApi.runs). */
+  async runSummaries(filter: RunFilter): Promise<RunSummary[]> {
+    const { run_ids, ...rest } = filter;
+    const runs = this.runs({ ...rest, ...(run_ids === undefined ? {} : { run_ids }) }, true);
+    let text = '';
+    for await (const chunk of runs) text += chunk;
+    return Object.values((JSON.parse(text) as { runs: Record<string, RunSummary> }).runs);
+  }
+
+  private runQuery(filter: RunsFilter): RunQuery {
+    const query: RunQuery = {};
+    if (filter.job_id !== undefined) query.jobId = this.jobIdOf(filter.job_id);
+    const states =
+      filter.state === undefined ? [] : typeof filter.state === 'string' ? [filter.state] : filter.state;
+    if (states.length > 16) throw badRequest('state: at most 16 states');
+    if (states.length > 0) query.states = new Set(states.map((s) => stateParam('state', s)));
+    if (filter.since !== undefined) query.since = instantParam('since', filter.since);
+    if (filter.before !== undefined) query.before = instantParam('before', filter.before);
+    if (filter.stop_before !== undefined) query.stopBefore = instantParam('stop_before', filter.stop_before);
+    if (filter.run_ids !== undefined && filter.run_ids.length > 0) query.runIds = filter.run_ids;
+    if (filter.args !== undefined && Object.keys(filter.args).length > 0) query.args = filter.args;
+    return query;
+  }
+
+  private async *listing(
+    runs: Run[],
+    summary: boolean,
+    retired: RunQuery | null = null,
+  ): AsyncGenerator<string> {
     const app = this.#app;
     yield `{"when":${JSON.stringify(new Date(this.now()).toISOString())},"runs":{`;
     let first = true;
     let text = '';
+    const add = (run: Run): void => {
+      const json: RunSummary | RunJson = summary ? toSummary(run) : toRunJson(app.engine.full(run));
+      text += `${first ? '' : ','}${JSON.stringify(run.runId)}:${JSON.stringify(json)}`;
+      first = false;
+    };
     for (let i = 0; i < runs.length; i++) {
       const shown = visibleRun(app, runs[i] as Run);
-      if (shown !== undefined) {
-        const json: RunSummary | RunJson = summary ? toSummary(shown) : toRunJson(app.engine.full(shown));
-        text += `${first ? '' : ','}${JSON.stringify(shown.runId)}:${JSON.stringify(json)}`;
-        first = false;
-      }
+      if (shown !== undefined) add(shown);
       if ((i + 1) % LIST_PACE === 0) {
         yield text;
         text = '';
         await new Promise((r) => setImmediate(r));
       }
     }
+    if (retired !== null)
+      for await (const run of this.retiredRuns(retired)) {
+        add(run);
+        if (text.length >= 64 * 1024) {
+          yield text;
+          text = '';
+        }
+      }
     yield `${text}}}`;
+  }
+
+  /**
+   * Runs of the database not in memory (retired, SPEC 13.4) passing `query` (which has `since`), a page per turn of
+   * the event loop; through the failure and error indexes when the query asks for those states only.
+   */
+  private async *retiredRuns(query: RunQuery): AsyncGenerator<Run> {
+    const store = this.#app.store;
+    const memory = this.#app.engine.runs;
+    const states = query.states === undefined ? null : [...query.states];
+    const walks: ('failure' | 'error' | null)[] =
+      states !== null && states.every((s) => s === 'failure' || s === 'error') ? [...states] : [null];
+    const range = {
+      since: (query.since ?? 0) / 1000,
+      before: query.before === undefined ? Number.MAX_VALUE : query.before / 1000,
+    };
+    for (const state of walks) {
+      let cursor: PageCursor | null = null;
+      do {
+        const page = store.runsSincePage({ ...range, state }, cursor, LIST_PACE);
+        for (const record of page.runs) {
+          if (memory.get(record.run_id) !== undefined) continue;
+          const run = fromRecord(record);
+          if (matchesQuery(run, query)) yield run;
+        }
+        cursor = page.next;
+        await new Promise((r) => setImmediate(r));
+      } while (cursor !== null);
+    }
+  }
+
+  // ---- attention (SPEC 19.8) ----------------------------------------------------------------------------
+
+  /** What needs a person over the window (`1h`, `24h`, `7d`; default 1h), each count with its filter. */
+  attention(window: string | null): Attention {
+    return attention(this.#app, attentionWindow(window));
+  }
+
+  /** The same with a window already checked (IPC). */
+  attentionIn(window: AttentionWindow | null): Attention {
+    return attention(this.#app, window ?? '1h');
   }
 
   // ---- operations ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema version this build writes and reads. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Tables every database of schema version 1 or later has. */
 export const TABLES = ['clock', 'next_run_id', 'jobs', 'runs', 'run_history', 'output', 'stats'] as const;
@@ -68,6 +68,14 @@ CREATE TABLE pending_actions (
 );
 `;
 
+// Version 3: the console's attention counts (SPEC 19.8) ask how many runs entered failure, or error, since a time; and
+// the run list opens exactly those runs, retired from memory or not. One partial index per state holds only its runs
+// by timestamp, so both read just those rows, whatever the history, and other runs' writes never touch them.
+const VERSION_3 = `
+CREATE INDEX runs_failure ON runs (timestamp) WHERE state = 'failure';
+CREATE INDEX runs_error ON runs (timestamp) WHERE state = 'error';
+`;
+
 /** MIGRATIONS[v] takes a database from user_version v to v + 1. */
 const MIGRATIONS: readonly Migration[] = [
   (db, { now }) => {
@@ -76,6 +84,7 @@ const MIGRATIONS: readonly Migration[] = [
     db.prepare('INSERT INTO next_run_id (number) VALUES (1)').run();
   },
   (db) => db.exec(VERSION_2),
+  (db) => db.exec(VERSION_3),
 ];
 
 /** The schema version recorded in the database header. */

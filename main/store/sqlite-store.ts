@@ -6,6 +6,7 @@ import { encodeOutput, type StoredOutput } from './output-codec.js';
 import { fromRow, runNumber, toRow, type RunRecord, type RunRow } from './run-record.js';
 import type { OutputWrite, PendingAction, RunStore, StoredJob, WriteFailure } from './run-store.js';
 import { StoreUnavailableError } from './store-error.js';
+import type { RunState } from '../../shared/model/states.js';
 import {
   prepareStatements,
   type OutputInfo,
@@ -17,6 +18,12 @@ import {
 
 export type { OutputInfo, OutputWrite, RunLogEntry, StatsRow, StoredJob, WriteFailure };
 export { StoreUnavailableError };
+
+/** Where a page of runsSincePage starts: after this (timestamp, run number). */
+export interface PageCursor {
+  timestamp: number;
+  rowid: number;
+}
 
 /** Run numbers are reserved this many at a time (SPEC 11.7). */
 export const RUN_ID_BLOCK = 64;
@@ -149,6 +156,41 @@ export class SqliteStore implements RunStore {
   loadUnfinishedRuns(): RunRecord[] {
     this.commitBatch();
     return collect(this.q.unfinishedRuns.iterate());
+  }
+
+  /** How many committed runs are in `state` (failure or error) since `since` (epoch s), by their partial index. */
+  countEnteredSince(state: 'failure' | 'error', since: number): number {
+    return (state === 'failure' ? this.q.countFailuresSince : this.q.countErrorsSince).get(since) ?? 0;
+  }
+
+  /**
+   * One page of committed runs with `since <= timestamp < before` (epoch s), in (timestamp, run number) order, from
+   * `cursor` on (null for the first page); only runs in `state` when given. Through an index for every state; a page
+   * is one short statement, so a long walk never holds the connection. `next` is the cursor of the next page, null at
+   * the end.
+   */
+  runsSincePage(
+    options: { since: number; before: number; state: RunState | null },
+    cursor: PageCursor | null,
+    limit: number,
+  ): { runs: RunRecord[]; next: PageCursor | null } {
+    const statement =
+      options.state === 'failure'
+        ? this.q.failuresPage
+        : options.state === 'error'
+          ? this.q.errorsPage
+          : this.q.runsPage;
+    const from = cursor ?? { timestamp: options.since, rowid: 0 };
+    const runs: RunRecord[] = [];
+    let last: PageCursor | null = null;
+    let rows = 0;
+    for (const row of statement.iterate(from.timestamp, from.rowid, options.before, limit)) {
+      const run = fromRow(row);
+      rows += 1;
+      last = { timestamp: run.timestamp, rowid: runNumber(run.run_id) ?? 0 };
+      if (options.state === null || run.state === options.state) runs.push(run);
+    }
+    return { runs, next: rows < limit ? null : last };
   }
 
   /** The `limit` stored runs of `jobId` with the highest run numbers, newest first. */

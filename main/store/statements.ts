@@ -58,8 +58,17 @@ export interface Statements {
   deletePendingAction: Statement<[string]>;
   pendingActions: Statement<[], [string, string, string, string]>;
   finishedRunIdsBefore: Statement<[number, number], string>;
+  countFailuresSince: Statement<[number], number>;
+  countErrorsSince: Statement<[number], number>;
+  /** Runs by (timestamp, rowid) after a cursor and before a time, a page at a time: [ts, rowid, before, limit]. */
+  failuresPage: Statement<[number, number, number, number], RunRow>;
+  errorsPage: Statement<[number, number, number, number], RunRow>;
+  runsPage: Statement<[number, number, number, number], RunRow>;
   jobHasRuns: Statement<[string], number>;
 }
+
+/** A page of runs walked in (timestamp, rowid) order through a timestamp index: after a cursor, before a time. */
+const PAGE_WHERE = '(timestamp, rowid) > (?, ?) AND timestamp < ? ORDER BY timestamp, rowid LIMIT ?';
 
 /** Prepares every statement of the store on `db`. */
 export function prepareStatements(db: Database.Database): Statements {
@@ -145,5 +154,15 @@ export function prepareStatements(db: Database.Database): Statements {
       )
       .pluck(),
     jobHasRuns: db.prepare<[string], number>('SELECT 1 FROM runs WHERE job_id = ? LIMIT 1').pluck(),
+    // The state is literal text, so the planner can prove the partial index (runs_failure, runs_error) applies.
+    countFailuresSince: db
+      .prepare<[number], number>("SELECT count(*) FROM runs WHERE state = 'failure' AND timestamp >= ?")
+      .pluck(),
+    countErrorsSince: db
+      .prepare<[number], number>("SELECT count(*) FROM runs WHERE state = 'error' AND timestamp >= ?")
+      .pluck(),
+    failuresPage: runs<[number, number, number, number]>(`WHERE state = 'failure' AND ${PAGE_WHERE}`),
+    errorsPage: runs<[number, number, number, number]>(`WHERE state = 'error' AND ${PAGE_WHERE}`),
+    runsPage: runs<[number, number, number, number]>(`WHERE ${PAGE_WHERE}`),
   };
 }

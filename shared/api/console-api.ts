@@ -62,6 +62,64 @@ export interface ReloadResult {
   plan_diff?: PlanDiff;
 }
 
+/**
+ * A filter of the run list (GET /api/v1/runs): each given field must hold. Runs retired from memory are included when
+ * `since` is given, so a count from the database and the list it opens agree (SPEC 19.8).
+ */
+export interface RunFilter {
+  /** Fuzzy, as elsewhere (SPEC 15.1). */
+  job_id?: string;
+  /** One state, or any of several. */
+  state?: RunState | RunState[];
+  /** The run's last transition at or after this ISO time. */
+  since?: string;
+  /** The run's last transition before this ISO time. */
+  before?: string;
+  /** A stop time (`times.stop`) before this ISO time. */
+  stop_before?: string;
+  run_ids?: string[];
+  /** Every given arg must be equal. */
+  args?: Record<string, string>;
+}
+
+/** The windows of the attention counts (SPEC 19.8). */
+export const ATTENTION_WINDOWS = ['1h', '24h', '7d'] as const;
+export type AttentionWindow = (typeof ATTENTION_WINDOWS)[number];
+
+/**
+ * What needs a person (SPEC 19.8, GET /api/v1/attention), with the filter that opens exactly what each count counts:
+ * a RunFilter for runs, the files for load errors, the hosts for unreachable hosts.
+ */
+export interface Attention {
+  window: AttentionWindow;
+  /** Start of the window (now less the window), ISO. */
+  since: string;
+  /** When the counts were taken, ISO. */
+  now: string;
+  /** Runs that entered failure in the window (and are still in failure), from the database. */
+  failures: number;
+  /** Runs that entered error in the window, from the database. */
+  errors: number;
+  /** Runs still running or stopping after their stop time. */
+  overdue: number;
+  /** Runs waiting longer than `waiting.warn_after` (0 when that setting is null). */
+  waiting_long: number;
+  /** Remote hosts known unreachable (SPEC 24.3). */
+  unreachable_hosts: number;
+  /** Job files that do not load. */
+  load_errors: number;
+  /** `waiting.warn_after` in seconds, or null. */
+  warn_after: number | null;
+  filters: {
+    failures: RunFilter;
+    errors: RunFilter;
+    overdue: RunFilter;
+    waiting_long: RunFilter | null;
+    unreachable_hosts: { hosts: string[] };
+    load_errors: { files: string[] };
+  };
+}
+
 export interface ScheduleRequest {
   job_id: string;
   args: Record<string, string>;
@@ -96,6 +154,10 @@ export interface ConsoleApi {
    * (default now and 24 h later, at most 30 days), of every job or of the one `jobId` names (fuzzy).
    */
   plan(from: string | null, to: string | null, jobId: string | null): Promise<PlanEntry[]>;
+  /** Run summaries passing the filter, from memory and, with `since`, from the database (GET /api/v1/runs). */
+  runs(filter: RunFilter): Promise<RunSummary[]>;
+  /** What needs a person in the window (default 1h), each count with the filter that opens it (SPEC 19.8). */
+  attention(window: AttentionWindow | null): Promise<Attention>;
   stats(): Promise<unknown>;
   statsHistory(
     from: string | null,

@@ -6,14 +6,17 @@
  * Every request carries its arguments as one array (the parameters of the ConsoleApi method, in order) and every
  * answer is a Result value, never a thrown error (Electron keeps only a thrown error's message).
  */
-import type {
-  ConsoleApi,
-  Operation,
-  RunStreamMessage,
-  ScheduleRequest,
-  SummaryMessage,
+import {
+  ATTENTION_WINDOWS,
+  type AttentionWindow,
+  type ConsoleApi,
+  type Operation,
+  type RunFilter,
+  type RunStreamMessage,
+  type ScheduleRequest,
+  type SummaryMessage,
 } from './console-api.js';
-import { FINISHED_STATES, type RunState } from '../model/states.js';
+import { FINISHED_STATES, isRunState, type RunState } from '../model/states.js';
 
 /** An error answered over IPC: `status` as on the HTTP API (400, 404, 500). */
 export interface IpcError {
@@ -179,6 +182,46 @@ const scheduleRequest: Arg<ScheduleRequest> = {
   problem: (v) => `request ${scheduleProblem(v) ?? 'is not valid'}`,
 };
 
+const FILTER_KEYS = new Set(['job_id', 'state', 'since', 'before', 'stop_before', 'run_ids', 'args']);
+const isTime = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 64;
+
+/** Checks a RunFilter; the message names the first bad field. */
+function filterProblem(v: unknown): string | null {
+  if (!isRecord(v))
+    return 'must be an object {job_id?, state?, since?, before?, stop_before?, run_ids?, args?}';
+  const unknown = Object.keys(v).filter((k) => !FILTER_KEYS.has(k));
+  if (unknown.length > 0)
+    return `has unknown field ${unknown.join(', ')}; use ${[...FILTER_KEYS].join(', ')}`;
+  if (v['job_id'] !== undefined && !isText(v['job_id'])) return 'job_id must be a non-empty string';
+  const state = v['state'];
+  if (
+    state !== undefined &&
+    !isRunState(state) &&
+    !(Array.isArray(state) && state.length <= 16 && state.every((s) => isRunState(s)))
+  )
+    return 'state must be a run state or a list of run states';
+  for (const key of ['since', 'before', 'stop_before'] as const)
+    if (v[key] !== undefined && !isTime(v[key])) return `${key} must be an ISO 8601 time string`;
+  const ids = v['run_ids'];
+  if (ids !== undefined && !(Array.isArray(ids) && ids.length <= 10_000 && ids.every((id) => isText(id))))
+    return 'run_ids must be a list of at most 10000 run IDs';
+  const args = v['args'];
+  if (args !== undefined && !(isRecord(args) && Object.values(args).every((a) => typeof a === 'string')))
+    return 'args must be a mapping of names to strings';
+  return null;
+}
+
+const runFilter: Arg<RunFilter> = {
+  check: (v): v is RunFilter => filterProblem(v) === null,
+  problem: (v) => `filter ${filterProblem(v) ?? 'is not valid'}`,
+};
+
+const attentionWindow = arg(
+  'window',
+  `null or one of ${ATTENTION_WINDOWS.join(', ')}`,
+  (v): v is AttentionWindow | null => v === null || (ATTENTION_WINDOWS as readonly unknown[]).includes(v),
+);
+
 /** A validator for an argument tuple: an array of exactly these arguments, each passing its check. */
 function args<T extends unknown[]>(request: string, ...spec: { [I in keyof T]: Arg<T[I]> }): Validator<T> {
   const list = spec as readonly Arg<unknown>[];
@@ -218,6 +261,8 @@ export const REQUESTS: { readonly [K in RequestName]: RequestSpec<K> } = {
   signal: spec('signal', args('signal', text('runId'), signal)),
   mark: spec('mark', args<[string, RunState]>('mark', text('runId'), oneOf('state', FINISHED_STATES))),
   reload: spec('reload', args('reload', bool('dryRun'))),
+  runs: spec('runs', args('runs', runFilter)),
+  attention: spec('attention', args('attention', attentionWindow)),
   plan: spec('plan', args('plan', nullableTime('from'), nullableTime('to'), nullableText('jobId'))),
   stats: spec('stats', args('stats')),
   statsHistory: spec('statsHistory', args('statsHistory', nullableTime('from'), nullableTime('to'), step)),

@@ -35,7 +35,11 @@ function plain(value: unknown): unknown {
       key === 'meta' ||
       key === 'next_time' ||
       key === 'from' || // a reload preview's window starts now
-      key === 'to'
+      key === 'to' ||
+      key === 'since' || // attention windows end now
+      key === 'now' ||
+      key === 'before' ||
+      key === 'stop_before'
         ? undefined
         : v,
     ),
@@ -108,6 +112,18 @@ async function script(api: ConsoleApi, app: App): Promise<Step[]> {
   }[];
   await until(api, fails?.run_id ?? '', ['failure']);
   await step(log, 'failed output', () => api.output(fails?.run_id ?? ''));
+  await step(log, 'attention', () => api.attention(null));
+  await step(log, 'attention of a week', () => api.attention('7d'));
+  await step(log, 'failures listed', async () =>
+    (await api.runs({ state: 'failure', since: '2000-01-01T00:00:00Z' })).map((r) => r.run_id),
+  );
+  await step(log, 'runs of states', async () =>
+    (await api.runs({ state: ['success', 'skipped'], job_id: 'noo' }))
+      .map((r) => `${r.run_id} ${r.state}`)
+      .sort(),
+  );
+  await step(log, 'runs of no job', () => api.runs({ job_id: 'nope' }));
+  await step(log, 'runs bad since', () => api.runs({ since: 'yesterday' }));
   await step(log, 'unknown run', () => api.run('r99999'));
   await step(log, 'unknown run log', () => api.runLog('r99999'));
   await step(log, 'reload dry run', () => api.reload(true));
@@ -161,6 +177,15 @@ describe('the console contract over HTTP and over IPC', () => {
     expect(status('unknown run')).toBe(404);
     expect(status('schedule during fault')).toBe(503);
     expect(status('plan of no job')).toBe(400);
+    expect(status('runs of no job')).toBe(400);
+    expect(status('runs bad since')).toBe(400);
+    // The attention count of failures and the list its filter opens agree.
+    const value = (name: string): unknown =>
+      (overHttp.find((x) => x.step === name) as { value: unknown }).value;
+    const counted = value('attention') as { failures: number; load_errors: number };
+    expect(counted.failures).toBeGreaterThanOrEqual(1);
+    expect(counted.load_errors).toBe(0);
+    expect((value('failures listed') as string[]).length).toBe(counted.failures);
     expect(status('plan too wide')).toBe(400);
     expect(status('plan bad time')).toBe(400);
     expect(overHttp.find((x) => x.step === 'plan of a job')).toEqual({

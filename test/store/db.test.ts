@@ -35,11 +35,18 @@ describe('openDatabase', () => {
         .all(type);
     expect(new Set(names('table'))).toEqual(new Set([...TABLES, 'pending_actions']));
     expect(names('index')).toEqual(
-      expect.arrayContaining(['runs_job_id', 'runs_timestamp', 'run_history_run_id', 'runs_unfinished']),
+      expect.arrayContaining([
+        'runs_job_id',
+        'runs_timestamp',
+        'run_history_run_id',
+        'runs_unfinished',
+        'runs_failure',
+        'runs_error',
+      ]),
     );
     const pragma = (name: string) => db.pragma(name, { simple: true });
     expect(pragma('user_version')).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     expect(pragma('journal_mode')).toBe('wal');
     expect(pragma('synchronous')).toBe(1);
     expect(pragma('page_size')).toBe(8192);
@@ -117,11 +124,11 @@ describe('openDatabase', () => {
   it('refuses a database from a newer schema version', () => {
     const path = tempDbPath();
     openDatabase(path, { now: CREATED }).close();
-    rawDb(path, 'PRAGMA user_version = 3');
+    rawDb(path, 'PRAGMA user_version = 4');
     const e = refusal(() => openDatabase(path, { now: CREATED }));
     expect(e.code).toBe('newer');
     expect(e.message).toBe(
-      `${path} was written by a newer Apsis Console (schema version 3; this version reads up to 2): ` +
+      `${path} was written by a newer Apsis Console (schema version 4; this version reads up to 3): ` +
         'upgrade Apsis Console or choose another --db file',
     );
   });
@@ -160,9 +167,12 @@ describe('openDatabase', () => {
       actions: null,
     });
     store.close();
-    rawDb(path, 'DROP TABLE pending_actions; PRAGMA user_version = 1');
+    rawDb(
+      path,
+      'DROP TABLE pending_actions; DROP INDEX runs_failure; DROP INDEX runs_error; PRAGMA user_version = 1',
+    );
     const db = closeLater(openDatabase(path, { now: CREATED }));
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     expect(db.prepare('SELECT count(*) FROM pending_actions').pluck().get()).toBe(0);
     expect(db.prepare('SELECT run_id FROM runs').pluck().all()).toEqual(['r7']);
   });

@@ -154,6 +154,61 @@ describe('runs', () => {
     expect(plan).not.toMatch(/TEMP B-TREE|SCAN runs/);
   });
 
+  it('counts the runs in failure or error since a time, and pages through them, by their partial indexes', () => {
+    const store = openStore(tempDbPath());
+    // r1..r40: every 4th a failure, every 5th (not 4th) an error; timestamps in pairs, so pages split equal times.
+    for (let n = 1; n <= 40; n++) {
+      const state = n % 4 === 0 ? 'failure' : n % 5 === 0 ? 'error' : 'success';
+      store.upsertRun(run(`r${n}`, { state, timestamp: CREATED + Math.ceil(n / 2) }));
+    }
+    store.commitBatch();
+    expect(store.countEnteredSince('failure', CREATED)).toBe(10);
+    expect(store.countEnteredSince('failure', CREATED + 10)).toBe(6); // r20, r24, ..., r40
+    expect(store.countEnteredSince('error', CREATED)).toBe(6); // r5, r10, r15, r25, r30, r35
+    const q = prepareStatements(store.db);
+    expect(queryPlan(store.db, q.countFailuresSince.source, 0)).toMatch(/COVERING INDEX runs_failure/);
+    expect(queryPlan(store.db, q.countErrorsSince.source, 0)).toMatch(/COVERING INDEX runs_error/);
+    for (const [statement, index] of [
+      [q.failuresPage, 'runs_failure'],
+      [q.errorsPage, 'runs_error'],
+      [q.runsPage, 'runs_timestamp'],
+    ] as const) {
+      const plan = queryPlan(store.db, statement.source, 0, 0, 1e9, 10);
+      expect(plan).toMatch(new RegExp(`SEARCH runs USING INDEX ${index}`));
+      expect(plan).not.toMatch(/TEMP B-TREE|SCAN runs/);
+    }
+    const walk = (options: Parameters<typeof store.runsSincePage>[0], limit: number): string[] => {
+      const ids: string[] = [];
+      let cursor: Parameters<typeof store.runsSincePage>[1] = null;
+      for (let pages = 0; pages < 100; pages += 1) {
+        const page = store.runsSincePage(options, cursor, limit);
+        ids.push(...page.runs.map((r) => r.run_id));
+        cursor = page.next;
+        if (cursor === null) return ids;
+      }
+      throw new Error('more than 100 pages');
+    };
+    const before = CREATED + 18; // r35 and later are not before it
+    expect(walk({ since: CREATED + 3, before, state: 'failure' }, 3)).toEqual([
+      'r8',
+      'r12',
+      'r16',
+      'r20',
+      'r24',
+      'r28',
+      'r32',
+    ]);
+    expect(walk({ since: CREATED + 3, before, state: 'error' }, 1)).toEqual([
+      'r5',
+      'r10',
+      'r15',
+      'r25',
+      'r30',
+    ]);
+    expect(walk({ since: CREATED + 19, before: 1e12, state: null }, 1)).toEqual(['r37', 'r38', 'r39', 'r40']);
+    expect(walk({ since: CREATED + 19, before: 1e12, state: 'skipped' }, 1)).toEqual([]);
+  });
+
   it('deletes a run with its log and outputs; deleting a never-stored run is a no-op', () => {
     const store = openStore(tempDbPath());
     store.upsertRun(run('r1'));

@@ -2,7 +2,10 @@
 import { errorMessage } from '../../../shared/api/http-error.js';
 import {
   ApiError,
+  type Attention,
+  type AttentionWindow,
   type ConnectionState,
+  type RunFilter,
   type ConsoleApi,
   type Operation,
   type PlanEntry,
@@ -13,10 +16,13 @@ import {
   type Unsubscribe,
 } from '../../../shared/api/console-api.js';
 import type { JobJson } from '../../../shared/model/job.js';
-import type { RunCollection, RunJson, RunLogEntry } from '../../../shared/model/run.js';
+import type { RunCollection, RunJson, RunLogEntry, RunSummary } from '../../../shared/model/run.js';
 import type { RunState } from '../../../shared/model/states.js';
 
 const RECONNECT_MS = 1000;
+
+/** Query names of GET /api/v1/runs that are not arg filters. */
+const RESERVED = new Set(['summary', 'run_id', 'job_id', 'state', 'since', 'before', 'stop_before']);
 
 export class HttpClient implements ConsoleApi {
   constructor(
@@ -114,6 +120,25 @@ export class HttpClient implements ConsoleApi {
     if (to !== null) q.set('to', to);
     if (jobId !== null) q.set('job_id', jobId);
     return this.json('GET', `/api/v1/plan?${q.toString()}`);
+  }
+
+  async runs(filter: RunFilter): Promise<RunSummary[]> {
+    const q = new URLSearchParams({ summary: 'true' });
+    if (filter.job_id !== undefined) q.set('job_id', filter.job_id);
+    for (const state of filter.state === undefined ? [] : [filter.state].flat()) q.append('state', state);
+    if (filter.since !== undefined) q.set('since', filter.since);
+    if (filter.before !== undefined) q.set('before', filter.before);
+    if (filter.stop_before !== undefined) q.set('stop_before', filter.stop_before);
+    for (const id of filter.run_ids ?? []) q.append('run_id', id);
+    // An arg named like a filter, or starting with `_`, is sent with a `_` before it (SPEC 15.3).
+    for (const [name, value] of Object.entries(filter.args ?? {}))
+      q.set(RESERVED.has(name) || name.startsWith('_') ? `_${name}` : name, value);
+    const c = await this.json<RunCollection<RunSummary>>('GET', `/api/v1/runs?${q.toString()}`);
+    return Object.values(c.runs);
+  }
+
+  attention(window: AttentionWindow | null): Promise<Attention> {
+    return this.json('GET', `/api/v1/attention${window === null ? '' : `?window=${window}`}`);
   }
 
   stats(): Promise<unknown> {
