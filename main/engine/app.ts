@@ -157,6 +157,14 @@ export class App {
     }
   }
 
+  /**
+   * Gets the launch machinery ready (the launcher helper, its fork server, one trivial process through them) so the
+   * first runs after a start are as punctual as later ones; call it before serving (issue 18).
+   */
+  warm(): Promise<void> {
+    return this.launcher.warm(this.engine.deps.dataDir);
+  }
+
   /** Reads the job folder again and applies it per file (SPEC 10.3); with dryRun nothing changes. */
   reload(dryRun: boolean): ReloadResult {
     const engine = this.engine;
