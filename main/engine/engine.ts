@@ -20,6 +20,7 @@ import type {
   StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
+import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
 import { StoreUnavailableError, type SqliteStore } from '../store/sqlite-store.js';
 import { runActions } from './actions-runner.js';
@@ -36,6 +37,8 @@ export interface EngineDeps {
   clock: Clock;
   store: SqliteStore;
   launcher: Launcher;
+  /** The environment processes start from (SPEC 6.2). */
+  baseEnv: Env;
   settings: Settings;
   /** The job folder: working directory of processes. */
   jobDir: string;
@@ -379,6 +382,7 @@ export class Engine {
       cwd: this.deps.jobDir,
       runDir,
       launcher: this.deps.launcher,
+      baseEnv: this.deps.baseEnv,
       log: (message) => this.log(run, message),
     };
   }
