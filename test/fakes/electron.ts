@@ -266,8 +266,64 @@ export async function collectGarbage(): Promise<void> {
   gc();
 }
 
-/** powerMonitor: `emit('suspend' | 'resume')`. */
+/** powerMonitor: `emit('suspend' | 'resume')`, `emit('shutdown', event)`. */
 export class FakePowerMonitor extends Events {}
+
+/** process as a source of signals: `emit('SIGTERM')`. */
+export class FakeSignals extends Events {}
+
+/**
+ * A BrowserWindow as ConsoleWindow shows it: visible, minimized and focus state, `ready-to-show` driven by the test
+ * (`paint()`), and the order of what was done to it.
+ */
+export class FakeWindow extends Events {
+  visible = false;
+  minimized = false;
+  focused = false;
+  destroyed = false;
+  readonly actions: string[] = [];
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  isVisible(): boolean {
+    return this.visible;
+  }
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+  restore(): void {
+    this.actions.push('restore');
+    this.minimized = false;
+  }
+  show(): void {
+    this.actions.push('show');
+    this.visible = true;
+  }
+  hide(): void {
+    this.actions.push('hide');
+    this.visible = false;
+    this.focused = false;
+  }
+  focus(): void {
+    this.actions.push('focus');
+    this.focused = true;
+  }
+  once(event: string, listener: Listener): this {
+    const once = (...args: never[]): unknown => {
+      this.listeners.set(
+        event,
+        (this.listeners.get(event) ?? []).filter((l) => l !== once),
+      );
+      return listener(...args);
+    };
+    return this.on(event, once);
+  }
+  /** The renderer has painted its first frame: Electron emits `ready-to-show` on a window not yet shown. */
+  paint(): void {
+    this.emit('ready-to-show');
+  }
+}
 
 /** A log that keeps its lines ("info: ...") for assertions. */
 export class FakeLog implements Log {
