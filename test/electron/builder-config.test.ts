@@ -72,7 +72,7 @@ describe('electron-builder.yml', () => {
     };
     expect(pkg.dependencies['better-sqlite3']).toBeDefined();
     expect(pkg.scripts['postinstall']).toBeUndefined(); // never rebuilt for Electron on install (STYLE.md section 5)
-    expect(pkg.scripts['dist']).toBe('npm run build && electron-builder');
+    expect(pkg.scripts['dist']).toBe('npm run build && scripts/dist');
   });
 
   it('sets the fuses: no runAsNode, NODE_OPTIONS or inspect; cookie encryption, asar integrity, asar only', () => {
