@@ -42,3 +42,27 @@ restore_node_build() {
   echo "$NATIVE_TAG: better-sqlite3 still does not load under Node: run npm rebuild better-sqlite3 (it needs the network or a C++ toolchain)" >&2
   return 1
 }
+
+# Fails, saying why, when this Node is older than what @electron/rebuild (electron-builder's rebuild of better-sqlite3
+# for Electron) declares in its engines field (Node 22.12 for @electron/rebuild 4).
+check_node_for_rebuild() {
+  node -e '
+    let want;
+    try {
+      want = JSON.parse(require("fs").readFileSync("node_modules/@electron/rebuild/package.json", "utf8")).engines.node;
+    } catch {
+      process.exit(0);
+    }
+    const m = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(want ?? "");
+    if (m === null) process.exit(0);
+    const have = process.versions.node.split(".").map(Number);
+    const need = m.slice(1).map(Number);
+    for (let i = 0; i < 3; i += 1) {
+      if (have[i] > need[i]) process.exit(0);
+      if (have[i] < need[i]) {
+        console.error(`${process.argv[1]}: packaging needs Node ${want} (@electron/rebuild, which builds better-sqlite3 for Electron); this is Node ${process.versions.node}`);
+        process.exit(1);
+      }
+    }
+  ' "$NATIVE_TAG"
+}

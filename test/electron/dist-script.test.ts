@@ -113,6 +113,21 @@ describe('scripts/dist', () => {
     expect(existsSync(join(p.dir, 'electron-builder.args'))).toBe(false);
   });
 
+  it('refuses, saying why, under a Node older than electron-builder’s rebuild needs', () => {
+    const p = project();
+    const rebuild = join(p.dir, 'node_modules', '@electron', 'rebuild');
+    mkdirSync(rebuild, { recursive: true });
+    writeFileSync(join(rebuild, 'package.json'), '{"engines": {"node": ">=99.0.0"}}\n');
+    const r = dist(p, []);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `dist: packaging needs Node >=99.0.0 (@electron/rebuild, which builds better-sqlite3 for Electron); this is Node ${process.versions.node}\n`,
+    );
+    expect(existsSync(join(p.dir, 'electron-builder.args'))).toBe(false);
+    writeFileSync(join(rebuild, 'package.json'), `{"engines": {"node": ">=${process.versions.node}"}}\n`);
+    expect(dist(p, []).status).toBe(0);
+  });
+
   it('puts the Node build back when interrupted (Ctrl-C) while packaging', async () => {
     const p = project();
     const child = spawn(join(p.dir, 'scripts', 'dist'), [], {
