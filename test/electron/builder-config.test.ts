@@ -231,10 +231,16 @@ describe('the deb as electron-builder builds it', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(statSync(join(appDir, 'chrome-sandbox')).mode & 0o7777).toBe(0o4755);
-    if (process.getuid?.() === 0) expect(statSync(join(appDir, 'chrome-sandbox')).uid).toBe(0);
+    expect(r.status).toBe(0); // a post-install that fails would leave the package half-configured
+    if (process.getuid?.() === 0) {
+      // dpkg runs it as root: the helper is root's and setuid.
+      expect(r.stderr).toBe('');
+      expect(statSync(join(appDir, 'chrome-sandbox')).mode & 0o7777).toBe(0o4755);
+      expect(statSync(join(appDir, 'chrome-sandbox')).uid).toBe(0);
+    } else {
+      // Not root (a test run by a user): it says what it could not do, and goes on.
+      expect(r.stderr).toMatch(/could not make .*chrome-sandbox setuid root/);
+    }
     expect(readFileSync(calls, 'utf8')).toContain(
       'update-alternatives --install /usr/bin/apsis-console apsis-console /opt/Apsis Console/apsis-console 100',
     );
