@@ -57,8 +57,8 @@ export async function handleApi(
     if (m === null) continue;
     pathMatched = true;
     if (!r.methods.includes(req.method ?? 'GET')) continue;
-    const params = m.slice(1).map((p) => decodeURIComponent(p));
     try {
+      const params = m.slice(1).map((p) => decodeURIComponent(p));
       await r.handler(ctx, req, res, params, url);
     } catch (e) {
       if (e instanceof HttpError) sendJson(res, e.status, { error: e.message });

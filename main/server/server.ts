@@ -12,6 +12,7 @@ import { handleApi, type ApiContext } from './api.js';
 import { handleStatsApi } from './stats-api.js';
 import { HttpError, sendJson } from './http-util.js';
 import { serveOutputUpdates, serveRunUpdates } from './run-streams.js';
+import { bodyTypeRefusal, crossOriginRefusal, isApiPath, loopbackHosts } from './request-guard.js';
 import { serveStatic } from './static.js';
 import { serveSummary } from './summary-stream.js';
 
@@ -51,24 +52,41 @@ function bearer(req: IncomingMessage): string | null {
   return h !== undefined && h.startsWith('Bearer ') ? h.slice(7) : null;
 }
 
+/** The `apsis_token` cookie; HttpError 400 when its percent-encoding is malformed. */
 function cookieToken(req: IncomingMessage): string | null {
-  const m = /(?:^|;\s*)apsis_token=([^;]+)/.exec(req.headers.cookie ?? '');
-  return m === null ? null : decodeURIComponent(m[1] as string);
+  const m = /(?:^|;\s*)apsis_token=([^;]*)/.exec(req.headers.cookie ?? '');
+  if (m === null) return null;
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    throw new HttpError(
+      400,
+      'the apsis_token cookie is not valid percent-encoding; clear it and open ?token=TOKEN',
+    );
+  }
 }
 
 export async function startServer(app: App, options: ServerOptions): Promise<RunningServer> {
   const ctx: ApiContext = { app, shutDown: options.shutDown, stats: options.stats };
   let port = options.port;
-  const allowedHosts = (): Set<string> =>
-    new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  let ownHosts = loopbackHosts(port, options.host);
 
   /** Host check without a token (DNS-rebinding defence, SPEC 15.1). */
   const hostOk = (req: IncomingMessage): boolean =>
-    options.token !== null || allowedHosts().has(req.headers.host ?? '');
+    options.token !== null || ownHosts.has((req.headers.host ?? '').toLowerCase());
+
+  /** This server's own `host:port` texts for the Origin check: with a token, also the Host the client used. */
+  const originHosts = (req: IncomingMessage): ReadonlySet<string> =>
+    options.token === null ? ownHosts : new Set([...ownHosts, (req.headers.host ?? '').toLowerCase()]);
 
   const server: Server = createServer((req, res) => {
     answerWhenDurable(app, res);
     void handle(req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, e.status, { error: e.message });
+        else res.end();
+        return;
+      }
       console.error('apsis: request failed:', e);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.end();
@@ -89,7 +107,16 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
       });
       return;
     }
-    if (url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
+    // Before anything is read or changed: no web page of another origin may drive or read the server.
+    const refusal =
+      crossOriginRefusal(req.headers, req.method ?? 'GET', url.pathname, originHosts(req)) ??
+      bodyTypeRefusal(req.headers);
+    if (refusal !== null) {
+      req.resume();
+      sendJson(res, refusal.status, { error: refusal.message });
+      return;
+    }
+    if (isApiPath(url.pathname)) {
       if (options.token !== null && !tokenMatches(bearer(req), options.token)) {
         sendJson(res, 401, { error: 'authentication required: send Authorization: Bearer TOKEN' });
         return;
@@ -129,14 +156,12 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
       reject(400, 'bad request URL');
       return;
     }
-    if (options.token !== null) {
-      if (!tokenMatches(url.searchParams.get('token') ?? bearer(req), options.token))
-        return reject(401, 'authentication required');
-    } else {
-      const origin = req.headers.origin;
-      if (!hostOk(req) || (origin !== undefined && !allowedHosts().has(origin.replace(/^https?:\/\//, ''))))
-        return reject(403, 'origin not allowed');
-    }
+    if (!hostOk(req)) return reject(403, 'host not allowed');
+    // A WebSocket is not subject to CORS: the Origin check is the only thing that keeps other pages out.
+    if (crossOriginRefusal(req.headers, 'GET', url.pathname, originHosts(req)) !== null)
+      return reject(403, 'origin not allowed');
+    if (options.token !== null && !tokenMatches(url.searchParams.get('token') ?? bearer(req), options.token))
+      return reject(401, 'authentication required');
     let target: ((ws: WebSocket) => void) | null;
     try {
       target = streamFor(app, url);
@@ -158,6 +183,7 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
     server.listen(options.port, options.host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  ownHosts = loopbackHosts(port, options.host);
   const hostText = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${hostText}:${port}`,

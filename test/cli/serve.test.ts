@@ -51,6 +51,7 @@ describe('apsis serve', () => {
     const created = (await json(
       await fetch(`${first.url}/api/v1/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ job_id: 'sleeper' }),
       }),
     )) as {
@@ -117,7 +118,11 @@ describe('apsis serve', () => {
     expect(refused.status).toBe(401);
     expect(await refused.text()).not.toContain(WRONG);
     const created = (await json(
-      await fetch(`${url}/api/v1/runs`, { method: 'POST', headers: as(SECRET), body: '{"job_id": "env"}' }),
+      await fetch(`${url}/api/v1/runs`, {
+        method: 'POST',
+        headers: { ...as(SECRET), 'content-type': 'application/json' },
+        body: '{"job_id": "env"}',
+      }),
     )) as { runs: Record<string, unknown> };
     const runId = Object.keys(created.runs)[0] as string;
     let output = '';
