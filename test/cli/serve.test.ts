@@ -58,7 +58,14 @@ describe('apsis serve', () => {
       runs: Record<string, { run_id: string }>;
     };
     const runId = Object.keys(created.runs)[0] as string;
-    await new Promise((r) => setTimeout(r, 300));
+    // A running run (not one still starting: that one ends in error at the next start, SPEC 12.3).
+    let before = '';
+    for (let i = 0; i < 100 && before !== 'running'; i += 1) {
+      before = ((await json(await fetch(`${first.url}/api/v1/runs/${runId}/state`))) as { state: string })
+        .state;
+      if (before !== 'running') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(before).toBe('running');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 

@@ -75,7 +75,7 @@ describe('job environment in the desktop app', () => {
       const service = new ConsoleService(plain);
       const [run] = service.schedule({ job_id: 'printenv', args: {} });
       await waitFor(plain, run?.run_id ?? '', ['success', 'failure', 'error']);
-      served = entries(service.output(run?.run_id ?? ''));
+      served = entries(service.outputText(run?.run_id ?? ''));
     } finally {
       await plain.shutdown();
     }
