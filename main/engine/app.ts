@@ -140,9 +140,10 @@ export class App {
       const since = settings.schedule.since;
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);
+      const leftActions = store.pendingActions();
       restoreRuns(engine);
       const { done } = scheduler.start();
-      engine.resumeActions();
+      engine.resumeActions(leftActions);
       const stopRetire = new AbortController();
       const loops = Promise.all([done, retireLoop(engine, stopRetire.signal)]).then(() => undefined);
       const sampler = new StatsSampler({

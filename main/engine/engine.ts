@@ -30,7 +30,7 @@ import { normalizeSignal } from '../programs/signals.js';
 import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
 import { StoreUnavailableError } from '../store/store-error.js';
-import type { RunStore } from '../store/run-store.js';
+import type { PendingAction, RunStore } from '../store/run-store.js';
 import { ActionRunner } from './actions-runner.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
@@ -725,9 +725,12 @@ export class Engine {
     });
   }
 
-  /** Performs the actions recorded before a crash and not performed (SPEC 19.8); once, at start. */
-  resumeActions(): void {
-    this.#actions.resume();
+  /**
+   * Performs the actions a previous engine recorded and did not perform (SPEC 19.8); once, at start, with the list
+   * read from the store before restore fired any new action.
+   */
+  resumeActions(pending: readonly PendingAction[]): void {
+    this.#actions.resume(pending);
   }
 
   /** Stops following programs and waits; nothing is transitioned (SPEC 12.4). */

@@ -55,9 +55,10 @@ function core(
     problems: loaded.problems,
   });
   const scheduler = new Scheduler(engine, store.getClock() * 1000);
+  const leftActions = store.pendingActions();
   restoreRuns(engine);
   scheduler.start();
-  engine.resumeActions();
+  engine.resumeActions(leftActions);
   const c = { engine, scheduler, store, clock, dir };
   open.push(c);
   return c;
@@ -201,5 +202,28 @@ describe('engine core over an in-memory store', () => {
     const later = core(files, { store: c.store.crashed(), dir, clock: new FakeClock(T0 + 2000) });
     await turn();
     expect([...later.engine.runs.ofJob('second')]).toHaveLength(1);
+  });
+
+  it('an action fired by restore itself (a run left starting ends in error) is performed once', async () => {
+    const files = {
+      'chain.yaml':
+        'program: {type: no-op, duration: 60}\naction: {type: schedule, job_id: notify, if: {states: [error]}}\n',
+      'notify.yaml': 'program: {type: no-op}\n',
+    };
+    const dir = jobFolder(files);
+    const c = core(files, { dir });
+    const run = c.engine.createRun('chain', {});
+    await settle();
+    await turn();
+    // The image a crash during its launch leaves: the run recorded in `starting`.
+    const crashed = c.store.crashed();
+    const record = crashed.committed.runs.get(run.runId);
+    if (record === undefined) throw new Error('the run was not committed');
+    crashed.committed.runs.set(run.runId, { ...record, state: 'starting' });
+    const again = core(files, { store: crashed, dir, clock: new FakeClock(T0 + 1000) });
+    await turn();
+    await turn();
+    expect([...again.engine.runs.ofJob('chain')].map((r) => r.state)).toEqual(['error']);
+    expect([...again.engine.runs.ofJob('notify')]).toHaveLength(1);
   });
 });
