@@ -30,7 +30,7 @@ function serve(
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = /listening on (http:\/\/127\.0\.0\.\d+:\d+)/.exec(out);
       if (m !== null) {
         clearTimeout(timer);
         resolve({ child, url: m[1] as string, exited });
@@ -103,6 +103,16 @@ describe('apsis serve', () => {
     );
     expect(notDb.status).toBe(1);
     expect(notDb.stderr).toMatch(/not an Apsis Console database/);
+  });
+
+  it('serves on another loopback address without a token, and admits that address in the Host check', async () => {
+    const dir = jobFolder({ 'x.yaml': 'program: {type: no-op}\n' });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const served = await serve([dir, '--db', db, '--host', '127.0.0.2', '--port', '0']);
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+    expect(await json(await fetch(`${served.url}/api/v1/alive`))).toEqual({});
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
   });
 
   it('never shows its token: not on stdout or stderr, not to jobs; a wrong token is not echoed either', async () => {
