@@ -10,7 +10,7 @@ import { App, MaxAgeError } from '../engine/app.js';
 import type { Clock } from '../engine/clock.js';
 import { loadSettings, SettingsError } from '../engine/settings-file.js';
 import type { Settings } from '../engine/settings.js';
-import { withoutDesktopAdditions, type Env } from '../procs/base-env.js';
+import { withoutDesktopAdditions } from '../procs/base-env.js';
 import type { SpawnHelper } from '../procs/launcher.js';
 import { ConsoleService } from '../service/console-service.js';
 import type { Log } from './log.js';
@@ -35,11 +35,6 @@ export interface EngineHostOptions {
   clock: Clock;
   /** Starts the launcher helper (the packaged app: utilityProcess). */
   spawnHelper?: SpawnHelper;
-  /**
-   * The app's environment (default: process.env). Jobs start from it without what Electron, Chromium and the
-   * AppImage added (base-env.ts), so they see the environment they would see under `apsis serve`.
-   */
-  env?: Env;
   /** Asks what to do about runs missed for longer than schedule.max_age. */
   askMaxAge(message: string, folder: string): Promise<MaxAgeChoice>;
   log: Log;
@@ -130,7 +125,9 @@ export class EngineHost {
           dbPath,
           settings,
           clock: this.options.clock,
-          baseEnv: withoutDesktopAdditions(this.options.env ?? process.env),
+          // Jobs see the environment they would see under `apsis serve`: not what Electron, Chromium and the
+          // AppImage added to the app's own (base-env.ts).
+          baseEnv: withoutDesktopAdditions(process.env),
           ...(this.options.spawnHelper === undefined ? {} : { spawnHelper: this.options.spawnHelper }),
         });
         const engine = { folder, dbPath, app, service: new ConsoleService(app) };
