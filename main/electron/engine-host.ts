@@ -130,6 +130,8 @@ export class EngineHost {
           baseEnv: withoutDesktopAdditions(process.env),
           ...(this.options.spawnHelper === undefined ? {} : { spawnHelper: this.options.spawnHelper }),
         });
+        // The launch machinery is ready before the window shows the folder: the first runs are on time (issue 18).
+        await app.warm();
         const engine = { folder, dbPath, app, service: new ConsoleService(app) };
         this.#current = engine;
         this.options.log.info(`engine started on ${folder} (database ${dbPath})`);
