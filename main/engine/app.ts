@@ -7,6 +7,7 @@ import type { ReloadResult } from '../../shared/api/console-api.js';
 import type { Job } from '../jobs/job.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
 import { Launcher, type SpawnHelper } from '../procs/launcher.js';
+import { RemoteHosts } from '../remote/hosts.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from './clock.js';
 import { Engine } from './engine.js';
@@ -70,6 +71,7 @@ export class App {
         );
     };
     let launcher: Launcher | null = null;
+    let remote: RemoteHosts | null = null;
     try {
       const clockAt = store.getClock() * 1000;
       if (
@@ -96,13 +98,16 @@ export class App {
         if (engineRef === null) throw new Error('internal program started before the engine opened');
         return engineRef;
       };
+      const dataDir = join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`);
+      remote = new RemoteHosts({ clock, settings, stateDir: dataDir });
       const engine = new Engine({
         clock,
         store,
         launcher,
+        remote,
         settings,
         jobDir,
-        dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
+        dataDir,
         runtimes: {
           [STATS_TYPE]: statsRuntime(stats),
           [ARCHIVE_TYPE]: archiveRuntime(engineOf),
@@ -121,7 +126,9 @@ export class App {
       const since = settings.schedule.since;
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);
+      remote.onSlotFreed = () => engine.waiter.slotsFreed();
       restoreRuns(engine);
+      remote.start();
       const { done } = scheduler.start();
       const stopRetire = new AbortController();
       const loops = Promise.all([done, retireLoop(engine, stopRetire.signal)]).then(() => undefined);
@@ -138,6 +145,7 @@ export class App {
       return app;
     } catch (e) {
       void launcher?.close();
+      remote?.close();
       store.close();
       throw e;
     }
@@ -215,6 +223,7 @@ export class App {
     await this.launcher.aheadAnswered();
     await new Promise((r) => setImmediate(r));
     this.engine.close();
+    this.engine.deps.remote.close();
     this.scheduler.writeClock();
     await this.launcher.close();
     const store = this.engine.store;

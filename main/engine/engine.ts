@@ -13,14 +13,16 @@ import { templateOptions } from '../jobs/template-options.js';
 import { bindProgram, isProcessProgram, type BoundProgram } from '../programs/bind.js';
 import { noOpRuntime } from '../programs/runtime/no-op.js';
 import { processRuntime } from '../programs/runtime/process.js';
-import type {
-  ProgramContext,
-  ProgramRuntime,
-  RunningProgram,
-  StoppingState,
+import {
+  isTerminal,
+  type ProgramContext,
+  type ProgramRuntime,
+  type RunningProgram,
+  type StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
 import type { Launcher } from '../procs/launcher.js';
+import type { RemoteHosts } from '../remote/hosts.js';
 import { StoreUnavailableError, type SqliteStore } from '../store/sqlite-store.js';
 import { runActions } from './actions-runner.js';
 import type { Clock } from './clock.js';
@@ -36,6 +38,8 @@ export interface EngineDeps {
   clock: Clock;
   store: SqliteStore;
   launcher: Launcher;
+  /** Remote hosts over SSH (SPEC 24). */
+  remote: RemoteHosts;
   settings: Settings;
   /** The job folder: working directory of processes. */
   jobDir: string;
@@ -102,6 +106,8 @@ export class Engine {
       program: processRuntime,
       'apsis.program.process.ShellCommandProgram': processRuntime,
       'apsis.program.process.ProcessProgram': processRuntime,
+      procstar: processRuntime,
+      'procstar-shell': processRuntime,
       'no-op': noOpRuntime,
       ...deps.runtimes,
     };
@@ -379,6 +385,7 @@ export class Engine {
       cwd: this.deps.jobDir,
       runDir,
       launcher: this.deps.launcher,
+      remote: this.deps.remote,
       log: (message) => this.log(run, message),
     };
   }
@@ -448,6 +455,7 @@ export class Engine {
               this.transition(run, 'error', { meta: u.meta, message: u.message, forced: true });
               break;
           }
+          if (isTerminal(u)) this.afterCommit(() => running.finished?.());
         }
       } catch (e) {
         if (!isFinished(run.state))
