@@ -118,6 +118,25 @@ export class SshFarm {
     return farm;
   }
 
+  /** Adds `name` to the ssh_config: an address and port where nothing listens (a host that is down). */
+  async addDeadHost(name: string): Promise<void> {
+    const address = '127.0.0.99';
+    const port = await freePort(address);
+    writeFileSync(
+      this.sshConfig,
+      `${readFileSync(this.sshConfig, 'utf8')}Host ${name}\n  HostName ${address}\n  Port ${port}\n  IdentityFile ${join(this.dir, 'user_key')}\n  UserKnownHostsFile ${join(this.dir, 'known_hosts')}\n\n`,
+    );
+  }
+
+  /** Entries in `name`'s remote.dir (default `.apsis-console` in its home). */
+  runFolders(name: string, dir = '.apsis-console'): string[] {
+    try {
+      return readdirSync(join(this.host(name).home, dir));
+    } catch {
+      return [];
+    }
+  }
+
   host(name: string): SshHost {
     const host = this.hosts.find((h) => h.name === name);
     if (host === undefined) throw new Error(`no host ${name}`);
