@@ -275,9 +275,11 @@ export class HostConnection {
     } catch (e) {
       return `cannot create the control socket folder ${dirname(socket)}: ${(e as Error).message}`;
     }
-    if ((await run(ssh.ssh, controlArgs(ssh, socket, host, 'check'), 5000)).code !== 0) {
+    const life = this.#life.signal;
+    if ((await run(ssh.ssh, controlArgs(ssh, socket, host, 'check'), 5000, life)).code !== 0) {
+      if (this.#closed) return 'the engine is shutting down';
       await rm(socket, { force: true });
-      const error = await startMaster(ssh, socket, host);
+      const error = await startMaster(ssh, socket, host, life);
       if (error !== null) return error;
     }
     if (this.#closed) return 'the engine is shutting down';
@@ -466,7 +468,12 @@ export class HostConnection {
 }
 
 /** Starts the master connection: null once it is up in the background, else ssh's reason. */
-async function startMaster(ssh: SshSettings, socket: string, host: string): Promise<string | null> {
+async function startMaster(
+  ssh: SshSettings,
+  socket: string,
+  host: string,
+  signal: AbortSignal,
+): Promise<string | null> {
   const logPath = `${socket}.log`;
   let log: number;
   try {
@@ -489,6 +496,10 @@ async function startMaster(ssh: SshSettings, socket: string, host: string): Prom
       child.kill('SIGKILL');
       resolve(`no answer within ${limit / 1000} s`);
     }, limit);
+    // The engine closing ends an attempt under way: it would otherwise race the next engine's for the socket.
+    const abort = (): void => void child.kill('SIGKILL');
+    signal.addEventListener('abort', abort, { once: true });
+    child.on('exit', () => signal.removeEventListener('abort', abort));
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve(`cannot run ${ssh.ssh}: ${e.message}`);
@@ -509,9 +520,14 @@ async function startMaster(ssh: SshSettings, socket: string, host: string): Prom
 }
 
 /** Runs ssh for a control command; its exit code (null when it did not end in time) and stderr. */
-function run(ssh: string, args: string[], ms: number): Promise<{ code: number | null; stderr: string }> {
+function run(
+  ssh: string,
+  args: string[],
+  ms: number,
+  signal?: AbortSignal,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(ssh, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ssh, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(signal === undefined ? {} : { signal }) });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
