@@ -56,6 +56,12 @@ export function defaultSettings(): Settings {
     stats: { interval: 10, retention: 30 * 86_400 },
     calendars_dir: null,
     host_groups: {},
-    remote: { ssh_config: null, dir: '.apsis-console', connect_timeout: 10, reconnect_for: 600, max_running: null },
+    remote: {
+      ssh_config: null,
+      dir: '.apsis-console',
+      connect_timeout: 10,
+      reconnect_for: 600,
+      max_running: null,
+    },
   };
 }

@@ -118,7 +118,10 @@ function bindUser(user: string | undefined, vars: BindVars): { user?: string } {
   return user === undefined ? {} : { user: render(user, vars, 'user') };
 }
 
-function bindHost(spec: { host?: string; group_id?: string }, vars: BindVars): { host?: string; group_id?: string } {
+function bindHost(
+  spec: { host?: string; group_id?: string },
+  vars: BindVars,
+): { host?: string; group_id?: string } {
   return {
     ...(spec.host === undefined ? {} : { host: render(spec.host, vars, 'host').trim() }),
     ...(spec.group_id === undefined ? {} : { group_id: render(spec.group_id, vars, 'group_id').trim() }),

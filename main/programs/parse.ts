@@ -122,7 +122,13 @@ function optionalKeys(keys: ProcessKeys): string[] {
   return [keys.user, keys.timeout ? 'timeout' : null, keys.host, 'stop'].filter((k) => k !== null);
 }
 
-type ProcessOptions = { user?: string; timeout?: TimeoutSpec; stop?: StopSpec; host?: string; group_id?: string };
+type ProcessOptions = {
+  user?: string;
+  timeout?: TimeoutSpec;
+  stop?: StopSpec;
+  host?: string;
+  group_id?: string;
+};
 
 /** Optional `user`, `timeout`, `host`, `stop` of process programs, under the names the type uses. */
 function processOptions(p: Parser, keys: ProcessKeys): ProcessOptions | undefined {
@@ -302,7 +308,10 @@ export function parseProgram(ctx: FileContext, sink: TemplateSink, node: Value):
   const parse = programTypes.get(type);
   if (parse === undefined) {
     if (type.includes('.') && !type.startsWith('apsis.program.'))
-      ctx.error(typeNode, `program type '${type}' is not available; known types: ${visibleTypes().join(', ')}`);
+      ctx.error(
+        typeNode,
+        `program type '${type}' is not available; known types: ${visibleTypes().join(', ')}`,
+      );
     else ctx.error(typeNode, programTypes.unknownMessage(type, visibleTypes()));
     return undefined;
   }

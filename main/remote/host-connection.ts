@@ -140,7 +140,12 @@ export class HostConnection {
   }
 
   /** Starts `argv` under a supervisor in run folder `name`, exec'ing after `waitMs`. */
-  async launch(name: string, argv: string[], env: Record<string, string>, waitMs: number): Promise<LaunchReply> {
+  async launch(
+    name: string,
+    argv: string[],
+    env: Record<string, string>,
+    waitMs: number,
+  ): Promise<LaunchReply> {
     const pairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     const fields = [name, String(argv.length), ...argv, String(pairs.length), ...pairs];
     const reply = await this.#request(['launch', null, Math.max(0, Math.round(waitMs))], fields);
@@ -214,7 +219,12 @@ export class HostConnection {
     this.#busy();
     return new Promise((resolve) => {
       this.#pending.set(id, { resolve });
-      if (!this.#send(tokens.map((t) => (t === null ? id : t)), fields)) {
+      if (
+        !this.#send(
+          tokens.map((t) => (t === null ? id : t)),
+          fields,
+        )
+      ) {
         this.#pending.delete(id);
         resolve(null);
       }
@@ -328,7 +338,8 @@ export class HostConnection {
       agent.on('close', (code) => {
         session.abort(new Error('session ended'));
         fail(`the agent session ended (exit code ${String(code)})`);
-        if (this.#agent === agent) this.#gone(lastLine(stderr) ?? `the agent session ended (exit code ${code})`);
+        if (this.#agent === agent)
+          this.#gone(lastLine(stderr) ?? `the agent session ended (exit code ${code})`);
       });
       const script = Buffer.from(AGENT_SCRIPT);
       agent.stdin.write(`${script.length}\n`);
@@ -442,7 +453,9 @@ export class HostConnection {
         () => 'late' as const,
         () => 'late' as const,
       );
-      const answer = this.#request(['ping', null], []).then((r) => (r === null ? ('gone' as const) : ('ok' as const)));
+      const answer = this.#request(['ping', null], []).then((r) =>
+        r === null ? ('gone' as const) : ('ok' as const),
+      );
       const outcome = await Promise.race([answer, late]);
       timer.abort(new Error('answered'));
       if (outcome === 'gone') return;
@@ -485,7 +498,10 @@ async function startMaster(
   try {
     // Its own session: Ctrl-C in the engine's terminal must not end it, nor the engine's end. Its stderr goes to a
     // file, since once in the background it keeps it open (a pipe would never close).
-    child = spawn(ssh.ssh, masterArgs(ssh, socket, host), { stdio: ['ignore', 'ignore', log], detached: true });
+    child = spawn(ssh.ssh, masterArgs(ssh, socket, host), {
+      stdio: ['ignore', 'ignore', log],
+      detached: true,
+    });
   } finally {
     closeSync(log);
   }
@@ -527,7 +543,10 @@ function run(
   signal?: AbortSignal,
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(ssh, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(signal === undefined ? {} : { signal }) });
+    const child = spawn(ssh, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(signal === undefined ? {} : { signal }),
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);

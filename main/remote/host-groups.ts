@@ -34,7 +34,8 @@ export function parseHostGroups(
           ok: false,
           message: `${where}: type must be round-robin or random, got ${JSON.stringify(type ?? null)}`,
         };
-      if (!Array.isArray(hosts)) return { ok: false, message: `${where}: hosts must be a list of host names` };
+      if (!Array.isArray(hosts))
+        return { ok: false, message: `${where}: hosts must be a list of host names` };
       group = { type: type as HostGroup['type'], hosts: hosts as string[] };
     } else
       return {
@@ -66,9 +67,7 @@ export interface ChoiceContext {
 
 /** The outcome of a choice: a host, a wait for a free slot on `hosts`, or every host down. */
 export type Choice =
-  | { kind: 'host'; host: string }
-  | { kind: 'full'; hosts: string[] }
-  | { kind: 'down'; hosts: string[] };
+  { kind: 'host'; host: string } | { kind: 'full'; hosts: string[] } | { kind: 'down'; hosts: string[] };
 
 /**
  * Picks a host of `group` (SPEC 24.1): never one known down; round-robin takes the next in order that has room,

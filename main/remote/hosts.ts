@@ -10,7 +10,12 @@ import type { Clock } from '../engine/clock.js';
 import type { Run } from '../engine/run.js';
 import type { Settings } from '../engine/settings.js';
 import { isProcessProgram, type BoundProcessProgram } from '../programs/bind.js';
-import type { ProcessHandle, ProcessTarget, ProgramContext, RemoteProcesses } from '../programs/runtime/types.js';
+import type {
+  ProcessHandle,
+  ProcessTarget,
+  ProgramContext,
+  RemoteProcesses,
+} from '../programs/runtime/types.js';
 import { chooseHost, type HostGroup } from './host-groups.js';
 import { HostConnection } from './host-connection.js';
 import { attachRemote, remoteTarget } from './remote-target.js';
@@ -157,7 +162,8 @@ export class RemoteHosts implements RemoteProcesses {
     if (reserved !== undefined) return null;
     const choice = this.#choose(spec, true);
     if (choice.kind === 'full') {
-      const which = choice.hosts.length === 1 ? `host ${choice.hosts[0]}` : `hosts ${choice.hosts.join(', ')}`;
+      const which =
+        choice.hosts.length === 1 ? `host ${choice.hosts[0]}` : `hosts ${choice.hosts.join(', ')}`;
       return `waiting for a free slot on ${which} (remote.max_running ${max})`;
     }
     // A host that cannot be used (down, bad name) fails the run when it launches, with the reason.
@@ -176,7 +182,8 @@ export class RemoteHosts implements RemoteProcesses {
       return { ok: true, ...reserved };
     }
     const choice = this.#choose(spec, false);
-    if (choice.kind === 'host') return { ok: true, host: choice.host, group: spec === choice.host ? null : spec };
+    if (choice.kind === 'host')
+      return { ok: true, host: choice.host, group: spec === choice.host ? null : spec };
     if (choice.kind === 'down') {
       const bad = choice.hosts.length === 1 && checkHostName(choice.hosts[0] as string);
       if (typeof bad === 'string') return { ok: false, error: `host: ${bad}` };

@@ -64,7 +64,9 @@ export function remoteTarget(hosts: RemoteHosts, spec: string, ctx: ProgramConte
       return { ok: true, handle: new RemoteHandle(hosts, conn, state, ctx) };
     },
     attach: (runState) =>
-      runState === null ? 'program lost: no process information was recorded' : attachRemote(hosts, runState, ctx),
+      runState === null
+        ? 'program lost: no process information was recorded'
+        : attachRemote(hosts, runState, ctx),
   };
 }
 
@@ -76,7 +78,12 @@ export function attachRemote(
 ): ProcessHandle | string {
   const s = runState;
   const numbers = ['pid', 'pgid', 'supervisor_pid'].every((k) => Number.isSafeInteger(s[k]));
-  if (!numbers || typeof s['host'] !== 'string' || typeof s['dir'] !== 'string' || typeof s['start'] !== 'string')
+  if (
+    !numbers ||
+    typeof s['host'] !== 'string' ||
+    typeof s['dir'] !== 'string' ||
+    typeof s['start'] !== 'string'
+  )
     return 'program lost: the recorded remote process information is incomplete';
   const bad = checkHostName(s['host']);
   if (bad !== null) return `program lost: ${bad}`;
@@ -138,9 +145,13 @@ class RemoteHandle implements ProcessHandle {
       end: (text) =>
         push({
           type: 'exit',
-          result: text === '' ? lostResult('program lost') : (parseResult(text) ?? lostResult(`unreadable result file ${dir}/result.json`)),
+          result:
+            text === ''
+              ? lostResult('program lost')
+              : (parseResult(text) ?? lostResult(`unreadable result file ${dir}/result.json`)),
         }),
-      down: (since) => this.ctx.log(`host ${host} unreachable since ${new Date(since).toISOString()}, retrying`),
+      down: (since) =>
+        this.ctx.log(`host ${host} unreachable since ${new Date(since).toISOString()}, retrying`),
       up: () => {
         this.ctx.log(`host ${host} reachable again`);
         for (const sig of this.#queued.splice(0)) void this.conn.signal(dir, sig);

@@ -6,7 +6,16 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +27,8 @@ export function sshdUnavailable(): string | null {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0)
     return 'remote-host tests need root (they create users and run sshd)';
   for (const tool of [SSHD, '/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/sbin/useradd'])
-    if (!existsSync(tool)) return `remote-host tests need ${tool} (apt-get install openssh-server openssh-client)`;
+    if (!existsSync(tool))
+      return `remote-host tests need ${tool} (apt-get install openssh-server openssh-client)`;
   return null;
 }
 
@@ -59,7 +69,17 @@ export class SshFarm {
     const farm = new SshFarm(dir);
     try {
       mkdirSync('/run/sshd', { recursive: true });
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'apsis-test', '-f', join(dir, 'user_key')]);
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        'apsis-test',
+        '-f',
+        join(dir, 'user_key'),
+      ]);
       const tag = randomBytes(3).toString('hex');
       const known: string[] = [];
       const config: string[] = [];
@@ -146,11 +166,15 @@ export class SshFarm {
   /** Starts (again) the sshd of `name` and waits until it accepts connections. */
   async startHost(name: string): Promise<void> {
     const host = this.host(name);
-    const child = spawn(SSHD, ['-D', '-f', join(this.dir, `sshd_${name}`), '-E', join(this.dir, `sshd_${name}.log`)], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      SSHD,
+      ['-D', '-f', join(this.dir, `sshd_${name}`), '-E', join(this.dir, `sshd_${name}.log`)],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.#listeners.set(name, child);
-    for (const until = Date.now() + 10_000; ; ) {
+    for (const until = Date.now() + 10_000; ;) {
       if (child.exitCode !== null) throw new Error(`sshd ${name} exited: ${this.log(name)}`);
       if (await accepts(host.address, host.port)) return;
       if (Date.now() > until) throw new Error(`sshd ${name} does not accept connections: ${this.log(name)}`);

@@ -75,7 +75,8 @@ describe.skipIf(skipRemote())('remote runs across an engine crash', () => {
       const runs = ((await (await fetch(`${url}/api/v1/runs?summary=true`)).json()) as Runs).runs;
       return ids.every((id) => runs[id]?.state === 'running');
     };
-    for (let i = 0; i < 100 && !(await runningAll(first.url)); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !(await runningAll(first.url)); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await runningAll(first.url)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     first.child.kill('SIGKILL');
@@ -95,14 +96,19 @@ describe.skipIf(skipRemote())('remote runs across an engine crash', () => {
       const n = i + 1;
       const host = farm.host(i % 2 === 0 ? 'w1' : 'w2');
       const lines = Array.from({ length: 15 }, (_, k) => `${n} ${k + 1}\n`).join('');
-      expect(output).toMatch(new RegExp(`^${lines}${n} on 127\\.0\\.0\\.1 \\d+ ${host.address.replace(/\./g, '\\.')} ${host.port}\\n$`));
+      expect(output).toMatch(
+        new RegExp(
+          `^${lines}${n} on 127\\.0\\.0\\.1 \\d+ ${host.address.replace(/\./g, '\\.')} ${host.port}\\n$`,
+        ),
+      );
       const body = (await (await fetch(`${second.url}/api/v1/runs/${id}/log`)).json()) as {
         run_log: { message: string }[];
       };
       const log = body.run_log.map((e) => e.message);
       expect(log).toContain('reconnecting');
     }
-    for (const host of farm.hosts) expect(await eventually(() => farm.runFolders(host.name).length === 0, 5000)).toBe(true);
+    for (const host of farm.hosts)
+      expect(await eventually(() => farm.runFolders(host.name).length === 0, 5000)).toBe(true);
     second.child.kill('SIGTERM');
   });
 });

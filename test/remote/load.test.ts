@@ -29,7 +29,8 @@ describe.skipIf(skipRemote())('remote load', () => {
 
   it('100 runs at once across two hosts all succeed with their own output', async () => {
     const h = open({
-      'echo.yaml': 'params: [n]\nprogram: {type: shell, host: pool, command: "sleep 0.5; echo run {{ n }} on $SSH_CONNECTION"}\n',
+      'echo.yaml':
+        'params: [n]\nprogram: {type: shell, host: pool, command: "sleep 0.5; echo run {{ n }} on $SSH_CONNECTION"}\n',
     });
     try {
       const runs = Array.from({ length: 100 }, (_, n) => h.app.engine.createRun('echo', { n: String(n) }));
@@ -49,7 +50,8 @@ describe.skipIf(skipRemote())('remote load', () => {
         const sessions = farm.processes(host.name).filter((p) => p.cmdline.startsWith('sshd: '));
         expect(sessions.length, JSON.stringify(sessions)).toBeLessThanOrEqual(1);
       }
-      for (const host of farm.hosts) expect(await eventually(() => farm.runFolders(host.name).length === 0, 5000)).toBe(true);
+      for (const host of farm.hosts)
+        expect(await eventually(() => farm.runFolders(host.name).length === 0, 5000)).toBe(true);
     } finally {
       await h.close();
     }
@@ -59,7 +61,8 @@ describe.skipIf(skipRemote())('remote load', () => {
     const h = open(
       {
         'one.yaml': 'params: [n]\nprogram: {type: shell, host: w1, command: "sleep 0.4; echo {{ n }}"}\n',
-        'pooled.yaml': 'params: [n]\nprogram: {type: shell, host: pool, command: "sleep 0.4; echo {{ n }}"}\n',
+        'pooled.yaml':
+          'params: [n]\nprogram: {type: shell, host: pool, command: "sleep 0.4; echo {{ n }}"}\n',
       },
       (s) => {
         s.remote.max_running = 2;
@@ -74,7 +77,9 @@ describe.skipIf(skipRemote())('remote load', () => {
       const off = h.app.engine.events.on('transition', count);
       const runs = Array.from({ length: 5 }, (_, n) => h.app.engine.createRun('one', { n: String(n) }));
       expect(runs.map((r) => r.state)).toEqual(['starting', 'starting', 'waiting', 'waiting', 'waiting']);
-      expect(logOf(h.app, runs[2]?.runId ?? '')).toContain('waiting for a free slot on host w1 (remote.max_running 2)');
+      expect(logOf(h.app, runs[2]?.runId ?? '')).toContain(
+        'waiting for a free slot on host w1 (remote.max_running 2)',
+      );
       const done = await Promise.all(runs.map((r) => waitFor(h.app, r, FINISHED_STATES, 20_000)));
       off();
       expect(done.map((r) => r.state)).toEqual(runs.map(() => 'success'));

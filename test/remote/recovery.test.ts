@@ -48,7 +48,12 @@ describe.skipIf(skipRemote())('remote recovery', () => {
       await waitFor(h.app, run, 'running', 15_000);
       expect(await eventually(() => (h.app.engine.outputs.get(run.runId)?.length ?? 0) > 0, 5000)).toBe(true);
       farm.stopHost('w1');
-      expect(await eventually(() => logOf(h.app, run.runId).some((l) => l.startsWith('host w1 unreachable since ')), 5000)).toBe(true);
+      expect(
+        await eventually(
+          () => logOf(h.app, run.runId).some((l) => l.startsWith('host w1 unreachable since ')),
+          5000,
+        ),
+      ).toBe(true);
       // Another host is not held up meanwhile.
       const other = h.app.engine.createRun('other', {});
       expect((await waitFor(h.app, other, FINISHED_STATES, 15_000)).state).toBe('success');
@@ -69,9 +74,12 @@ describe.skipIf(skipRemote())('remote recovery', () => {
   });
 
   it('past reconnect_for the run ends in error `lost host`; once the host is back its process is killed and its folder removed', async () => {
-    const h = open({ 'long.yaml': 'program: {type: shell, host: w2, command: "echo started; sleep 303"}\n' }, (s) => {
-      s.remote.reconnect_for = 1.5;
-    });
+    const h = open(
+      { 'long.yaml': 'program: {type: shell, host: w2, command: "echo started; sleep 303"}\n' },
+      (s) => {
+        s.remote.reconnect_for = 1.5;
+      },
+    );
     const sleeping = () => farm.processes('w2').filter((p) => p.cmdline === 'sleep 303');
     try {
       const run = h.app.engine.createRun('long', {});
@@ -104,7 +112,7 @@ describe.skipIf(skipRemote())('remote recovery', () => {
       expect(await eventually(() => sleeping().length === 1)).toBe(true);
       farm.stopHost('w1');
       expect((await waitFor(h.app, run, FINISHED_STATES, 15_000)).state).toBe('error');
-      await h.reopen(undefined, () => farm.startHost("w1"));
+      await h.reopen(undefined, () => farm.startHost('w1'));
       expect(await eventually(() => sleeping().length === 0, 15_000)).toBe(true);
       expect(await eventually(() => farm.runFolders('w1').length === 0, 5000)).toBe(true);
     } finally {

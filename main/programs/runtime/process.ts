@@ -65,7 +65,9 @@ function localTarget(ctx: ProgramContext): ProcessTarget {
       return result.ok ? { ok: true, handle: localHandle(result.runState) } : result;
     },
     attach(runState) {
-      return isRunState(runState) ? localHandle(runState) : 'program lost: no process information was recorded';
+      return isRunState(runState)
+        ? localHandle(runState)
+        : 'program lost: no process information was recorded';
     },
   };
 }

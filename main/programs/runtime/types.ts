@@ -55,7 +55,10 @@ export interface ProcessHandle {
 /** Where processes start: this host, or a remote one (SPEC 24). */
 export interface ProcessTarget {
   /** Starts `argv`, exec'ing it `delay` ms from now; the handle, or why it could not start. */
-  launch(argv: string[], delay: number): Promise<{ ok: true; handle: ProcessHandle } | { ok: false; error: string }>;
+  launch(
+    argv: string[],
+    delay: number,
+  ): Promise<{ ok: true; handle: ProcessHandle } | { ok: false; error: string }>;
   /** The handle of a process from its run_state, or why there is none. */
   attach(runState: Record<string, unknown> | null): ProcessHandle | string;
 }
