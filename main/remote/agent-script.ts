@@ -124,7 +124,10 @@ sub launch {
   my $argc = shift(@f) // 0;
   my @argv = splice @f, 0, $argc;
   my $envc = shift(@f) // -1;
-  return send_msg("failed $lid", 'bad launch request') unless $argc > 0 && @argv == $argc && @f == $envc;
+  unless ($argc > 0 && @argv == $argc && @f == $envc) {
+    File::Path::remove_tree($dir);
+    return send_msg("failed $lid", 'bad launch request');
+  }
   # The remote login environment plus what the engine sends (APSIS_RUN_ID, APSIS_JOB_ID).
   my %env = %ENV;
   for (@f) { my ($k, $v) = split /=/, $_, 2; $env{$k} = $v }
@@ -132,9 +135,10 @@ sub launch {
   my $at = $wait > 0 && $hires ? Time::HiRes::time() + $wait : 0;
   my @fields = ("$dir/result.json", "$dir/output", $home, $rusage_nr, $at, $wait, scalar @argv, @argv,
     scalar(keys %env), map { "$_=$env{$_}" } sort keys %env);
-  pipe(my $r, my $w) or return send_msg("failed $lid", "pipe: $!");
+  my $fail = sub { File::Path::remove_tree($dir); send_msg("failed $lid", $_[0]) };
+  pipe(my $r, my $w) or return $fail->("pipe: $!");
   my $pid = fork;
-  return send_msg("failed $lid", "fork: $!") unless defined $pid;
+  return $fail->("fork: $!") unless defined $pid;
   if (!$pid) {
     # The child: this run's supervisor, in its own session; its one reply line goes to the agent through the pipe.
     close $r;
@@ -163,10 +167,10 @@ sub launch_reply {
   if ($line =~ /\A\S+ ok (\d+) (\d+)(?: (\S+))?/) {
     my $start = $3 // sprintf('%.6f', $hires ? Time::HiRes::time() : time);
     send_msg("launched $l->{id} $1 $2 $start", $l->{dir});
-  } elsif ($line =~ /\A\S+ error (.*)/) {
-    send_msg("failed $l->{id}", $1);
   } else {
-    send_msg("failed $l->{id}", 'the supervisor ended without a reply');
+    # Nothing runs: the run folder goes with the failed launch.
+    File::Path::remove_tree($l->{dir});
+    send_msg("failed $l->{id}", $line =~ /\A\S+ error (.*)/ ? $1 : 'the supervisor ended without a reply');
   }
   return 1;
 }

@@ -196,12 +196,19 @@ export class HostConnection {
     return (await this.#call('remove', [dir], kill ? 1 : 0)) === 1;
   }
 
-  /** Ends the agent session (runs keep going under their supervisors); the master connection ends by itself. */
+  /** Ends the agent session and the master connection; runs keep going under their supervisors. */
   close(): void {
     this.#closed = true;
     this.#life.abort(new Error('closed'));
+    const used = this.#agent !== null || this.info !== null;
     this.#stopAgent();
     this.state = 'idle';
+    if (!used) return;
+    // Not waited for: a shutdown must not hang on a host. A master left behind ends by itself (ControlPersist).
+    const { ssh, socket, host } = this.#o;
+    const exit = spawn(ssh.ssh, controlArgs(ssh, socket, host, 'exit'), { stdio: 'ignore', detached: true });
+    exit.on('error', () => {});
+    exit.unref();
   }
 
   // ---- requests -------------------------------------------------------------------------------------------------

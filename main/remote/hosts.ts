@@ -6,6 +6,7 @@
 import { hostname as localHostname } from 'node:os';
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RemoteHostStats } from '../../shared/stats/schema.js';
 import type { Clock } from '../engine/clock.js';
 import type { Run } from '../engine/run.js';
 import type { Settings } from '../engine/settings.js';
@@ -42,21 +43,6 @@ interface Cleanup {
 interface Persisted {
   round_robin: Record<string, number>;
   cleanup: Cleanup[];
-}
-
-/** One host's figures for the stats object (SPEC 24.3). */
-export interface RemoteHostStats {
-  connected: boolean;
-  /** idle, connecting, up or down. */
-  state: string;
-  running: number;
-  launches: number;
-  failures: number;
-  /** Seconds of the last round trip, null before the first. */
-  rtt: number | null;
-  /** Since when it has been unreachable (ISO), while down. */
-  down_since?: string;
-  error?: string;
 }
 
 /** Where a run goes: a host, or why none. */
@@ -198,7 +184,8 @@ export class RemoteHosts implements RemoteProcesses {
     const max = this.#settings.remote.max_running;
     return chooseHost(spec, group, {
       // A host named directly is tried whatever its state: an unreachable one fails with ssh's reason.
-      down: (h) => checkHostName(h) !== null || (!direct && this.#conns.get(h)?.state === 'down'),
+      // Known unreachable: down, or being tried again after that (`since` stays set until it answers).
+      down: (h) => checkHostName(h) !== null || (!direct && (this.#conns.get(h)?.since ?? null) !== null),
       free: (h) => !limited || max === null || (this.#slots.get(h)?.size ?? 0) < max,
       position: (g) => this.#state.round_robin[g] ?? 0,
       setPosition: (g, p) => {

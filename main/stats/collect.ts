@@ -17,6 +17,12 @@ function statm(): { statm_size?: number; statm_resident?: number } {
   }
 }
 
+/** Remote hosts (SPEC 24.3), when any is used or named in a host group. */
+function remote(app: App): Pick<Stats, 'remote'> {
+  const hosts = app.engine.deps.remote.stats();
+  return Object.keys(hosts).length === 0 ? {} : { remote: { hosts } };
+}
+
 /** The current stats object of `app` (SPEC 17.1). */
 export function engineStats(app: App): Stats {
   const engine = app.engine;
@@ -47,6 +53,7 @@ export function engineStats(app: App): Stats {
     run_store: { num_runs: engine.runs.size, num_queues: engine.waiter.numWatchers, len_queues: 0 },
     outputs: { num_cached: engine.outputs.size },
     summary_publisher: { num_subs: summarySubscribers.count, len_queues: summarySubscribers.queued },
+    ...remote(app),
     db: {
       ...(dbSize === undefined ? {} : { size: dbSize }),
       pending_writes: engine.store.pendingWrites,

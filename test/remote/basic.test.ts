@@ -2,6 +2,7 @@
 // host, hostile host names, stop, signal and timeout of a remote process group, and run folders removed afterwards.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toSummary } from '../../main/engine/run.js';
 import type { Settings } from '../../main/engine/settings.js';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { eventually } from '../procs/helpers.js';
@@ -90,6 +91,7 @@ describe.skipIf(skipRemote())('remote hosts', () => {
       expect(fails.run.state).toBe('failure');
       expect(fails.output).toBe('out\nerr\n');
       expect(fails.log).toContain('failure: program failed: exit code 3');
+      expect(await eventually(() => farm.runFolders('w1').length === 0)).toBe(true);
     } finally {
       await h.close();
     }
@@ -147,6 +149,10 @@ describe.skipIf(skipRemote())('remote hosts', () => {
       expect(groups).toEqual(['pool', 'pool', 'pool']);
       expect(before[1]?.output).toContain(` ${farm.host('w2').address} `);
       await h.reopen();
+      // Lists show where each finished run ran, also after a restart (from its summary columns alone).
+      const restored = before.map((r) => h.app.engine.runs.get(r.run.runId));
+      expect(restored.map((r) => r?.slim)).toEqual([true, true, true]);
+      expect(restored.map((r) => (r === undefined ? null : toSummary(r).host))).toEqual(['w1', 'w2', 'w1']);
       const after = [];
       for (let i = 0; i < 2; i++) after.push(await finish(h, 'where', { host: 'pool' }));
       expect(hosts(after)).toEqual(['w2', 'w1']);
@@ -220,7 +226,10 @@ describe.skipIf(skipRemote())('remote hosts', () => {
       expect(slow.log.at(-1)).toBe('failure: program failed: killed by SIGTERM (timeout after 1 s)');
       expect(await eventually(() => sleeping().length === 0)).toBe(true);
       for (const host of farm.hosts)
-        expect(await eventually(() => farm.runFolders(host.name).length === 0)).toBe(true);
+        expect(
+          await eventually(() => farm.runFolders(host.name).length === 0),
+          `${host.name}: ${farm.runFolders(host.name).join(' ')} ${JSON.stringify(farm.processes(host.name))}`,
+        ).toBe(true);
     } finally {
       await h.close();
     }

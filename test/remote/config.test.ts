@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { FINISHED_STATES } from '../../shared/model/states.js';
+import { flattenStats, remoteHosts } from '../../shared/stats/schema.js';
 import { openApp, waitFor } from '../engine/harness.js';
 import { loadSettings, SettingsError } from '../../main/engine/settings-file.js';
 import { loadJobFolder } from '../../main/jobs/load-folder.js';
@@ -202,6 +203,59 @@ describe('host names and choices', () => {
     const random: HostGroup = { type: 'random', hosts: ['a', 'b', 'c'] };
     expect(chooseHost('r', random, context(['c']))).toEqual({ kind: 'host', host: 'b' });
     expect(chooseHost('r', random, context([], ['a', 'b']))).toEqual({ kind: 'host', host: 'c' });
+  });
+});
+
+describe('hosts in the stats object', () => {
+  it('reads each host back from the flattened stats, dots in host names included', () => {
+    const flat = flattenStats({
+      version: '1',
+      remote: {
+        hosts: {
+          'db.example.com': {
+            connected: true,
+            state: 'up',
+            running: 2,
+            launches: 5,
+            failures: 0,
+            rtt: 0.004,
+          },
+          w1: {
+            connected: false,
+            state: 'down',
+            running: 0,
+            launches: 1,
+            failures: 3,
+            rtt: null,
+            down_since: 'T',
+            error: 'refused',
+          },
+        },
+      },
+    });
+    expect(remoteHosts(flat)).toEqual([
+      {
+        host: 'db.example.com',
+        connected: true,
+        state: 'up',
+        running: 2,
+        launches: 5,
+        failures: 0,
+        rtt: 0.004,
+      },
+      {
+        host: 'w1',
+        connected: false,
+        state: 'down',
+        running: 0,
+        launches: 1,
+        failures: 3,
+        rtt: null,
+        down_since: 'T',
+        error: 'refused',
+      },
+    ]);
+    expect(remoteHosts(flattenStats({ version: '1' }))).toEqual([]);
   });
 });
 
