@@ -80,7 +80,8 @@ export function fromSummaryRow(
 /** The remote host the run's process started on (`meta.program.host`), if any. */
 function hostOf(run: Run): string | undefined {
   const program = run.meta['program'];
-  const host = typeof program === 'object' && program !== null ? (program as { host?: unknown }).host : undefined;
+  const host =
+    typeof program === 'object' && program !== null ? (program as { host?: unknown }).host : undefined;
   return typeof host === 'string' ? host : undefined;
 }
 

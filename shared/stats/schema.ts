@@ -117,7 +117,9 @@ export interface RemoteHostStats {
 export function remoteHosts(flat: FlatStats): ({ host: string } & RemoteHostStats)[] {
   const byHost = new Map<string, Record<string, unknown>>();
   for (const [key, value] of Object.entries(flat)) {
-    const m = /^remote\.hosts\.(.+)\.(connected|state|running|launches|failures|rtt|down_since|error)$/.exec(key);
+    const m = /^remote\.hosts\.(.+)\.(connected|state|running|launches|failures|rtt|down_since|error)$/.exec(
+      key,
+    );
     if (m === null) continue;
     const host = m[1] as string;
     let entry = byHost.get(host);
