@@ -214,7 +214,7 @@ describe.skipIf(skipRemote())('remote hosts', () => {
 
       const trapper = h.app.engine.createRun('trapper', {});
       await waitFor(h.app, trapper, 'running', 15_000);
-      expect(await eventually(() => h.app.engine.outputs.get(trapper.runId)?.length === 6, 5000)).toBe(true);
+      expect(await eventually(() => h.app.engine.liveOutput(trapper.runId)?.length === 6, 5000)).toBe(true);
       h.app.engine.signalRun(trapper.runId, 'USR1');
       const signalled = await waitFor(h.app, trapper, FINISHED_STATES, 10_000);
       expect(signalled.state).toBe('success');

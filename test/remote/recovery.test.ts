@@ -46,7 +46,7 @@ describe.skipIf(skipRemote())('remote recovery', () => {
     try {
       const run = h.app.engine.createRun('count', {});
       await waitFor(h.app, run, 'running', 15_000);
-      expect(await eventually(() => (h.app.engine.outputs.get(run.runId)?.length ?? 0) > 0, 5000)).toBe(true);
+      expect(await eventually(() => (h.app.engine.liveOutput(run.runId)?.length ?? 0) > 0, 5000)).toBe(true);
       farm.stopHost('w1');
       expect(
         await eventually(
