@@ -13,7 +13,11 @@ let page: Page;
 let errors: string[];
 
 async function post(path: string, body: unknown): Promise<string> {
-  const res = await fetch(`${served.url}/api/v1${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const res = await fetch(`${served.url}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { runs: Record<string, unknown> };
   return Object.keys(json.runs)[0] as string;
 }
@@ -82,6 +86,9 @@ describe.skipIf(skipRemote())('remote hosts in the console', () => {
     await page.goto(`${served.url}/#/runs/${nowhere}`);
     await expect.poll(() => page.getByTestId('run-host').textContent()).toBe('on host dead');
     expect(errors).toEqual([]);
-    await fetch(`${served.url}/api/v1/runs/${long}/stop`, { method: 'POST' });
+    await fetch(`${served.url}/api/v1/runs/${long}/stop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
   });
 });

@@ -65,6 +65,7 @@ describe.skipIf(skipRemote())('remote runs across an engine crash', () => {
     for (let n = 1; n <= 6; n += 1) {
       const res = await fetch(`${first.url}/api/v1/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ job_id: 'count', args: { n: String(n) } }),
       });
       const body = (await res.json()) as Runs;

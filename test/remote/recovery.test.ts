@@ -85,6 +85,8 @@ describe.skipIf(skipRemote())('remote recovery', () => {
       const run = h.app.engine.createRun('long', {});
       await waitFor(h.app, run, 'running', 15_000);
       expect(await eventually(() => sleeping().length === 1)).toBe(true);
+      // Its first output is in before the host goes (the agent reads spools every 0.2 s).
+      expect(await eventually(() => h.app.engine.liveOutput(run.runId)?.length === 8)).toBe(true);
       farm.stopHost('w2');
       const done = await waitFor(h.app, run, FINISHED_STATES, 15_000);
       expect(done.state).toBe('error');
