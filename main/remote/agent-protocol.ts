@@ -17,14 +17,32 @@ export function encodeRequest(tokens: (string | number)[], fields: string[] = []
   return Buffer.concat([Buffer.from(`${tokens.join(' ')} ${body.length}\n`), body]);
 }
 
+/**
+ * The agent's first line. What comes before it on the session's stdout (a login script printing a greeting) is not
+ * the agent's and is skipped.
+ */
+export const AGENT_HELLO = 'apsis-agent 1\n';
+/** Most bytes skipped before AGENT_HELLO. */
+const MAX_PREAMBLE = 64 * 1024;
+
 /** Splits the agent's stdout into messages; throws on bytes that are not the agent's format. */
 export class MessageReader {
   #buffer: Buffer = Buffer.alloc(0);
+  #synced = false;
 
   /** The messages completed by `chunk`, in order. */
   push(chunk: Buffer): AgentMessage[] {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     const out: AgentMessage[] = [];
+    if (!this.#synced) {
+      const at = this.#buffer.indexOf(AGENT_HELLO);
+      if (at < 0) {
+        if (this.#buffer.length > MAX_PREAMBLE) throw new Error('agent: no greeting from the agent');
+        return out;
+      }
+      this.#synced = true;
+      this.#buffer = this.#buffer.subarray(at + AGENT_HELLO.length);
+    }
     for (;;) {
       const nl = this.#buffer.indexOf(10);
       if (nl < 0) {

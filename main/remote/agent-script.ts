@@ -8,6 +8,7 @@
  * Supervisors are forked into sessions of their own, so the agent, its SSH session and the engine may all vanish
  * without harm to a run: a new agent finds everything again from the run folder (`pids`, `output`, `result.json`).
  *
+ * The agent's first line is `apsis-agent 1` (AGENT_HELLO): the engine skips whatever a login script printed before.
  * Wire format, both ways: a header line of space-separated tokens whose last token is the byte length of a body that
  * follows (fields in a body are NUL-separated; paths and arguments travel only in bodies).
  * Engine → agent:
@@ -262,6 +263,8 @@ sub requests {
   }
 }
 
+# The first line: what a login script printed before it is skipped by the engine.
+syswrite(STDOUT, "apsis-agent 1\n");
 my $next_poll = 0;
 for (;;) {
   my $rin = '';

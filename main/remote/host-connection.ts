@@ -220,10 +220,15 @@ export class HostConnection {
   }
 
   /** Sends a request (its id put in place of the null token) and resolves with the reply; null if the agent went. */
-  async #request(tokens: (string | number | null)[], fields: string[]): Promise<AgentMessage | null> {
+  async #request(
+    tokens: (string | number | null)[],
+    fields: string[],
+    busy = true,
+  ): Promise<AgentMessage | null> {
     if (this.state !== 'up' && (await this.connect()) !== null) return null;
     const id = this.#nextId++;
-    this.#busy();
+    // A ping is not use: an idle session still closes.
+    if (busy) this.#busy();
     return new Promise((resolve) => {
       this.#pending.set(id, { resolve });
       if (
@@ -460,7 +465,7 @@ export class HostConnection {
         () => 'late' as const,
         () => 'late' as const,
       );
-      const answer = this.#request(['ping', null], []).then((r) =>
+      const answer = this.#request(['ping', null], [], false).then((r) =>
         r === null ? ('gone' as const) : ('ok' as const),
       );
       const outcome = await Promise.race([answer, late]);

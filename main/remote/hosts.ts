@@ -67,8 +67,10 @@ export class RemoteHosts implements RemoteProcesses {
   readonly #reserved = new Map<string, { host: string; group: string | null }>();
   /** Runs followed now: never cleaned up, whatever remote.json says. */
   readonly #attached = new Set<string>();
+  /** Runs whose launch request is under way (their cleanup entry waits for the answer). */
+  readonly #launching = new Set<string>();
   readonly #counts = new Map<string, { launches: number; failures: number }>();
-  readonly #state: Persisted;
+  #state: Persisted;
   #closed = false;
 
   constructor(options: RemoteHostsOptions) {
@@ -232,11 +234,38 @@ export class RemoteHosts implements RemoteProcesses {
 
   // ---- cleanups -------------------------------------------------------------------------------------------------
 
-  /** Removes the run folder `dir` on `host` (killing what still runs there) when the host answers again. */
-  addCleanup(host: string, dir: string, runId: string): void {
-    if (this.#state.cleanup.some((c) => c.host === host && c.dir === dir)) return;
+  /**
+   * A launch into `dir` on `host` begins. Its folder is listed for cleanup until the run ends, so a process started
+   * by a launch whose answer was lost (the connection dropped), or whose run was never recorded running (the engine
+   * killed just then), is killed and its folder removed once the host answers; a run followed by then is left alone.
+   */
+  beginLaunch(host: string, dir: string, runId: string): void {
+    this.#launching.add(runId);
     this.#state.cleanup.push({ host, dir, run_id: runId });
     this.#save();
+  }
+
+  /** The launch of `runId` was answered: started, failed (the agent removed its folder), or lost on the way. */
+  endLaunch(runId: string, outcome: 'started' | 'failed' | 'lost'): void {
+    this.#launching.delete(runId);
+    const entry = this.#state.cleanup.find((c) => c.run_id === runId);
+    if (outcome === 'failed') this.dropCleanup(runId);
+    else if (outcome === 'lost' && entry !== undefined) this.addCleanup(entry.host, entry.dir, runId);
+  }
+
+  /** Forgets the cleanup entries of `runId` (its end is committed and its folder removed). */
+  dropCleanup(runId: string): void {
+    const before = this.#state.cleanup.length;
+    this.#state.cleanup = this.#state.cleanup.filter((c) => c.run_id !== runId);
+    if (this.#state.cleanup.length !== before) this.#save();
+  }
+
+  /** Removes the run folder `dir` on `host` (killing what still runs there) when the host answers again. */
+  addCleanup(host: string, dir: string, runId: string): void {
+    if (!this.#state.cleanup.some((c) => c.host === host && c.dir === dir)) {
+      this.#state.cleanup.push({ host, dir, run_id: runId });
+      this.#save();
+    }
     const conn = this.connection(host);
     if (conn.state === 'up') this.#cleanUp(host);
     else if (conn.state !== 'connecting') void conn.connect();
@@ -248,7 +277,7 @@ export class RemoteHosts implements RemoteProcesses {
   }
 
   #cleanUp(host: string): void {
-    for (const c of this.#state.cleanup.filter((x) => x.host === host)) {
+    for (const c of this.#state.cleanup.filter((x) => x.host === host && !this.#launching.has(x.run_id))) {
       const drop = (): void => {
         const i = this.#state.cleanup.indexOf(c);
         if (i >= 0) this.#state.cleanup.splice(i, 1);

@@ -39,14 +39,14 @@ export function remoteTarget(hosts: RemoteHosts, spec: string, ctx: ProgramConte
       }
       const name = hosts.folderName(ctx.runId);
       const env = { APSIS_RUN_ID: ctx.runId, APSIS_JOB_ID: ctx.jobId };
+      const base = conn.info?.base;
+      if (base !== undefined) hosts.beginLaunch(host, `${base}/${name}`, ctx.runId);
       const reply = await conn.launch(name, argv, env, delay);
+      // Lost on the way: it may have started, and its folder (and process group, if any) go when the host answers.
+      hosts.endLaunch(ctx.runId, reply.ok ? 'started' : reply.lost ? 'lost' : 'failed');
       if (!reply.ok) {
         hosts.release(ctx.runId);
-        if (reply.lost) {
-          // It may have started: its folder (and process group, if any) go when the host answers again.
-          hosts.count(host, 'failures');
-          if (conn.info !== null) hosts.addCleanup(host, `${conn.info.base}/${name}`, ctx.runId);
-        }
+        if (reply.lost) hosts.count(host, 'failures');
         return { ok: false, error: reply.error };
       }
       hosts.count(host, 'launches');
@@ -200,7 +200,8 @@ class RemoteHandle implements ProcessHandle {
     if (this.#lost) return;
     // The end is committed: the run folder goes, now or when the host answers again.
     void this.conn.remove(dir, false).then((done) => {
-      if (!done) this.hosts.addCleanup(host, dir, this.ctx.runId);
+      if (done) this.hosts.dropCleanup(this.ctx.runId);
+      else this.hosts.addCleanup(host, dir, this.ctx.runId);
     });
   }
 }

@@ -1,6 +1,7 @@
 // Remote hosts over SSH (SPEC 24) against real sshd: a run on each host, argv without a shell, host groups, a dead
 // host, hostile host names, stop, signal and timeout of a remote process group, and run folders removed afterwards.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSummary } from '../../main/engine/run.js';
 import type { Settings } from '../../main/engine/settings.js';
@@ -65,7 +66,10 @@ describe.skipIf(skipRemote())('remote hosts', () => {
     }
   });
 
-  it('runs an argv without a shell: no expansion, no word splitting', async () => {
+  it('runs an argv without a shell: no expansion, no word splitting (whatever the login script prints)', async () => {
+    // A login script that prints (Debian's bash reads ~/.bashrc for commands run by sshd) must not matter.
+    const bashrc = join(farm.host('w2').home, '.bashrc');
+    writeFileSync(bashrc, `echo "Welcome to w2"\n${readFileSync(bashrc, 'utf8')}`);
     const h = open({
       'argv.yaml': `program:\n  type: program\n  host: w2\n  argv: [/usr/bin/printf, "%s|", "a  b", "$HOME", "it's", "*"]\n`,
     });

@@ -11,7 +11,7 @@ import { openApp, waitFor } from '../engine/harness.js';
 import { loadSettings, SettingsError } from '../../main/engine/settings-file.js';
 import { loadJobFolder } from '../../main/jobs/load-folder.js';
 import { bindProgram, isProcessProgram } from '../../main/programs/bind.js';
-import { encodeRequest, MessageReader } from '../../main/remote/agent-protocol.js';
+import { AGENT_HELLO, encodeRequest, MessageReader } from '../../main/remote/agent-protocol.js';
 import { chooseHost, type ChoiceContext, type HostGroup } from '../../main/remote/host-groups.js';
 import { checkHostName } from '../../main/remote/ssh.js';
 import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
@@ -260,8 +260,13 @@ describe('hosts in the stats object', () => {
 });
 
 describe('agent wire format', () => {
-  it('reads messages split anywhere, binary bodies included, and refuses what is not the agent', () => {
-    const data = Buffer.concat([Buffer.from('out 3 0 5\nab\0\ncend 3 2\n{}'), Buffer.from('done 9 1 0\n')]);
+  it('reads messages split anywhere, binary bodies included, after whatever a login script printed', () => {
+    const data = Buffer.concat([
+      Buffer.from('Welcome to w1!\nlast login: yesterday\n'),
+      Buffer.from(AGENT_HELLO),
+      Buffer.from('out 3 0 5\nab\0\ncend 3 2\n{}'),
+      Buffer.from('done 9 1 0\n'),
+    ]);
     for (let cut = 0; cut <= data.length; cut++) {
       const reader = new MessageReader();
       const messages = [...reader.push(data.subarray(0, cut)), ...reader.push(data.subarray(cut))];
@@ -271,10 +276,18 @@ describe('agent wire format', () => {
         ['done 9 1', ''],
       ]);
     }
-    expect(() => new MessageReader().push(Buffer.from('Welcome to the host!\n'))).toThrow(
-      /bad message header/,
-    );
-    expect(() => new MessageReader().push(Buffer.alloc(300, 'x'))).toThrow(/header line too long/);
+  });
+
+  it('refuses what is not the agent', () => {
+    const synced = () => {
+      const reader = new MessageReader();
+      reader.push(Buffer.from(AGENT_HELLO));
+      return reader;
+    };
+    expect(() => synced().push(Buffer.from('Welcome to the host!\n'))).toThrow(/bad message header/);
+    expect(() => synced().push(Buffer.alloc(300, 'x'))).toThrow(/header line too long/);
+    expect(() => synced().push(Buffer.from('out 1 0 99999999\n'))).toThrow(/bad message header/);
+    expect(() => new MessageReader().push(Buffer.alloc(70_000, 'x'))).toThrow(/no greeting/);
     expect(encodeRequest(['launch', 4, 0], ['name', 'a b']).toString()).toBe('launch 4 0 8\nname\0a b');
   });
 });

@@ -103,6 +103,28 @@ describe.skipIf(skipRemote())('remote recovery', () => {
     }
   });
 
+  it('a process whose launch was never answered (the engine went) is killed and its folder removed after a restart', async () => {
+    const h = open({});
+    const sleeping = () => farm.processes('w2').filter((p) => p.cmdline === 'sleep 305');
+    try {
+      // What a launch does, stopped just after the request: the engine goes before the answer is recorded.
+      const hosts = h.app.engine.deps.remote;
+      const conn = hosts.connection('w2');
+      expect(await conn.connect()).toBeNull();
+      const name = hosts.folderName('r999');
+      hosts.beginLaunch('w2', `${conn.info?.base}/${name}`, 'r999');
+      const reply = await conn.launch(name, ['sleep', '305'], {}, 0);
+      expect(reply.ok).toBe(true);
+      expect(await eventually(() => sleeping().length === 1)).toBe(true);
+      expect(farm.runFolders('w2')).toEqual([name]);
+      await h.reopen();
+      expect(await eventually(() => sleeping().length === 0, 10_000)).toBe(true);
+      expect(await eventually(() => farm.runFolders('w2').length === 0, 5000)).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a cleanup due when the engine stops is done after its restart, once the host is back', async () => {
     const h = open({ 'long.yaml': 'program: {type: shell, host: w1, command: "sleep 304"}\n' }, (s) => {
       s.remote.reconnect_for = 1;
