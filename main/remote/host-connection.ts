@@ -151,7 +151,14 @@ export class HostConnection {
     const reply = await this.#request(['launch', null, Math.max(0, Math.round(waitMs))], fields);
     if (reply === null) return { ok: false, error: `lost host ${this.host}`, lost: true };
     const [verb, , pid, sup, start] = reply.head;
-    if (verb === 'launched')
+    if (verb === 'launched') {
+      // Whatever started there is cleaned up like a launch whose answer was lost.
+      if (!Number.isSafeInteger(Number(pid)) || !Number.isSafeInteger(Number(sup)))
+        return {
+          ok: false,
+          error: `the agent on ${this.host} answered a launch with bad process ids`,
+          lost: true,
+        };
       return {
         ok: true,
         pid: Number(pid),
@@ -159,6 +166,7 @@ export class HostConnection {
         start: Number(start) * 1000,
         dir: reply.body.toString(),
       };
+    }
     return { ok: false, error: reply.body.toString() || 'launch failed', lost: false };
   }
 

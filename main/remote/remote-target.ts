@@ -26,6 +26,9 @@ interface RemoteRunState {
 export function remoteTarget(hosts: RemoteHosts, spec: string, ctx: ProgramContext): ProcessTarget {
   return {
     async launch(argv, delay) {
+      // The agent's requests are NUL-separated, as execve's strings are NUL-terminated.
+      if (argv.some((a) => a.includes('\0')))
+        return { ok: false, error: 'argv may not contain NUL characters' };
       const choice = hosts.choose(ctx.runId, spec);
       if (!choice.ok) return choice;
       const { host, group } = choice;
@@ -41,7 +44,9 @@ export function remoteTarget(hosts: RemoteHosts, spec: string, ctx: ProgramConte
       const env = { APSIS_RUN_ID: ctx.runId, APSIS_JOB_ID: ctx.jobId };
       const base = conn.info?.base;
       if (base !== undefined) hosts.beginLaunch(host, `${base}/${name}`, ctx.runId);
+      const sentAt = ctx.clock.now();
       const reply = await conn.launch(name, argv, env, delay);
+      const answeredAt = ctx.clock.now();
       // Lost on the way: it may have started, and its folder (and process group, if any) go when the host answers.
       hosts.endLaunch(ctx.runId, reply.ok ? 'started' : reply.lost ? 'lost' : 'failed');
       if (!reply.ok) {
@@ -56,7 +61,13 @@ export function remoteTarget(hosts: RemoteHosts, spec: string, ctx: ProgramConte
         pgid: reply.pid,
         supervisor_pid: reply.supervisorPid,
         dir: reply.dir,
-        start: new Date(reply.start).toISOString(),
+        // The exec instant as the host's clock gave it, kept between request and answer on the engine's clock: a
+        // host whose clock is off must not move timeouts and elapsed times.
+        start: new Date(
+          Number.isFinite(reply.start)
+            ? Math.min(Math.max(reply.start, sentAt + delay), answeredAt)
+            : answeredAt,
+        ).toISOString(),
         hostname: conn.info?.hostname ?? host,
         username: conn.info?.user ?? '',
         ...(group === null ? {} : { group }),

@@ -19,8 +19,16 @@ import {
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { App } from '../../main/engine/app.js';
+import { outputBytes } from '../../main/store/output-codec.js';
 
 const SSHD = '/usr/sbin/sshd';
+
+/** The stored output of a finished run, as text (decompressed). */
+export function storedOutput(app: App, runId: string): string {
+  const stored = app.engine.store.readOutput(runId, 'output');
+  return stored === undefined ? '' : outputBytes(stored).toString();
+}
 
 /** Why the farm cannot run here, or null when it can. */
 export function sshdUnavailable(): string | null {

@@ -8,7 +8,7 @@ import type { Settings } from '../../main/engine/settings.js';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { eventually } from '../procs/helpers.js';
 import { logOf, openApp, waitFor, type Harness } from '../engine/harness.js';
-import { SshFarm, skipRemote } from '../helpers/sshd.js';
+import { SshFarm, skipRemote, storedOutput } from '../helpers/sshd.js';
 
 let farm: SshFarm;
 
@@ -24,7 +24,7 @@ function open(files: Record<string, string>, settings: (s: Settings) => void = (
 }
 
 function outputOf(h: Harness, runId: string): string {
-  return h.app.engine.store.readOutput(runId, 'output')?.data.toString() ?? '';
+  return storedOutput(h.app, runId);
 }
 
 async function finish(h: Harness, jobId: string, args: Record<string, string> = {}) {

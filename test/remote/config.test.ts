@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { flattenStats, remoteHosts } from '../../shared/stats/schema.js';
 import { openApp, waitFor } from '../engine/harness.js';
+import { storedOutput } from '../helpers/sshd.js';
 import { loadSettings, SettingsError } from '../../main/engine/settings-file.js';
 import { loadJobFolder } from '../../main/jobs/load-folder.js';
 import { bindProgram, isProcessProgram } from '../../main/programs/bind.js';
@@ -104,10 +105,10 @@ describe('Procstar programs without an agent', () => {
       const argv = await waitFor(h.app, h.app.engine.createRun('argv', {}), FINISHED_STATES);
       expect(argv.state).toBe('success');
       expect(argv.meta['program']).toMatchObject({ hostname: hostname() });
-      expect(h.app.engine.store.readOutput(argv.runId, 'output')?.data.toString()).toBe('from procstar\n');
+      expect(storedOutput(h.app, argv.runId)).toBe('from procstar\n');
       const shell = await waitFor(h.app, h.app.engine.createRun('shell', {}), FINISHED_STATES);
       expect(shell.state).toBe('failure');
-      expect(h.app.engine.store.readOutput(shell.runId, 'output')?.data.toString()).toBe('shell\n');
+      expect(storedOutput(h.app, shell.runId)).toBe('shell\n');
     } finally {
       await h.close();
     }

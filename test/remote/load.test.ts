@@ -5,7 +5,7 @@ import type { Settings } from '../../main/engine/settings.js';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { eventually } from '../procs/helpers.js';
 import { logOf, openApp, waitFor, type Harness } from '../engine/harness.js';
-import { SshFarm, skipRemote } from '../helpers/sshd.js';
+import { SshFarm, skipRemote, storedOutput } from '../helpers/sshd.js';
 
 let farm: SshFarm;
 
@@ -38,7 +38,7 @@ describe.skipIf(skipRemote())('remote load', () => {
       expect(done.map((r) => r.state)).toEqual(runs.map(() => 'success'));
       const perHost = new Map<string, number>();
       for (const [n, r] of done.entries()) {
-        const output = h.app.engine.store.readOutput(r.runId, 'output')?.data.toString() ?? '';
+        const output = storedOutput(h.app, r.runId);
         const host = (r.meta['program'] as { host: string }).host;
         expect(output).toContain(`run ${n} on `);
         expect(output).toContain(` ${farm.host(host).address} ${farm.host(host).port}\n`);
@@ -52,6 +52,30 @@ describe.skipIf(skipRemote())('remote load', () => {
       }
       for (const host of farm.hosts)
         expect(await eventually(() => farm.runFolders(host.name).length === 0, 5000)).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a run writing megabytes gets every byte, in order, and runs beside it are not held up', async () => {
+    const h = open({
+      'flood.yaml': 'program: {type: shell, host: w1, command: "seq 1 400000; echo end"}\n',
+      'quick.yaml': 'program: {type: shell, host: w1, command: "echo quick"}\n',
+    });
+    try {
+      const flood = h.app.engine.createRun('flood', {});
+      const quick = h.app.engine.createRun('quick', {});
+      const [f, q] = await Promise.all([
+        waitFor(h.app, flood, FINISHED_STATES, 30_000),
+        waitFor(h.app, quick, FINISHED_STATES, 30_000),
+      ]);
+      expect([f.state, q.state]).toEqual(['success', 'success']);
+      const output = storedOutput(h.app, flood.runId);
+      const lines = output.split('\n');
+      expect(lines.length).toBe(400_002);
+      expect(lines.slice(0, 3)).toEqual(['1', '2', '3']);
+      expect(lines.slice(-3)).toEqual(['400000', 'end', '']);
+      expect(lines.slice(0, 400_000).every((l, i) => l === String(i + 1))).toBe(true);
     } finally {
       await h.close();
     }

@@ -6,7 +6,7 @@ import type { Settings } from '../../main/engine/settings.js';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { eventually } from '../procs/helpers.js';
 import { logOf, openApp, waitFor, type Harness } from '../engine/harness.js';
-import { SshFarm, skipRemote } from '../helpers/sshd.js';
+import { SshFarm, skipRemote, storedOutput } from '../helpers/sshd.js';
 
 let farm: SshFarm;
 
@@ -21,7 +21,7 @@ function open(files: Record<string, string>, settings: (s: Settings) => void = (
 }
 
 function outputOf(h: Harness, runId: string): string {
-  return h.app.engine.store.readOutput(runId, 'output')?.data.toString() ?? '';
+  return storedOutput(h.app, runId);
 }
 
 /** Prints `n` numbered lines, one every 0.1 s, on `host`, then `TAG done`. */
