@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSummary } from '../../main/engine/run.js';
+import { engineStats } from '../../main/stats/collect.js';
 import type { Settings } from '../../main/engine/settings.js';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { eventually } from '../procs/helpers.js';
@@ -115,6 +116,17 @@ describe.skipIf(skipRemote())('remote hosts', () => {
       expect(dead.output).toMatch(/^ssh to dead failed: /);
       expect(alive.run.state).toBe('success');
       expect(alive.output).toBe('alive\n');
+      const hosts = engineStats(h.app).remote?.hosts ?? {};
+      expect(hosts['dead']).toMatchObject({
+        connected: false,
+        state: 'down',
+        running: 0,
+        launches: 0,
+        failures: 1,
+      });
+      expect(hosts['dead']?.error).toMatch(/Connection refused$/);
+      expect(hosts['w1']).toMatchObject({ connected: true, state: 'up', launches: 1, failures: 0 });
+      expect(hosts['w1']?.rtt).toBeGreaterThan(0);
     } finally {
       await h.close();
     }
@@ -218,7 +230,10 @@ describe.skipIf(skipRemote())('remote hosts', () => {
 
       const trapper = h.app.engine.createRun('trapper', {});
       await waitFor(h.app, trapper, 'running', 15_000);
+      // Live output: "ready", printed at once, reaches the engine within 1 s while the process still runs.
+      const running = Date.now();
       expect(await eventually(() => h.app.engine.liveOutput(trapper.runId)?.length === 6, 5000)).toBe(true);
+      expect(Date.now() - running).toBeLessThan(1000 + 200);
       h.app.engine.signalRun(trapper.runId, 'USR1');
       const signalled = await waitFor(h.app, trapper, FINISHED_STATES, 10_000);
       expect(signalled.state).toBe('success');
