@@ -139,10 +139,11 @@ export class App {
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);
       remote.onSlotFreed = () => engine.waiter.slotsFreed();
+      const leftActions = store.pendingActions();
       restoreRuns(engine);
       remote.start();
       const { done } = scheduler.start();
-      engine.resumeActions();
+      engine.resumeActions(leftActions);
       const stopRetire = new AbortController();
       const loops = Promise.all([done, retireLoop(engine, stopRetire.signal)]).then(() => undefined);
       const sampler = new StatsSampler({
@@ -233,7 +234,7 @@ export class App {
     await this.launcher.aheadAnswered();
     await new Promise((r) => setImmediate(r));
     this.engine.close();
-    this.engine.deps.remote.close();
+    this.engine.deps.remote?.close();
     this.scheduler.writeClock();
     await this.launcher.close();
     const store = this.store;

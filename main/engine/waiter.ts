@@ -55,7 +55,7 @@ export class Waiter {
    * time of a run whose launch begins ahead of it (the scheduler's LAUNCH_LEAD_MS).
    */
   admit(run: Run, startAt?: number): void {
-    if (run.conds.length === 0 && this.engine.deps.remote.claim(run) === null) {
+    if (run.conds.length === 0 && (this.engine.deps.remote?.claim(run) ?? null) === null) {
       this.engine.startProgram(run, startAt);
       return;
     }
@@ -142,7 +142,7 @@ export class Waiter {
       }
       if (verdict.kind === 'transition') {
         this.cancel(run);
-        if (verdict.to === 'skipped' || verdict.to === 'error') this.engine.log(run, verdict.message);
+        this.engine.log(run, verdict.message);
         this.engine.transition(run, verdict.to, { cause: verdict.cause });
         return;
       }
@@ -159,7 +159,7 @@ export class Waiter {
       }
     }
     // Last, a slot on the remote host it runs on (SPEC 24.2 remote.max_running): waits in run order as slots free.
-    const slot = this.engine.deps.remote.claim(run);
+    const slot = this.engine.deps.remote?.claim(run) ?? null;
     if (slot !== null) {
       if (state.slot !== slot) this.engine.log(run, slot);
       state.slot = slot;

@@ -141,7 +141,7 @@ class RemoteHandle implements ProcessHandle {
     };
   }
 
-  async *follow(offset: number): AsyncGenerator<FollowEvent, void, undefined> {
+  async *follow(offset: number, signal: AbortSignal): AsyncGenerator<FollowEvent, void, undefined> {
     const { host, dir } = this.state;
     const events: FollowEvent[] = [];
     let wake: (() => void) | null = null;
@@ -176,8 +176,14 @@ class RemoteHandle implements ProcessHandle {
         push({ type: 'exit', result: lostResult(`lost host ${host}`) });
       },
     });
+    // An engine shutting down stops following; the run goes on under its supervisor (SPEC 12.4).
+    const abort = (): void => {
+      wake?.();
+      wake = null;
+    };
+    signal.addEventListener('abort', abort, { once: true });
     try {
-      for (;;) {
+      while (!signal.aborted) {
         const e = events.shift();
         if (e === undefined) {
           await new Promise<void>((resolve) => (wake = resolve));
@@ -188,6 +194,7 @@ class RemoteHandle implements ProcessHandle {
         if (e.type === 'exit') return;
       }
     } finally {
+      signal.removeEventListener('abort', abort);
       stop();
     }
   }

@@ -18,7 +18,7 @@ function statm(): { statm_size?: number; statm_resident?: number } {
 
 /** Remote hosts (SPEC 24.3), when any is used or named in a host group. */
 function remote(app: App): Pick<Stats, 'remote'> {
-  const hosts = app.engine.deps.remote.stats();
+  const hosts = app.engine.deps.remote?.stats() ?? {};
   return Object.keys(hosts).length === 0 ? {} : { remote: { hosts } };
 }
 

@@ -2,6 +2,7 @@
 // MaxSessions 10 is never reached), and remote.max_running holds runs over a host's limit in `waiting`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../main/engine/settings.js';
+import { engineStats } from '../../main/stats/collect.js';
 import { FINISHED_STATES } from '../../shared/model/states.js';
 import { eventually } from '../procs/helpers.js';
 import { logOf, openApp, waitFor, type Harness } from '../engine/harness.js';
@@ -98,8 +99,7 @@ describe.skipIf(skipRemote())('remote load', () => {
     try {
       let most = 0;
       const count = () => {
-        const stats = h.app.engine.deps.remote.stats();
-        most = Math.max(most, stats['w1']?.running ?? 0);
+        most = Math.max(most, engineStats(h.app).remote?.hosts['w1']?.running ?? 0);
       };
       const off = h.app.engine.events.on('transition', count);
       const runs = Array.from({ length: 5 }, (_, n) => h.app.engine.createRun('one', { n: String(n) }));
@@ -116,7 +116,7 @@ describe.skipIf(skipRemote())('remote load', () => {
       expect([...starts].sort((a, b) => a - b)).toEqual(starts);
 
       // Slots free once each end is committed, just after the transitions seen above.
-      expect(await eventually(() => h.app.engine.deps.remote.stats()['w1']?.running === 0)).toBe(true);
+      expect(await eventually(() => engineStats(h.app).remote?.hosts['w1']?.running === 0)).toBe(true);
       // A group fills both hosts first; a fifth run waits naming both.
       const pooled = Array.from({ length: 5 }, (_, n) => h.app.engine.createRun('pooled', { n: String(n) }));
       expect(pooled.map((r) => r.state)).toEqual(['starting', 'starting', 'starting', 'starting', 'waiting']);

@@ -109,6 +109,7 @@ describe.skipIf(skipRemote())('remote recovery', () => {
     try {
       // What a launch does, stopped just after the request: the engine goes before the answer is recorded.
       const hosts = h.app.engine.deps.remote;
+      if (hosts === undefined) throw new Error('the engine has no remote hosts');
       const conn = hosts.connection('w2');
       expect(await conn.connect()).toBeNull();
       const name = hosts.folderName('r999');

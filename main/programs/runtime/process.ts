@@ -45,7 +45,7 @@ function localHandle(state: RunState): ProcessHandle {
     runState: { ...state },
     meta: { pid: state.pid, hostname: hostname(), username: userInfo().username, start_time: state.start },
     start: state.start,
-    follow: (offset) => follow(state, offset),
+    follow: (offset, signal) => follow(state, offset, signal),
     signal: (sig) => signalGroup(state, sig),
     alive: () => Promise.resolve(isAlive(state)),
   };
@@ -74,8 +74,19 @@ function localTarget(ctx: ProgramContext): ProcessTarget {
 
 /** Where `program` runs: this host, or the host (group) it names (SPEC 24). */
 function targetOf(program: ProcessProgram, ctx: ProgramContext): ProcessTarget {
-  const host = ctx.remote.hostOf(program);
-  return host === null ? localTarget(ctx) : ctx.remote.target(host, ctx);
+  const remote = ctx.remote;
+  if (remote === undefined) {
+    const named = program.host ?? (program.group_id === 'default' ? undefined : program.group_id);
+    return named === undefined ? localTarget(ctx) : unreachable(named);
+  }
+  const host = remote.hostOf(program);
+  return host === null ? localTarget(ctx) : remote.target(host, ctx);
+}
+
+/** An engine without remote hosts: a program naming a host ends in error. */
+function unreachable(host: string): ProcessTarget {
+  const error = `cannot run on host ${host}: this engine has no remote hosts`;
+  return { launch: () => Promise.resolve({ ok: false, error }), attach: () => error };
 }
 
 /** Follows a launched process: output, timeout, stop escalation, and the outcome of SPEC 6.2. */
@@ -180,7 +191,7 @@ class ProcessRun implements RunningProgram {
     const handle = this.handle;
     if (handle === null) return;
     try {
-      for await (const event of handle.follow(offset)) {
+      for await (const event of handle.follow(offset, this.abort.signal)) {
         if (this.detached) return;
         if (event.type === 'output') this.updates.push({ kind: 'output', data: event.data });
         else this.finish(event.result);
@@ -236,7 +247,11 @@ export const processRuntime: ProgramRuntime = {
     const run = new ProcessRun(program as ProcessProgram, ctx);
     // A run_state naming a host is a remote process, whatever the job says now.
     const remote = runState !== null && typeof runState['host'] === 'string';
-    const handle = remote ? ctx.remote.attach(runState, ctx) : localTarget(ctx).attach(runState);
+    const handle = !remote
+      ? localTarget(ctx).attach(runState)
+      : ctx.remote === undefined
+        ? 'program lost: this engine has no remote hosts'
+        : ctx.remote.attach(runState, ctx);
     if (typeof handle === 'string') {
       run.updates.push({ kind: 'error', message: handle, meta: {} });
       return run;

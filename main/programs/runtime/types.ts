@@ -42,8 +42,8 @@ export interface ProcessHandle {
   readonly meta: Meta;
   /** ISO time the process started. */
   readonly start: string;
-  /** Its output from byte `offset` as it is written, then exactly one exit. */
-  follow(offset: number): AsyncIterable<FollowEvent>;
+  /** Its output from byte `offset` as it is written, then exactly one exit; `signal` ends the following early. */
+  follow(offset: number, signal: AbortSignal): AsyncIterable<FollowEvent>;
   /** Sends a signal to its process group; false when it is gone. */
   signal(sig: string): boolean;
   /** Whether its supervisor or process group still lives (true when that cannot be known now). */
@@ -83,7 +83,8 @@ export interface ProgramContext {
   /** Folder for this run's spool and result files. */
   runDir: string;
   launcher: Launcher;
-  remote: RemoteProcesses;
+  /** Remote hosts (SPEC 24); absent in an engine without them. */
+  remote?: RemoteProcesses;
   /** Notes for the run log (`sending SIGTERM`). */
   log(message: string): void;
   /**
