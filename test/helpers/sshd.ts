@@ -223,11 +223,22 @@ export class SshFarm {
     for (const name of [...this.#listeners.keys()]) this.stopHost(name);
     for (const pid of allPids()) if (cmdline(pid).includes(this.sshConfig)) kill(pid);
     for (const host of this.hosts) {
-      for (const { pid } of this.processes(host.name)) kill(pid);
-      try {
-        execFileSync('userdel', [host.user], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
+      // Killed processes go at once; a zombie may stay until its reaper (pid 1) gets to it, which userdel -f allows.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const left = this.processes(host.name).filter((p) => stat(p.pid)?.[1] !== 'Z');
+        if (left.length === 0) break;
+        for (const { pid } of left) kill(pid);
+        execFileSync('sleep', ['0.1']);
+      }
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          execFileSync('userdel', ['-f', host.user], { stdio: 'ignore' });
+          break;
+        } catch {
+          // Gone already, or /etc/passwd locked by another test file's useradd: try again.
+          if (!userExists(host.user)) break;
+          execFileSync('sleep', ['0.1']);
+        }
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
@@ -246,6 +257,12 @@ function addUser(user: string, home: string): void {
       execFileSync('sleep', ['0.1']);
     }
   }
+}
+
+function userExists(user: string): boolean {
+  return readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((line) => line.startsWith(`${user}:`));
 }
 
 function freePort(address: string): Promise<number> {
