@@ -28,6 +28,7 @@ import {
   type StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
+import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
 import type { RemoteHosts } from '../remote/hosts.js';
 import { StoreUnavailableError } from '../store/store-error.js';
@@ -48,6 +49,8 @@ export interface EngineDeps {
   launcher: Launcher;
   /** Remote hosts over SSH (SPEC 24); without them a program with a host ends in error. */
   remote?: RemoteHosts;
+  /** The environment processes start from (SPEC 6.2; default: this process's environment). */
+  baseEnv?: Env;
   settings: Settings;
   /** The job folder: working directory of processes. */
   jobDir: string;
@@ -533,6 +536,7 @@ export class Engine {
       runDir,
       launcher: this.deps.launcher,
       ...(this.deps.remote === undefined ? {} : { remote: this.deps.remote }),
+      baseEnv: this.deps.baseEnv ?? process.env,
       log: (message) => this.log(run, message),
     };
   }

@@ -51,6 +51,7 @@ export function engineStats(app: App): Stats {
     scheduled: sched,
     ...own,
     summary_publisher: { ...app.summaryPublisher },
+    launcher: app.launcher.stats(),
     ...remote(app),
     db: {
       ...(dbSize === undefined ? {} : { size: dbSize }),

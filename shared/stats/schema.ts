@@ -80,6 +80,18 @@ export interface Stats {
   remote?: {
     hosts: Record<string, RemoteHostStats>;
   };
+  /** The helper that launches local processes (ours, not Apsis's). */
+  launcher?: {
+    /** Its pid, or null while none runs. */
+    helper_pid: number | null;
+    /** Helpers started so far (more than one: it died and was started again). */
+    helper_starts: number;
+    /** Launches that started a process, and launches that could not. */
+    launched: number;
+    failed: number;
+    /** Launches waiting for their answer. */
+    in_flight: number;
+  };
   db: {
     /** Size of the DB file plus its WAL, bytes. */
     size?: number;

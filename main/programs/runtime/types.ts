@@ -1,6 +1,7 @@
 /** What a program does once bound to a run (SPEC 6.5): an update stream, stop and signal. */
 import type { Clock } from '../../engine/clock.js';
 import type { FollowEvent } from '../../procs/follow.js';
+import type { Env } from '../../procs/base-env.js';
 import type { Launcher } from '../../procs/launcher.js';
 import type { BoundProcessProgram, BoundProgram } from '../bind.js';
 
@@ -85,6 +86,8 @@ export interface ProgramContext {
   launcher: Launcher;
   /** Remote hosts (SPEC 24); absent in an engine without them. */
   remote?: RemoteProcesses;
+  /** The environment processes start from (SPEC 6.2): the engine's, or the desktop app's without its additions. */
+  baseEnv: Env;
   /** Notes for the run log (`sending SIGTERM`). */
   log(message: string): void;
   /**
