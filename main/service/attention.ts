@@ -23,13 +23,13 @@ export function attentionWindow(text: string | null): AttentionWindow {
   return found;
 }
 
-/**
- * Remote hosts known unreachable (SPEC 24.3). Hook: remote hosts land in another change, with stats
- * `remote.hosts.HOST.connected`; until then no host is ever unreachable.
- */
+/** Remote hosts known unreachable now (SPEC 24.3): those whose agent session is down. */
 function unreachableHosts(app: App): string[] {
-  void app;
-  return [];
+  const hosts = app.engine.deps.remote?.stats() ?? {};
+  return Object.entries(hosts)
+    .filter(([, h]) => h.state === 'down')
+    .map(([host]) => host)
+    .sort();
 }
 
 /** The attention counts of `app` now, over `window`. */

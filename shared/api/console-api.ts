@@ -104,7 +104,7 @@ export interface Attention {
   overdue: number;
   /** Runs waiting longer than `waiting.warn_after` (0 when that setting is null). */
   waiting_long: number;
-  /** Remote hosts known unreachable (SPEC 24.3). */
+  /** Remote hosts known unreachable (SPEC 24.3): their agent session is down. */
   unreachable_hosts: number;
   /** Job files that do not load. */
   load_errors: number;

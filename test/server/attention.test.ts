@@ -1,11 +1,15 @@
 // What needs a person (SPEC 19.8): GET /api/v1/attention counts failures and errors of the window from the database
 // (runs retired from memory and history older than the engine's memory included), overdue runs, long waits and
 // broken files, and each filter it answers opens exactly the runs it counted in GET /api/v1/runs.
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Attention, RunFilter } from '../../shared/api/console-api.js';
 import type { RunSummary } from '../../shared/model/run.js';
 import { retireRuns } from '../../main/engine/retire.js';
 import { waitFor } from '../engine/harness.js';
+import { jobFolder } from '../helpers/folders.js';
 import { openServer, type ServerHarness } from './server-harness.js';
 
 let h: ServerHarness | undefined;
@@ -136,5 +140,32 @@ describe('GET /api/v1/attention', () => {
     });
     await h.post(`/api/v1/runs/${stubborn}/signal/KILL`);
     await waitFor(app, stubborn, ['success', 'failure', 'error'], 10_000);
+  }, 30_000);
+
+  it('counts a remote host that cannot be reached, and names it', async () => {
+    // A host whose address refuses connections: the first run there finds it down (SPEC 24.2).
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const found = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(found));
+      });
+    });
+    const config = join(jobFolder({}), 'ssh_config');
+    writeFileSync(config, `Host gone\n  HostName 127.0.0.1\n  Port ${port}\n`);
+    h = await openServer(
+      { 'far.yaml': 'program: {type: shell, host: gone, command: "echo never"}\n' },
+      {
+        warn: () => {},
+        settings: (s) => {
+          s.remote.ssh_config = config;
+          s.remote.connect_timeout = 2;
+        },
+      },
+    );
+    expect(((await h.get('/api/v1/attention')).body as Attention).unreachable_hosts).toBe(0);
+    const run = await schedule(h, { job_id: 'far' });
+    await waitFor(h.app, run, 'error', 15_000);
+    const a = (await h.get('/api/v1/attention')).body as Attention;
+    expect([a.unreachable_hosts, a.filters.unreachable_hosts, a.errors]).toEqual([1, { hosts: ['gone'] }, 1]);
   }, 30_000);
 });
