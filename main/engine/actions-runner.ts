@@ -6,10 +6,15 @@
  * the engine stopped are performed at the next start (at least once). An expected run's actions are not recorded:
  * the run itself lives in memory only and fires them again when it is made again.
  */
+import { alertFacts, DeliveryStopped, type Delivery } from '../actions/alerts.js';
+import { performEmail } from '../actions/email.js';
 import type { ActionSpec } from '../actions/spec.js';
+import { performWebhook } from '../actions/webhook.js';
+import { templateOptions } from '../jobs/template-options.js';
 import { instanceStr } from '../conditions/bind.js';
 import { isTemplated } from '../jobs/templated.js';
 import type { PendingAction } from '../store/run-store.js';
+import { outputBytes } from '../store/output-codec.js';
 import { renderTemplate } from '../templating/index.js';
 import type { Engine } from './engine.js';
 import { fromRecord, toRecord, type Args, type Run } from './run.js';
@@ -53,12 +58,12 @@ export class ActionRunner {
       if (durable) engine.store.removePendingAction(pending.key);
     };
     engine.countTask('num_action', 1);
-    void run(engine, action, snapshot, () => engine.atomic(done))
+    void run(engine, action, snapshot, pending.key, () => engine.atomic(done))
       .catch((e: unknown) => {
+        // Stopped by a shutdown: the action stays pending and is performed again at the next start.
+        if (e instanceof DeliveryStopped) return;
         engine.atomic(() => {
-          const target = engine.runs.get(pending.run_id);
-          if (target !== undefined)
-            engine.log(target, `error: ${e instanceof Error ? e.message : String(e)}`);
+          engine.logRun(pending.run_id, `error: ${e instanceof Error ? e.message : String(e)}`);
           done();
         });
       })
@@ -67,7 +72,13 @@ export class ActionRunner {
 }
 
 /** Performs one action; `done` is called in the same batch as the action's effect. */
-async function run(engine: Engine, action: ActionSpec, snapshot: Run, done: () => void): Promise<void> {
+async function run(
+  engine: Engine,
+  action: ActionSpec,
+  snapshot: Run,
+  key: string,
+  done: () => void,
+): Promise<void> {
   switch (action.type) {
     case 'schedule':
       engine.atomic(() => {
@@ -75,6 +86,22 @@ async function run(engine: Engine, action: ActionSpec, snapshot: Run, done: () =
         done();
       });
       return;
+    case 'webhook':
+    case 'email': {
+      // The record of the last attempt and the end of the pending action go in one commit: a crash before it repeats
+      // the delivery with the same key (at least once, SPEC 19.8).
+      const facts = alertFacts(snapshot, outputOf(engine, snapshot.runId));
+      const delivery: Delivery = {
+        clock: engine.clock,
+        stop: engine.lifetimeSignal,
+        log: (message) => engine.logRun(snapshot.runId, message),
+      };
+      const templates = templateOptions(engine.deps.settings.calendars_dir);
+      if (action.type === 'webhook') await performWebhook(action, facts, key, delivery, templates);
+      else await performEmail(action, facts, key, engine.deps.settings.smtp, delivery, templates);
+      done();
+      return;
+    }
     case 'apsis.actions.test.SleepThreadAction':
       await engine.clock.sleepUntil(engine.clock.now() + (action.duration ?? 0) * 1000);
       done();
@@ -87,6 +114,14 @@ async function run(engine: Engine, action: ActionSpec, snapshot: Run, done: () =
       done();
       return;
   }
+}
+
+/** The run's output now: live while it is written, else as stored; undefined when it has none. */
+function outputOf(engine: Engine, runId: string): Buffer | undefined {
+  const live = engine.liveOutput(runId);
+  if (live !== undefined) return live.bytes();
+  const stored = engine.store.readOutput(runId, 'output');
+  return stored === undefined ? undefined : outputBytes(stored);
 }
 
 function scheduleAction(engine: Engine, jobId: string, templated: Args, trigger: Run): void {

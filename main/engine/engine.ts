@@ -160,6 +160,11 @@ export class Engine {
     return this.deps.clock;
   }
 
+  /** Aborted when the engine shuts down: work in the background (alert deliveries) stops there. */
+  get lifetimeSignal(): AbortSignal {
+    return this.lifetime.signal;
+  }
+
   get store(): RunStore {
     return this.deps.store;
   }
@@ -430,6 +435,22 @@ export class Engine {
       list.push({ timestamp, message });
     } else this.store.appendRunLog(run.runId, timestamp / 1000, message);
     this.events.emit('log', run.runId, timestamp, message);
+  }
+
+  /**
+   * Appends to the log of a run held in memory or, retired (SPEC 13.4), only in the store: an action still at work
+   * when its run retires logs there. Nothing for an unknown run.
+   */
+  logRun(runId: string, message: string): void {
+    const run = this.#index.get(runId);
+    if (run !== undefined) {
+      this.atomic(() => this.log(run, message));
+      return;
+    }
+    if (this.store.getRun(runId) === undefined) return;
+    const timestamp = this.clock.now();
+    this.atomic(() => this.store.appendRunLog(runId, timestamp / 1000, message));
+    this.events.emit('log', runId, timestamp, message);
   }
 
   private flushPendingLog(run: Run): void {

@@ -54,9 +54,11 @@ export function checkJobTemplates(p: ParsedFile, now: number, calendarsDir: stri
   if (job === null) return;
   const runNames = new Set([...job.params, 'run_id', 'job_id', ...TEMPLATE_GLOBALS]);
   const actionNames = new Set([...job.params, ...TEMPLATE_GLOBALS]);
+  const alertNames = new Set([...runNames, 'state']);
+  const names = { run: runNames, action: actionNames, alert: alertNames };
   let staticOk = true;
   for (const field of p.sink.fields) {
-    const errors = checkTemplate(field.source, field.scope === 'run' ? runNames : actionNames);
+    const errors = checkTemplate(field.source, names[field.scope]);
     for (const error of errors) reportTemplateError(p, field, error);
     if (errors.length > 0) staticOk = false;
   }
@@ -89,8 +91,10 @@ export function checkJobTemplates(p: ParsedFile, now: number, calendarsDir: stri
     const vars: Record<string, string> = { run_id: 'r0', job_id: job.jobId };
     for (const param of job.params) vars[param] = args[param] as string;
     for (const field of p.sink.fields) {
-      if (field.scope !== 'run') continue;
-      const result = renderTemplate(field.source, vars, templateOptions(calendarsDir));
+      if (field.scope === 'action') continue;
+      // An alert renders with the state of the transition that fires it; args override it as they do run_id.
+      const fieldVars = field.scope === 'alert' ? { state: 'failure', ...vars } : vars;
+      const result = renderTemplate(field.source, fieldVars, templateOptions(calendarsDir));
       if (!result.ok) {
         reportTemplateError(p, field, result.error);
         return;

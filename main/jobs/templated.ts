@@ -11,10 +11,11 @@ export interface TemplatedField {
   /** For messages: `program command`, `timeout duration`... */
   what: string;
   /**
-   * Which names the template may use: `run` (a run's args, run_id, job_id and helpers) or `action`
-   * (the triggering run's args and helpers, SPEC 7).
+   * Which names the template may use: `run` (a run's args, run_id, job_id and helpers), `action` (the triggering
+   * run's args and helpers, SPEC 7) or `alert` (a webhook or email action: the run's args, run_id, job_id, state and
+   * helpers, SPEC 19.8).
    */
-  scope: 'run' | 'action';
+  scope: 'run' | 'action' | 'alert';
 }
 
 /** A reference from a condition or action to another job, checked once every file is parsed (SPEC 3.3, 10.2). */
