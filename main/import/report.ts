@@ -41,7 +41,7 @@ export class Tallies<K extends string> {
     for (const kind of Object.keys(this.headlines) as K[]) {
       const tally = this.byKind.get(kind);
       if (tally === undefined) continue;
-      out.push(`  ${tally.count} ${this.headlines[kind]}:`);
+      out.push(`  ${this.headlines[kind]} (${tally.count}):`);
       for (const e of tally.examples) out.push(`    ${e}`);
       if (tally.count > tally.examples.length)
         out.push(`    ... and ${tally.count - tally.examples.length} more`);
@@ -107,19 +107,22 @@ export interface ImportReport {
 
 /** The report as lines for stdout. */
 export function formatReport(r: ImportReport): string[] {
-  const verb = r.dryRun ? 'would import' : 'imported';
+  const c = r.counts;
   const lines = [
-    `${r.dryRun ? 'dry run, nothing written: ' : ''}${r.source} holds ${r.counts.runs} runs, ${r.counts.logLines} ` +
-      `run-log lines, ${r.counts.outputs} outputs, ${r.counts.jobs} ad hoc jobs`,
-    `  runs by state in Apsis: ${states(r.apsisStates)}`,
-    `${verb} into ${r.target}: ${r.runs} runs, ${r.logLines} run-log lines, ${r.outputs} outputs ` +
-      `(${r.storedBytes} bytes stored, ${r.bytes} bytes uncompressed; ${states(r.compression)}), ${r.jobs} ad hoc jobs`,
-    `  runs by state ${r.dryRun ? 'once imported' : 'as imported'}: ${states(r.states)}`,
+    `${r.dryRun ? 'dry run, nothing written: ' : ''}${r.source} holds ${plural(c.runs, 'run')}, ` +
+      `${plural(c.logLines, 'run-log line')}, ${plural(c.outputs, 'output')}, ${plural(c.jobs, 'ad hoc job')}`,
+    `  runs by state in Apsis: ${listed(r.apsisStates)}`,
+    `${r.dryRun ? 'would import' : 'imported'} into ${r.target}: ${plural(r.runs, 'run')}, ` +
+      `${plural(r.logLines, 'run-log line')}, ${plural(r.outputs, 'output')} (${r.bytes} bytes, ` +
+      `${r.storedBytes} as stored: ${listed(r.compression)}), ${plural(r.jobs, 'ad hoc job')}`,
+    `  runs by state ${r.dryRun ? 'once imported' : 'as imported'}: ${listed(r.states)}`,
   ];
   if (r.errorOutputs > 0)
-    lines.push(`  ${r.errorOutputs} of the outputs hold the error message of a run ended in error`);
+    lines.push(
+      `  ${plural(r.errorOutputs, 'output')} added with the message of a run the import ended in error`,
+    );
   lines.push(
-    `  clock: ${r.clock === null ? 'kept (Apsis had none usable)' : new Date(r.clock * 1000).toISOString()}; ` +
+    `  clock: ${r.clock === null ? 'ours (Apsis had none usable)' : new Date(r.clock * 1000).toISOString()}; ` +
       `next run ID: r${r.nextRunNumber}`,
   );
   if (r.notes.total > 0) lines.push('not carried over as they were:', ...r.notes.lines());
@@ -134,7 +137,13 @@ export function formatReport(r: ImportReport): string[] {
   return lines;
 }
 
-function states(byState: Record<string, number>): string {
-  const entries = Object.entries(byState);
-  return entries.length === 0 ? 'none' : entries.map(([s, n]) => `${s} ${n}`).join(', ');
+/** `1 run`, `2 runs`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** `success 16, failure 2`, or `none`. */
+function listed(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${k} ${n}`).join(', ');
 }

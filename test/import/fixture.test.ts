@@ -1,0 +1,238 @@
+// `apsis import-apsis-db` on the database Apsis 1.1.2 wrote (test/fixtures/apsis-db, SPEC 18.6): every run, run-log
+// line and output byte accounted for, compared with the source as this test reads it itself, not through the importer.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { APSIS_BIN } from '../helpers/folders.js';
+import { integrity } from '../helpers/db.js';
+
+export const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'apsis-db');
+const MESSAGE = 'imported from Apsis while running; its process is not followed';
+
+/** A copy of the fixture database in a fresh folder (reading a WAL-mode file creates -wal and -shm beside it). */
+export function fixtureCopy(): { dir: string; source: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'apsis-import-'));
+  const source = join(dir, 'apsis.db');
+  copyFileSync(join(FIXTURE, 'apsis.db'), source);
+  return { dir, source };
+}
+
+export function apsis(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [APSIS_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+interface RunRow {
+  rowid: number;
+  run_id: string;
+  timestamp: number;
+  job_id: string;
+  args: string;
+  state: string;
+  program: string | null;
+  times: string;
+  meta: string;
+  run_state: string | null;
+  conds: string | null;
+  actions: string | null;
+}
+interface LogRow {
+  run_id: string;
+  timestamp: number;
+  message: string;
+}
+interface OutputRow {
+  run_id: string;
+  output_id: string;
+  name: string;
+  content_type: string;
+  length: number;
+  compression: string | null;
+  data: Buffer;
+}
+
+function readAll(path: string): {
+  runs: RunRow[];
+  log: LogRow[];
+  outputs: OutputRow[];
+  clock: number;
+  next: number;
+} {
+  const db = new Database(path, { readonly: true });
+  try {
+    return {
+      runs: db.prepare<[], RunRow>('SELECT rowid, * FROM runs ORDER BY rowid').all(),
+      log: db.prepare<[], LogRow>('SELECT run_id, timestamp, message FROM run_history ORDER BY rowid').all(),
+      outputs: db.prepare<[], OutputRow>('SELECT * FROM output ORDER BY run_id, output_id').all(),
+      clock: db.prepare<[], number>('SELECT time FROM clock').pluck().get() as number,
+      next: db.prepare<[], number>('SELECT number FROM next_run_id').pluck().get() as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** What our program column must hold for each of Apsis's bound programs in the fixture (SPEC 6.1). */
+function expectedProgram(apsisProgram: string): unknown {
+  const p = JSON.parse(apsisProgram) as { type: string; argv?: string[]; host?: null; user?: null };
+  if (p.type === 'apsis.program.noop.BoundNoOpProgram')
+    return { type: 'no-op', duration: null, success: true };
+  expect(p.type).toBe('apsis.program.agent.BoundAgentProgram');
+  expect(p.host).toBeNull();
+  expect(p.user).toBeNull();
+  return { type: 'program', argv: p.argv, stop: { signal: 'SIGTERM', grace_period: 60 } };
+}
+
+describe('apsis import-apsis-db on the database Apsis 1.1.2 wrote', () => {
+  it('imports every run, run-log line and output byte as Apsis stored them; the running run ends in error', () => {
+    const { dir, source } = fixtureCopy();
+    const target = join(dir, 'ours.db');
+    const before = sha256(source);
+    const t0 = Date.now() / 1000;
+    const r = apsis('import-apsis-db', source, '--db', target);
+    const t1 = Date.now() / 1000;
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${source} holds 22 runs, 82 run-log lines, 4 outputs, 0 ad hoc jobs`);
+    expect(r.stdout).toContain(
+      'runs by state in Apsis: success 16, failure 2, error 1, running 1, scheduled 1, skipped 1',
+    );
+    expect(r.stdout).toContain(`imported into ${target}: 22 runs, 82 run-log lines, 4 outputs (72 bytes`);
+    expect(r.stdout).toContain(
+      'runs by state as imported: success 16, failure 2, error 2, scheduled 1, skipped 1',
+    );
+    expect(r.stdout).toContain('clock: 2026-12-02T04:24:48.006Z; next run ID: r17345');
+    expect(r.stdout).toContain(`r17286 (demo/long): was running`);
+    expect(sha256(source)).toBe(before); // read only
+
+    const src = readAll(source);
+    const ours = readAll(target);
+    expect(src.runs).toHaveLength(22);
+    expect(ours.runs.map((run) => [run.rowid, run.run_id])).toEqual(
+      src.runs.map((run) => [run.rowid, run.run_id]),
+    );
+    for (const [i, s] of src.runs.entries()) {
+      const o = ours.runs[i] as RunRow;
+      expect(o.job_id).toBe(s.job_id);
+      expect(JSON.parse(o.args)).toEqual(JSON.parse(s.args));
+      expect(o.meta).toBe(s.meta);
+      expect(JSON.parse(o.program as string)).toEqual(expectedProgram(s.program as string));
+      expect([o.conds, o.actions]).toEqual([s.conds, s.actions]);
+      expect(o.run_state).toBeNull();
+      if (s.state === 'running') {
+        expect(o.state).toBe('error');
+        const times = JSON.parse(o.times) as Record<string, string>;
+        const { error, ...kept } = times;
+        expect(kept).toEqual(JSON.parse(s.times));
+        expect(Date.parse(error as string) / 1000).toBeGreaterThanOrEqual(Math.floor(t0));
+        expect(Date.parse(error as string) / 1000).toBeLessThanOrEqual(t1);
+        expect(o.timestamp).toBe(Date.parse(error as string) / 1000);
+        expect(s.run_state).not.toBe('null'); // Apsis's agent process it cannot follow
+      } else {
+        expect([o.state, o.times, o.timestamp]).toEqual([s.state, s.times, s.timestamp]);
+        expect(s.run_state).toBe('null');
+      }
+    }
+
+    // The run log: Apsis's 82 lines in Apsis's order, plus the error line of the run that was running.
+    expect(src.log).toHaveLength(82);
+    const added = ours.log.filter((l) => l.message === `error: ${MESSAGE}`);
+    expect(added.map((l) => l.run_id)).toEqual(['r17286']);
+    expect(ours.log.filter((l) => !added.includes(l))).toEqual(src.log);
+
+    // Outputs byte for byte, plus the error message as the output of the run that was running (SPEC 11.3).
+    expect(src.outputs).toHaveLength(4);
+    const byKey = new Map(ours.outputs.map((o) => [`${o.run_id}/${o.output_id}`, o]));
+    for (const s of src.outputs) {
+      const o = byKey.get(`${s.run_id}/${s.output_id}`);
+      expect(o).toBeDefined();
+      expect({ ...o, data: null }).toEqual({ ...s, data: null });
+      expect(Buffer.compare(o?.data as Buffer, s.data)).toBe(0);
+      byKey.delete(`${s.run_id}/${s.output_id}`);
+    }
+    expect([...byKey.values()]).toEqual([
+      {
+        run_id: 'r17286',
+        output_id: 'output',
+        name: 'combined stdout & stderr',
+        content_type: 'text/plain',
+        length: MESSAGE.length + 1,
+        compression: null,
+        data: Buffer.from(`${MESSAGE}\n`),
+      },
+    ]);
+    expect(src.outputs.map((o) => o.data.toString())).toContain('hello world\nto stderr\n');
+
+    expect(ours.clock).toBe(src.clock);
+    expect(ours.next).toBe(src.next);
+    expect(integrity(target)).toBe('ok');
+  });
+
+  it('refuses a second import into the same database, naming it, and changes nothing', () => {
+    const { dir, source } = fixtureCopy();
+    const target = join(dir, 'ours.db');
+    expect(apsis('import-apsis-db', source, '--db', target).status).toBe(0);
+    const before = readAll(target);
+    const again = apsis('import-apsis-db', source, '--db', target);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toBe(
+      `apsis import-apsis-db: ${target} already has 22 runs: an import goes only into a database without runs, ` +
+        'so that no run ID is taken twice; give a new --db file\n',
+    );
+    expect(readAll(target)).toEqual(before);
+    // A dry run says the same.
+    const dry = apsis('import-apsis-db', source, '--db', target, '--dry-run');
+    expect([dry.status, dry.stderr]).toEqual([1, again.stderr]);
+  });
+
+  it('--dry-run prints the counts per state, outputs and bytes, and writes nothing', () => {
+    const { dir, source } = fixtureCopy();
+    const target = join(dir, 'ours.db');
+    const r = apsis('import-apsis-db', source, '--db', target, '--dry-run');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 7)).toEqual([
+      `dry run, nothing written: ${source} holds 22 runs, 82 run-log lines, 4 outputs, 0 ad hoc jobs`,
+      '  runs by state in Apsis: success 16, failure 2, error 1, running 1, scheduled 1, skipped 1',
+      `would import into ${target}: 22 runs, 82 run-log lines, 4 outputs (72 bytes, 72 as stored: uncompressed 4), 0 ad hoc jobs`,
+      '  runs by state once imported: success 16, failure 2, error 2, scheduled 1, skipped 1',
+      '  1 output added with the message of a run the import ended in error',
+      '  clock: 2026-12-02T04:24:48.006Z; next run ID: r17345',
+      'not carried over as they were:',
+    ]);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('refuses what is not an Apsis database, and bad usage, with the file and the way on', () => {
+    const { dir, source } = fixtureCopy();
+    const target = join(dir, 'ours.db');
+    const missing = apsis('import-apsis-db', join(dir, 'nope.db'), '--db', target);
+    expect([missing.status, missing.stderr]).toEqual([
+      1,
+      `apsis import-apsis-db: ${join(dir, 'nope.db')} does not exist: give the path of Apsis's database file\n`,
+    ]);
+    expect(apsis('import-apsis-db', source, '--db', target).status).toBe(0);
+    const ours = apsis('import-apsis-db', target, '--db', join(dir, 'other.db'));
+    expect([ours.status, ours.stderr]).toEqual([
+      1,
+      `apsis import-apsis-db: ${target} is an Apsis Console database already, not Apsis's: use it as it is ` +
+        `(apsis serve DIR --db ${target})\n`,
+    ]);
+    expect(existsSync(join(dir, 'other.db'))).toBe(false);
+    const itself = apsis('import-apsis-db', source, '--db', source);
+    expect(itself.status).toBe(1);
+    expect(itself.stderr).toContain(`--db ${source} is Apsis's database itself`);
+    const usage = apsis('import-apsis-db', source);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toBe(
+      "apsis import-apsis-db: --db FILE (Apsis Console's database) is required: apsis import-apsis-db APSIS_DB --db FILE [--dry-run]\n",
+    );
+  });
+});
