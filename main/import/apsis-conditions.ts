@@ -114,8 +114,9 @@ function statesOf<T extends RunState[] | null>(
   const value = f.take(key);
   if (value === undefined || value === null) return absent;
   const list: unknown[] = Array.isArray(value) ? value : [value];
-  if (list.every(isRunState)) return list;
-  f.fail(`${f.where}.${key} is ${describe(value)}, not a list of run states`);
+  const bad = list.find((s) => !isRunState(s));
+  if (bad === undefined) return list as RunState[];
+  f.fail(`${f.where}.${key} holds ${describe(bad)}, which is not a run state`);
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import { mapAdHocJob } from './ad-hoc-jobs.js';
 import { ApsisDb, ImportError, type SourceCounts } from './apsis-db.js';
 import { RunConverter } from './convert-run.js';
 import { checkLogLine, checkOutput } from './rows.js';
-import { NOTE_HEADLINES, PROBLEM_HEADLINES, Tallies, type ImportReport } from './report.js';
+import { NOTE_HEADLINES, plural, PROBLEM_HEADLINES, Tallies, type ImportReport } from './report.js';
 import { Target } from './target.js';
 
 export interface ImportOptions {
@@ -88,8 +88,8 @@ class ImportRun {
   private lastProgress: number;
   private sinceYield = 0;
   private bytesSinceYield = 0;
-  /** Run IDs not imported: their log lines and outputs stay out too. */
-  private readonly skipped = new Set<string>();
+  /** Runs not imported, with why: their log lines and outputs stay out too, and are counted here. */
+  private readonly skipped = new Map<string, { problem: string; lines: number; outputs: number }>();
   /** Runs the import ended in error, with their messages, for their outputs. */
   private readonly errors: [runId: string, message: string][] = [];
   private maxNumber = 0;
@@ -135,6 +135,17 @@ class ImportRun {
     await this.runs();
     await this.runLog();
     await this.outputs();
+    for (const [runId, { problem, lines, outputs }] of this.skipped) {
+      const along = [
+        lines > 0 ? plural(lines, 'run-log line') : '',
+        outputs > 0 ? plural(outputs, 'output') : '',
+      ];
+      const also = along.filter((a) => a !== '').join(', ');
+      this.report.problems.add(
+        'run',
+        `${runId}: ${problem}${also === '' ? '' : ` (left out with it: ${also})`}`,
+      );
+    }
     for (const [runId, message] of this.errors)
       if (this.target === undefined || this.target.errorOutput(runId, message)) this.report.errorOutputs += 1;
     this.jobs();
@@ -153,8 +164,7 @@ class ImportRun {
       const converted = converter.convert(source);
       this.progress.runs[0] += 1;
       if (!converted.ok) {
-        this.skipped.add(converted.runId);
-        report.problems.add('run', `${converted.runId}: ${converted.problem}`);
+        this.skipped.set(converted.runId, { problem: converted.problem, lines: 0, outputs: 0 });
       } else {
         const { row, notes, error } = converted;
         const [, runId, , jobId] = row;
@@ -177,9 +187,9 @@ class ImportRun {
     for (const source of this.source.runLog()) {
       this.progress.logLines[0] += 1;
       const line = checkLogLine(source);
+      const skipped = typeof line === 'string' ? undefined : this.skipped.get(line.runId);
       if (typeof line === 'string') this.report.problems.add('log', line);
-      else if (this.skipped.has(line.runId))
-        this.report.problems.add('log', `${line.runId}: its run is not imported`);
+      else if (skipped !== undefined) skipped.lines += 1;
       else {
         this.target?.log(line.runId, line.timestamp, line.message);
         this.report.logLines += 1;
@@ -194,12 +204,9 @@ class ImportRun {
     for (const source of this.source.outputs()) {
       this.progress.outputs[0] += 1;
       const checked = checkOutput(source);
+      const skipped = typeof checked === 'string' ? undefined : this.skipped.get(checked.output.runId);
       if (typeof checked === 'string') report.problems.add('output', checked);
-      else if (this.skipped.has(checked.output.runId))
-        report.problems.add(
-          'output',
-          `${checked.output.runId}/${checked.output.outputId}: its run is not imported`,
-        );
+      else if (skipped !== undefined) skipped.outputs += 1;
       else if (this.target !== undefined && !this.target.output(checked.output))
         report.problems.add(
           'output',

@@ -65,7 +65,7 @@ export const NOTE_HEADLINES = {
 export type NoteGroup = keyof typeof NOTE_HEADLINES;
 
 export const PROBLEM_HEADLINES = {
-  run: 'runs not imported (nor their run-log lines and outputs)',
+  run: 'runs not imported, nor their run-log lines and outputs',
   log: 'run-log lines not imported',
   output: 'outputs not imported',
   'output-kept': 'outputs imported as stored although they do not read back as their length says',
