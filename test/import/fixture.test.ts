@@ -1,31 +1,14 @@
 // `apsis import-apsis-db` on the database Apsis 1.1.2 wrote (test/fixtures/apsis-db, SPEC 18.6): every run, run-log
 // line and output byte accounted for, compared with the source as this test reads it itself, not through the importer.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { APSIS_BIN } from '../helpers/folders.js';
 import { integrity } from '../helpers/db.js';
+import { apsis, fixtureCopy } from './helpers.js';
 
-export const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'apsis-db');
 const MESSAGE = 'imported from Apsis while running; its process is not followed';
-
-/** A copy of the fixture database in a fresh folder (reading a WAL-mode file creates -wal and -shm beside it). */
-export function fixtureCopy(): { dir: string; source: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'apsis-import-'));
-  const source = join(dir, 'apsis.db');
-  copyFileSync(join(FIXTURE, 'apsis.db'), source);
-  return { dir, source };
-}
-
-export function apsis(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [APSIS_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 interface RunRow {
