@@ -64,5 +64,7 @@ export async function importApsisDbCommand(
 
 function progressLine(p: Progress): string {
   const part = ([done, total]: [number, number], what: string): string => `${what} ${done}/${total}`;
-  return [part(p.runs, 'runs'), part(p.logLines, 'run-log lines'), part(p.outputs, 'outputs')].join(', ');
+  const parts = [part(p.runs, 'runs'), part(p.logLines, 'run-log lines'), part(p.outputs, 'outputs')];
+  if (p.indexes[1] > 0) parts.push(part(p.indexes, 'indexes built'));
+  return parts.join(', ');
 }

@@ -31,6 +31,8 @@ export interface Progress {
   runs: [done: number, total: number];
   logLines: [done: number, total: number];
   outputs: [done: number, total: number];
+  /** Indexes built again once every row is in (none in a dry run). */
+  indexes: [done: number, total: number];
 }
 
 export type ImportOutcome =
@@ -106,6 +108,7 @@ class ImportRun {
       runs: [0, this.counts.runs],
       logLines: [0, this.counts.logLines],
       outputs: [0, this.counts.outputs],
+      indexes: [0, 0],
     };
     this.report = {
       source: options.source,
@@ -150,6 +153,16 @@ class ImportRun {
       if (this.target === undefined || this.target.errorOutput(runId, message)) this.report.errorOutputs += 1;
     this.jobs();
     this.clockAndRunIds();
+    const indexes = this.target?.indexesToBuild ?? [];
+    this.progress.indexes[1] = indexes.length;
+    for (const sql of indexes) {
+      // Each index is one statement of a few seconds: say what is going on before each, if a second has passed.
+      const now = this.options.now();
+      if (now - this.lastProgress >= PROGRESS_MS) this.tellProgress(now);
+      this.target?.buildIndex(sql);
+      this.progress.indexes[0] += 1;
+      await this.turn();
+    }
     await this.turn();
     this.target?.commit();
     this.report.seconds = (this.options.now() - this.started) / 1000;
@@ -282,10 +295,12 @@ class ImportRun {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.options.signal?.aborted === true) throw new Interrupted();
     const now = this.options.now();
-    if (now - this.lastProgress >= PROGRESS_MS) {
-      this.lastProgress = now;
-      this.options.onProgress?.(this.progress);
-    }
+    if (now - this.lastProgress >= PROGRESS_MS) this.tellProgress(now);
+  }
+
+  private tellProgress(now: number): void {
+    this.lastProgress = now;
+    this.options.onProgress?.(this.progress);
   }
 }
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../main/store/sqlite-store.js';
 import { integrity } from '../helpers/db.js';
 import { apsis, fixtureCopy } from './helpers.js';
 
@@ -70,6 +71,21 @@ function expectedProgram(apsisProgram: string): unknown {
   expect(p.host).toBeNull();
   expect(p.user).toBeNull();
   return { type: 'program', argv: p.argv, stop: { signal: 'SIGTERM', grace_period: 60 } };
+}
+
+function schema(path: string): unknown[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name').all();
+  } finally {
+    db.close();
+  }
+}
+
+function freshDatabase(dir: string): string {
+  const path = join(dir, 'fresh.db');
+  SqliteStore.open(path, { now: Date.now() / 1000 }).close();
+  return path;
 }
 
 describe('apsis import-apsis-db on the database Apsis 1.1.2 wrote', () => {
@@ -155,6 +171,11 @@ describe('apsis import-apsis-db on the database Apsis 1.1.2 wrote', () => {
     expect(ours.clock).toBe(src.clock);
     expect(ours.next).toBe(src.next);
     expect(integrity(target)).toBe('ok');
+    const mode = new Database(target, { readonly: true });
+    expect(mode.pragma('journal_mode', { simple: true })).toBe('wal'); // SPEC 13.1, after a load without it
+    mode.close();
+    // The indexes dropped for the load are back, exactly as a new database has them.
+    expect(schema(target)).toEqual(schema(freshDatabase(dir)));
   });
 
   it('refuses a second import into the same database, naming it, and changes nothing', () => {
