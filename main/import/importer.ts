@@ -278,9 +278,13 @@ class ImportRun {
 
   /** A run ID of a log line or output, for the next run number. */
   private seen(runId: string): void {
+    // A run's lines mostly follow one another: parse each run ID once in a row.
+    if (runId === this.lastSeen) return;
+    this.lastSeen = runId;
     const n = runNumber(runId);
     if (n !== undefined && n > this.maxNumber) this.maxNumber = n;
   }
+  private lastSeen = '';
 
   /** Counts a row; true every CHUNK rows (or CHUNK_BYTES of output): time for turn(). Not async: cheap per row. */
   private due(): boolean {
