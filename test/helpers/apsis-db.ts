@@ -61,7 +61,7 @@ CREATE INDEX idx_run_id ON run_history (run_id);
 export interface ApsisDbOptions {
   /** Number of runs (default 1000). */
   runs?: number;
-  /** One output in this many is large (about 40 KiB) and stored brotli-compressed (default 50). */
+  /** One output in this many is large (about 25 KiB) and stored brotli-compressed (default 50). */
   compressedEvery?: number;
   /** Epoch seconds of the first run (default 2026-01-01T00:00:00Z). */
   start?: number;
@@ -121,7 +121,7 @@ function agentMeta(
   );
 }
 
-/** A large text output (about 40 KiB) and its brotli form, as Apsis's agent compresses (text mode, quality 3). */
+/** A large text output (about 25 KiB) and its brotli form, as Apsis's agent compresses (text mode, quality 3). */
 function largeOutputs(): { data: Buffer; compressed: Buffer }[] {
   const out: { data: Buffer; compressed: Buffer }[] = [];
   for (let v = 0; v < 8; v += 1) {
