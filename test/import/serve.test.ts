@@ -177,6 +177,7 @@ describe('apsis serve on an imported Apsis database', () => {
     const post = async (jobId: string): Promise<string> => {
       const r = await fetch(`${url}/api/v1/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ job_id: jobId }),
       });
       expect(r.status).toBe(200);
