@@ -1,6 +1,6 @@
 /**
- * Reading an Apsis 1.1.2 database (`python/apsis/sqlite.py`): opened read-only, its tables and columns checked, read
- * in one read transaction so every table comes from the same moment.
+ * An Apsis 1.1.2 database (`python/apsis/sqlite.py`) opened read-only, its tables and columns checked. Its rows are
+ * read through an attachment in the import's transaction (transfer.ts); this connection stays open meanwhile.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -20,20 +20,15 @@ const REQUIRED: Record<string, readonly string[]> = {
 };
 const OPTIONAL_RUN_COLUMNS = ['conds', 'actions', 'message', 'rerun'];
 
-export interface SourceCounts {
-  runs: number;
-  logLines: number;
-  outputs: number;
-  jobs: number;
-}
-
 /** An open Apsis database, inside its read transaction until close(). */
 export class ApsisDb {
   private constructor(
     readonly path: string,
     private readonly db: Database.Database,
-    private readonly runColumns: string,
-    private readonly tables: ReadonlySet<string>,
+    /** The SELECT list of SOURCE_RUN_COLUMNS, NULL for optional columns this database lacks. */
+    readonly runColumns: string,
+    /** Its tables: `jobs` and `next_run_id` may be missing. */
+    readonly tables: ReadonlySet<string>,
   ) {}
 
   /** Opens and checks `path`; throws ImportError when it cannot be read or is not an Apsis database. */
@@ -54,8 +49,6 @@ export class ApsisDb {
     }
     try {
       db.pragma('query_only = ON');
-      // One read transaction for the whole import: counts and rows agree even if something writes meanwhile.
-      db.exec('BEGIN');
       const tables = new Set(
         db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all(),
       );
@@ -84,62 +77,6 @@ export class ApsisDb {
       if (e instanceof Database.SqliteError) throw new ImportError(cannotOpen(path, e, header[18] === 2));
       throw e;
     }
-  }
-
-  counts(): SourceCounts {
-    const count = (table: string): number =>
-      this.tables.has(table)
-        ? (this.db.prepare<[], number>(`SELECT COUNT(*) FROM ${table}`).pluck().get() ?? 0)
-        : 0;
-    return {
-      runs: count('runs'),
-      logLines: count('run_history'),
-      outputs: count('output'),
-      jobs: count('jobs'),
-    };
-  }
-
-  /** Rows of `runs` in run-number order, as SOURCE_RUN_COLUMNS. */
-  runs(): IterableIterator<unknown[]> {
-    return this.db
-      .prepare<[], unknown[]>(`SELECT ${this.runColumns} FROM runs ORDER BY rowid`)
-      .raw()
-      .iterate();
-  }
-
-  /** Rows of `run_history` in the order Apsis wrote them: run_id, timestamp, message. */
-  runLog(): IterableIterator<unknown[]> {
-    return this.db
-      .prepare<[], unknown[]>('SELECT run_id, timestamp, message FROM run_history ORDER BY rowid')
-      .raw()
-      .iterate();
-  }
-
-  /** Rows of `output`: run_id, output_id, name, content_type, length, compression, data. */
-  outputs(): IterableIterator<unknown[]> {
-    return this.db
-      .prepare<[], unknown[]>(
-        'SELECT run_id, output_id, name, content_type, length, compression, data FROM output ORDER BY rowid',
-      )
-      .raw()
-      .iterate();
-  }
-
-  /** Rows of `jobs` (ad hoc jobs): job_id, job. None when the table is missing. */
-  jobs(): unknown[][] {
-    if (!this.tables.has('jobs')) return [];
-    return this.db.prepare<[], unknown[]>('SELECT job_id, job FROM jobs ORDER BY rowid').raw().all();
-  }
-
-  /** The values of `clock` (Apsis keeps one row: epoch seconds). */
-  clock(): unknown[] {
-    return this.db.prepare<[], unknown>('SELECT time FROM clock').pluck().all();
-  }
-
-  /** The values of `next_run_id` (one row), none when the table is missing (Apsis before 0.20 had none). */
-  nextRunId(): unknown[] {
-    if (!this.tables.has('next_run_id')) return [];
-    return this.db.prepare<[], unknown>('SELECT number FROM next_run_id').pluck().all();
   }
 
   close(): void {

@@ -1,15 +1,17 @@
 /**
  * `apsis import-apsis-db` (SPEC 18.6): Apsis's runs, run logs, outputs, ad hoc jobs, clock and run-ID counter copied
- * into our database in one transaction. Rows stream through one at a time (memory stays flat with a million runs);
- * between chunks the event loop turns, so progress is reported and an interrupt rolls everything back.
+ * into our database in one transaction. Runs stream through a page at a time (memory stays flat with a million
+ * runs); the run log and plain outputs are copied inside SQLite (transfer.ts). Between pages and spans the event
+ * loop turns, so progress is reported and an interrupt rolls everything back.
  */
-import { runNumber } from '../store/run-record.js';
+import Database from 'better-sqlite3';
 import { mapAdHocJob } from './ad-hoc-jobs.js';
-import { ApsisDb, ImportError, type SourceCounts } from './apsis-db.js';
+import { ApsisDb, ImportError } from './apsis-db.js';
 import { RunConverter } from './convert-run.js';
 import { checkLogLine, checkOutput } from './rows.js';
 import { NOTE_HEADLINES, plural, PROBLEM_HEADLINES, Tallies, type ImportReport } from './report.js';
 import { Target } from './target.js';
+import { Transfer, type SourceCounts } from './transfer.js';
 
 export interface ImportOptions {
   /** Apsis's database file, read only. */
@@ -38,10 +40,6 @@ export interface Progress {
 export type ImportOutcome =
   { ok: true; report: ImportReport } | { ok: false; message: string; interrupted: boolean };
 
-/** Rows between turns of the event loop. */
-const CHUNK = 1000;
-/** Output bytes between turns of the event loop. */
-const CHUNK_BYTES = 16 * 1024 * 1024;
 const PROGRESS_MS = 1000;
 
 class Interrupted extends Error {}
@@ -51,11 +49,23 @@ export async function importApsisDb(options: ImportOptions): Promise<ImportOutco
   const started = options.now();
   let source: ApsisDb | undefined;
   let target: Target | undefined;
+  let counter: Database.Database | undefined;
   try {
     source = ApsisDb.open(options.source);
-    if (options.dryRun) Target.check(options.target);
-    else target = Target.open(options.target, options.source, started);
-    const run = new ImportRun(options, source, target, started);
+    let reader: Database.Database;
+    if (options.dryRun) {
+      Target.check(options.target, options.source);
+      reader = counter = new Database(':memory:');
+    } else {
+      target = Target.open(options.target, options.source, started);
+      reader = target.connection;
+    }
+    // Before the write transaction: SQLite attaches no database inside one.
+    reader.prepare('ATTACH DATABASE ? AS apsis').run(source.path);
+    // Read once, front to back: mapped pages would only swell the resident size.
+    reader.pragma('apsis.mmap_size = 0');
+    const transfer = new Transfer(reader, source.tables, source.runColumns, !options.dryRun);
+    const run = new ImportRun(options, transfer, target, started);
     const report = await run.execute();
     return { ok: true, report };
   } catch (e) {
@@ -77,19 +87,19 @@ export async function importApsisDb(options: ImportOptions): Promise<ImportOutco
       };
     throw e;
   } finally {
+    // The connections that attached Apsis's database close before its read-only one (see transfer.ts).
     target?.close(true);
+    counter?.close();
     source?.close();
   }
 }
 
 /** One import in progress: its tallies, its chunking and its phases. */
 class ImportRun {
-  private readonly counts: SourceCounts;
+  private counts: SourceCounts = { runs: 0, logLines: 0, outputs: 0, jobs: 0 };
   private readonly report: ImportReport;
   private readonly progress: Progress;
   private lastProgress: number;
-  private sinceYield = 0;
-  private bytesSinceYield = 0;
   /** Runs not imported, with why: their log lines and outputs stay out too, and are counted here. */
   private readonly skipped = new Map<string, { problem: string; lines: number; outputs: number }>();
   /** Runs the import ended in error, with their messages, for their outputs. */
@@ -98,11 +108,10 @@ class ImportRun {
 
   constructor(
     private readonly options: ImportOptions,
-    private readonly source: ApsisDb,
+    private readonly transfer: Transfer,
     private readonly target: Target | undefined,
     private readonly started: number,
   ) {
-    this.counts = source.counts();
     this.lastProgress = started;
     this.progress = {
       runs: [0, this.counts.runs],
@@ -134,10 +143,22 @@ class ImportRun {
   }
 
   async execute(): Promise<ImportReport> {
-    this.target?.begin();
+    if (this.target === undefined) this.transfer.beginRead();
+    else this.target.begin();
+    this.counts = this.transfer.counts();
+    this.report.counts = this.counts;
+    this.progress.runs[1] = this.counts.runs;
+    this.progress.logLines[1] = this.counts.logLines;
+    this.progress.outputs[1] = this.counts.outputs;
     await this.runs();
     await this.runLog();
     await this.outputs();
+    for (const { runId, lines, outputs } of this.transfer.leftOut()) {
+      const skipped = this.skipped.get(runId);
+      if (skipped === undefined) continue;
+      skipped.lines += lines;
+      skipped.outputs += outputs;
+    }
     for (const [runId, { problem, lines, outputs }] of this.skipped) {
       const along = [
         lines > 0 ? plural(lines, 'run-log line') : '',
@@ -164,7 +185,8 @@ class ImportRun {
       await this.turn();
     }
     await this.turn();
-    this.target?.commit();
+    if (this.target === undefined) this.transfer.endRead();
+    else this.target.commit();
     this.report.seconds = (this.options.now() - this.started) / 1000;
     return this.report;
   }
@@ -173,12 +195,15 @@ class ImportRun {
     const converter = new RunConverter(this.started);
     const now = this.started / 1000;
     const { report } = this;
-    for (const source of this.source.runs()) {
-      const converted = converter.convert(source);
-      this.progress.runs[0] += 1;
-      if (!converted.ok) {
-        this.skipped.set(converted.runId, { problem: converted.problem, lines: 0, outputs: 0 });
-      } else {
+    for (let page = this.transfer.runs(-Infinity); page.length > 0;) {
+      for (const source of page) {
+        const converted = converter.convert(source);
+        this.progress.runs[0] += 1;
+        if (!converted.ok) {
+          this.skipped.set(converted.runId, { problem: converted.problem, lines: 0, outputs: 0 });
+          this.transfer.skipRun(converted.runId);
+          continue;
+        }
         const { row, notes, error } = converted;
         const [, runId, , jobId] = row;
         this.target?.run(row);
@@ -192,56 +217,76 @@ class ImportRun {
         count(report.states, row[5]);
         this.maxNumber = Math.max(this.maxNumber, row[0]);
       }
-      if (this.due()) await this.turn();
+      const last = page.at(-1)?.[0];
+      await this.turn();
+      page = typeof last === 'number' ? this.transfer.runs(last) : [];
     }
   }
 
+  /** The run log, copied inside SQLite a span at a time; lines that are not well formed are reported. */
   private async runLog(): Promise<void> {
-    for (const source of this.source.runLog()) {
-      this.progress.logLines[0] += 1;
-      const line = checkLogLine(source);
-      const skipped = typeof line === 'string' ? undefined : this.skipped.get(line.runId);
-      if (typeof line === 'string') this.report.problems.add('log', line);
-      else if (skipped !== undefined) skipped.lines += 1;
-      else {
-        this.target?.log(line.runId, line.timestamp, line.message);
-        this.report.logLines += 1;
-        this.seen(line.runId);
-      }
-      if (this.due()) await this.turn();
+    for (const span of this.transfer.spans('run_history')) {
+      const n = this.transfer.logLines(span);
+      this.report.logLines += n;
+      this.progress.logLines[0] += n;
+      await this.turn();
     }
+    for (const source of this.transfer.malformedLogLines()) {
+      const line = checkLogLine(source);
+      this.report.problems.add(
+        'log',
+        typeof line === 'string' ? line : `${line.runId}: a line not well formed`,
+      );
+    }
+    this.progress.logLines[0] = this.progress.logLines[1];
   }
 
+  /** Plain outputs copied inside SQLite; compressed and odd ones checked one by one (checkOutput). */
   private async outputs(): Promise<void> {
     const { report } = this;
-    for (const source of this.source.outputs()) {
-      this.progress.outputs[0] += 1;
-      const checked = checkOutput(source);
-      const skipped = typeof checked === 'string' ? undefined : this.skipped.get(checked.output.runId);
-      if (typeof checked === 'string') report.problems.add('output', checked);
-      else if (skipped !== undefined) skipped.outputs += 1;
-      else if (this.target !== undefined && !this.target.output(checked.output))
-        report.problems.add(
-          'output',
-          `${checked.output.runId}/${checked.output.outputId}: a second output of that ID`,
-        );
-      else {
-        const { output, defect } = checked;
-        if (defect !== null)
-          report.problems.add('output-kept', `${output.runId}/${output.outputId}: ${defect}`);
-        report.outputs += 1;
-        report.storedBytes += output.data.length;
-        report.bytes += output.length;
-        count(report.compression, output.compression ?? 'uncompressed');
-        this.bytesSinceYield += output.data.length;
-        this.seen(output.runId);
+    for (const span of this.transfer.spans('output')) {
+      const copied = this.transfer.outputs(span);
+      if (copied !== null) {
+        const { n, stored, bytes } = copied.plain;
+        report.outputs += n;
+        report.storedBytes += stored;
+        report.bytes += bytes;
+        if (n > 0) report.compression['uncompressed'] = (report.compression['uncompressed'] ?? 0) + n;
+        this.progress.outputs[0] += n;
       }
-      if (this.due()) await this.turn();
+      for (const source of copied?.others ?? this.transfer.allOutputs(span)) {
+        this.progress.outputs[0] += 1;
+        this.output(source);
+      }
+      await this.turn();
+    }
+    this.progress.outputs[0] = this.progress.outputs[1];
+  }
+
+  private output(source: unknown[]): void {
+    const { report } = this;
+    const checked = checkOutput(source);
+    const skipped = typeof checked === 'string' ? undefined : this.skipped.get(checked.output.runId);
+    if (typeof checked === 'string') report.problems.add('output', checked);
+    else if (skipped !== undefined) skipped.outputs += 1;
+    else if (this.target !== undefined && !this.target.output(checked.output))
+      report.problems.add(
+        'output',
+        `${checked.output.runId}/${checked.output.outputId}: a second output of that ID`,
+      );
+    else {
+      const { output, defect } = checked;
+      if (defect !== null)
+        report.problems.add('output-kept', `${output.runId}/${output.outputId}: ${defect}`);
+      report.outputs += 1;
+      report.storedBytes += output.data.length;
+      report.bytes += output.length;
+      count(report.compression, output.compression ?? 'uncompressed');
     }
   }
 
   private jobs(): void {
-    for (const [jobId, text] of this.source.jobs()) {
+    for (const [jobId, text] of this.transfer.jobs()) {
       const mapped = mapAdHocJob(jobId, text);
       const id = typeof jobId === 'string' ? jobId : String(jobId);
       if (!mapped.ok) this.report.problems.add('job', `${id}: ${mapped.reason}`);
@@ -254,7 +299,7 @@ class ImportRun {
   /** Apsis's clock, and a next run number past every run ID seen (SPEC 11.7: never reuse one). */
   private clockAndRunIds(): void {
     const { report } = this;
-    const clocks = this.source.clock();
+    const clocks = this.transfer.clock();
     const clock = clocks.filter((c): c is number => typeof c === 'number' && Number.isFinite(c));
     if (clock.length === 0)
       report.problems.add('clock', 'Apsis has no clock value: ours starts now, so no run is caught up');
@@ -264,7 +309,8 @@ class ImportRun {
       report.clock = Math.max(...clock);
       this.target?.setClock(report.clock);
     }
-    const numbers = this.source.nextRunId();
+    this.maxNumber = Math.max(this.maxNumber, this.transfer.maxRunNumber());
+    const numbers = this.transfer.nextRunId();
     const apsis = numbers.find((n): n is number => Number.isSafeInteger(n) && (n as number) > 0);
     if (apsis === undefined)
       report.problems.add(
@@ -276,26 +322,8 @@ class ImportRun {
     this.target?.setNextRunNumber(next);
   }
 
-  /** A run ID of a log line or output, for the next run number. */
-  private seen(runId: string): void {
-    // A run's lines mostly follow one another: parse each run ID once in a row.
-    if (runId === this.lastSeen) return;
-    this.lastSeen = runId;
-    const n = runNumber(runId);
-    if (n !== undefined && n > this.maxNumber) this.maxNumber = n;
-  }
-  private lastSeen = '';
-
-  /** Counts a row; true every CHUNK rows (or CHUNK_BYTES of output): time for turn(). Not async: cheap per row. */
-  private due(): boolean {
-    this.sinceYield += 1;
-    return this.sinceYield >= CHUNK || this.bytesSinceYield >= CHUNK_BYTES;
-  }
-
   /** Lets the event loop turn, reports progress, stops when aborted. */
   private async turn(): Promise<void> {
-    this.sinceYield = 0;
-    this.bytesSinceYield = 0;
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.options.signal?.aborted === true) throw new Interrupted();
     const now = this.options.now();

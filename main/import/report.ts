@@ -1,5 +1,5 @@
 /** What an import did (or, with --dry-run, would do), and its text for the terminal (SPEC 18.6). */
-import type { SourceCounts } from './apsis-db.js';
+import type { SourceCounts } from './transfer.js';
 
 /** How many of one kind, with the first few named. */
 export class Tally {

@@ -52,10 +52,7 @@ export class Target {
    */
   static open(path: string, sourcePath: string, now: number): Target {
     const created = statSync(path, { throwIfNoEntry: false }) === undefined;
-    if (!created && realpathSync(path) === realpathSync(sourcePath))
-      throw new ImportError(
-        `--db ${path} is Apsis's database itself: give a new file for Apsis Console's database`,
-      );
+    if (!created && realpathSync(path) === realpathSync(sourcePath)) throw itself(path);
     let db: Database.Database;
     try {
       db = openDatabase(path, { now: now / 1000 });
@@ -73,9 +70,10 @@ export class Target {
     return target;
   }
 
-  /** Checks, without writing, that `path` could take an import: missing, or ours without runs. */
-  static check(path: string): void {
+  /** Checks, without writing, that `path` could take an import from `sourcePath`: missing, or ours without runs. */
+  static check(path: string, sourcePath: string): void {
     if (statSync(path, { throwIfNoEntry: false }) === undefined) return;
+    if (realpathSync(path) === realpathSync(sourcePath)) throw itself(path);
     let db: Database.Database;
     try {
       db = openDatabase(path, { readonly: true, create: false });
@@ -110,14 +108,19 @@ export class Target {
    * by buildIndex() from their own definitions: one sort each instead of millions of scattered inserts. Both
    * changes are part of the transaction, so a rollback undoes them.
    */
+  /** The connection, for reading Apsis's tables attached to it (transfer.ts) in the same transaction. */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   begin(): void {
     try {
-      this.db.pragma('journal_mode = DELETE');
+      this.db.pragma('main.journal_mode = DELETE');
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'SQLITE_BUSY') throw e;
     }
     // Pages mapped into memory would count in the resident size of a process that reads little of what it writes.
-    this.db.pragma('mmap_size = 0');
+    this.db.pragma('main.mmap_size = 0');
     this.db.exec('BEGIN IMMEDIATE');
     this.inTransaction = true;
     const indexes = this.db
@@ -150,7 +153,7 @@ export class Target {
   /** Back to WAL mode (SPEC 13.1); when another process holds the file, the engine's next open switches it. */
   private restoreWal(): void {
     try {
-      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('main.journal_mode = WAL');
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'SQLITE_BUSY') throw e;
     }
@@ -228,4 +231,10 @@ export class Target {
     if (!committed && this.created)
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.path}${suffix}`, { force: true });
   }
+}
+
+function itself(path: string): ImportError {
+  return new ImportError(
+    `--db ${path} is Apsis's database itself: give a new file for Apsis Console's database`,
+  );
 }

@@ -164,3 +164,32 @@ describe('import-apsis-db with damaged and odd rows', () => {
     expect(query<{ number: number }>(target, 'SELECT number FROM next_run_id')).toEqual([{ number: 21 }]);
   });
 });
+
+describe('import-apsis-db with an output table that lost its primary key', () => {
+  it('keeps the first of two outputs with the same key and reports the second', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apsis-import-'));
+    const source = join(dir, 'apsis.db');
+    writeApsisDb(source, { runs: 12 });
+    const db = new Database(source);
+    db.exec(`
+      CREATE TABLE output2 AS SELECT * FROM output;
+      DROP TABLE output;
+      ALTER TABLE output2 RENAME TO output;
+      INSERT INTO output SELECT run_id, output_id, name, content_type, 3, NULL, X'414243' FROM output WHERE run_id = 'r2';
+    `);
+    db.close();
+    const target = join(dir, 'ours.db');
+    const r = await importDb(source, '--db', target);
+    expect(r.status).toBe(1);
+    expect(r.out.join('\n')).toContain(
+      '  outputs not imported (1):\n    r2/output: a second output of that ID',
+    );
+    const outputs = query<{ run_id: string; data: Buffer }>(
+      target,
+      'SELECT run_id, data FROM output ORDER BY run_id',
+    );
+    expect(outputs.find((o) => o.run_id === 'r2')?.data.toString()).toBe('hello w2\nto stderr\n');
+    // Five outputs of their own, plus the error message of r12, which Apsis was running.
+    expect(outputs.map((o) => o.run_id)).toEqual(['r1', 'r12', 'r2', 'r4', 'r5', 'r7']);
+  });
+});
