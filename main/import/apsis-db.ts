@@ -29,6 +29,7 @@ export class ApsisDb {
     readonly runColumns: string,
     /** Its tables: `jobs` and `next_run_id` may be missing. */
     readonly tables: ReadonlySet<string>,
+    private readonly wal: boolean,
   ) {}
 
   /** Opens and checks `path`; throws ImportError when it cannot be read or is not an Apsis database. */
@@ -71,10 +72,22 @@ export class ApsisDb {
       const select = SOURCE_RUN_COLUMNS.map((c) =>
         OPTIONAL_RUN_COLUMNS.includes(c) && !runs.has(c) ? 'NULL' : c,
       );
-      return new ApsisDb(path, db, select.join(', '), tables);
+      return new ApsisDb(path, db, select.join(', '), tables, header[18] === 2);
     } catch (e) {
       db.close();
       if (e instanceof Database.SqliteError) throw new ImportError(cannotOpen(path, e, header[18] === 2));
+      throw e;
+    }
+  }
+
+  /** Attaches this database to `db` as `apsis`, for reading its rows there (transfer.ts). */
+  attachTo(db: Database.Database): void {
+    try {
+      db.prepare('ATTACH DATABASE ? AS apsis').run(this.path);
+      // Read once, front to back: mapped pages would only swell the resident size.
+      db.pragma('apsis.mmap_size = 0');
+    } catch (e) {
+      if (e instanceof Database.SqliteError) throw new ImportError(cannotOpen(this.path, e, this.wal));
       throw e;
     }
   }
@@ -104,7 +117,8 @@ function readHeader(path: string): Buffer {
   return header;
 }
 
-function cannotOpen(path: string, e: unknown, wal: boolean): string {
+/** The message for a database that SQLite could not open or read. */
+export function cannotOpen(path: string, e: unknown, wal: boolean): string {
   const code = (e as { code?: unknown }).code;
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
     return `${path} is not a readable SQLite database (${String(code)}): check the path, or restore it from a backup`;

@@ -61,9 +61,7 @@ export async function importApsisDb(options: ImportOptions): Promise<ImportOutco
       reader = target.connection;
     }
     // Before the write transaction: SQLite attaches no database inside one.
-    reader.prepare('ATTACH DATABASE ? AS apsis').run(source.path);
-    // Read once, front to back: mapped pages would only swell the resident size.
-    reader.pragma('apsis.mmap_size = 0');
+    source.attachTo(reader);
     const transfer = new Transfer(reader, source.tables, source.runColumns, !options.dryRun);
     const run = new ImportRun(options, transfer, target, started);
     const report = await run.execute();

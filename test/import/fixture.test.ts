@@ -1,7 +1,9 @@
 // `apsis import-apsis-db` on the database Apsis 1.1.2 wrote (test/fixtures/apsis-db, SPEC 18.6): every run, run-log
 // line and output byte accounted for, compared with the source as this test reads it itself, not through the importer.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { SqliteStore } from '../../main/store/sqlite-store.js';
 import { integrity } from '../helpers/db.js';
 import { apsis, fixtureCopy } from './helpers.js';
 
+const require = createRequire(import.meta.url);
 const MESSAGE = 'imported from Apsis while running; its process is not followed';
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -176,6 +179,33 @@ describe('apsis import-apsis-db on the database Apsis 1.1.2 wrote', () => {
     mode.close();
     // The indexes dropped for the load are back, exactly as a new database has them.
     expect(schema(target)).toEqual(schema(freshDatabase(dir)));
+  });
+
+  it("reads what Apsis left in its WAL and writes nothing to Apsis's files", () => {
+    const { dir, source } = fixtureCopy();
+    // A writer killed before any checkpoint, as Apsis killed mid-work: its last run is in the -wal file only.
+    const writer = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+         const db = new D(${JSON.stringify(source)});
+         db.pragma('wal_autocheckpoint = 0');
+         db.prepare("INSERT INTO runs (rowid, run_id, timestamp, job_id, args, state, program, times, meta, run_state, expected, conds, actions) SELECT 17290, 'r17290', timestamp + 1, job_id, args, state, program, times, meta, run_state, 0, conds, actions FROM runs WHERE run_id = 'r17282'").run();
+         process.kill(process.pid, 'SIGKILL');`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(writer.signal).toBe('SIGKILL');
+    const wal = `${source}-wal`;
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    const before = [sha256(source), sha256(wal)];
+    const target = join(dir, 'ours.db');
+    const r = apsis('import-apsis-db', source, '--db', target);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(`${source} holds 23 runs`);
+    expect(readAll(target).runs.map((run) => run.run_id)).toContain('r17290');
+    expect([sha256(source), sha256(wal)]).toEqual(before);
   });
 
   it('refuses a second import into the same database, naming it, and changes nothing', () => {
