@@ -151,6 +151,24 @@ class ImportRun {
     await this.runs();
     await this.runLog();
     await this.outputs();
+    this.reportLeftOut();
+    for (const [runId, message] of this.errors) {
+      const added =
+        this.target === undefined ? !this.transfer.hasOutput(runId) : this.target.errorOutput(runId, message);
+      if (added) this.report.errorOutputs += 1;
+    }
+    this.jobs();
+    this.clockAndRunIds();
+    await this.buildIndexes();
+    await this.turn();
+    if (this.target === undefined) this.transfer.endRead();
+    else this.target.commit();
+    this.report.seconds = (this.options.now() - this.started) / 1000;
+    return this.report;
+  }
+
+  /** Runs not imported, each with the log lines and outputs left out with it. */
+  private reportLeftOut(): void {
     for (const { runId, lines, outputs } of this.transfer.leftOut()) {
       const skipped = this.skipped.get(runId);
       if (skipped === undefined) continue;
@@ -168,25 +186,19 @@ class ImportRun {
         `${runId}: ${problem}${also === '' ? '' : ` (left out with it: ${also})`}`,
       );
     }
-    for (const [runId, message] of this.errors)
-      if (this.target === undefined || this.target.errorOutput(runId, message)) this.report.errorOutputs += 1;
-    this.jobs();
-    this.clockAndRunIds();
+  }
+
+  /** The indexes dropped for the load, built again; each is one statement of a few seconds with a million runs. */
+  private async buildIndexes(): Promise<void> {
     const indexes = this.target?.indexesToBuild ?? [];
     this.progress.indexes[1] = indexes.length;
     for (const sql of indexes) {
-      // Each index is one statement of a few seconds: say what is going on before each, if a second has passed.
       const now = this.options.now();
       if (now - this.lastProgress >= PROGRESS_MS) this.tellProgress(now);
       this.target?.buildIndex(sql);
       this.progress.indexes[0] += 1;
       await this.turn();
     }
-    await this.turn();
-    if (this.target === undefined) this.transfer.endRead();
-    else this.target.commit();
-    this.report.seconds = (this.options.now() - this.started) / 1000;
-    return this.report;
   }
 
   private async runs(): Promise<void> {

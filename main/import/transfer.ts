@@ -215,6 +215,16 @@ export class Transfer {
       .all(lo, hi);
   }
 
+  /** Whether Apsis has an output `output` for the run (a dry run's stand-in for Target.errorOutput). */
+  hasOutput(runId: string): boolean {
+    return (
+      this.db
+        .prepare<[string], number>("SELECT 1 FROM apsis.output WHERE run_id = ? AND output_id = 'output'")
+        .pluck()
+        .get(runId) !== undefined
+    );
+  }
+
   /** The highest run number among the run IDs of the log and the outputs (0 for none). */
   maxRunNumber(): number {
     let max = 0;

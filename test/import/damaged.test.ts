@@ -80,8 +80,21 @@ describe('import-apsis-db with damaged and odd rows', () => {
     db.close();
     expect(compressed.length).toBeGreaterThan(3);
 
+    const dry = await importDb(source, '--db', target, '--dry-run');
     const r = await importDb(source, '--db', target);
-    expect(r.status).toBe(1);
+    expect([dry.status, r.status]).toEqual([1, 1]);
+    // The dry run said exactly what the import then did.
+    const said = dry.out.map((l) =>
+      l
+        .replace('dry run, nothing written: ', '')
+        .replace('would import into', 'imported into')
+        .replace('once imported', 'as imported'),
+    );
+    expect(r.out.slice(0, said.length)).toEqual(said);
+    expect(r.out.slice(said.length).map((l) => l.replace(/[\d.]+ s\.$/, 'N s.'))).toEqual([
+      'done in N s.',
+      'Scheduled and waiting runs go on when apsis serve starts on this database, as after a restart.',
+    ]);
     const text = r.out.join('\n');
     expect(text).toContain('runs not imported, nor their run-log lines and outputs (2):');
     expect(text).toContain(
