@@ -3,6 +3,7 @@
  * it has runs, and written in one transaction that commits all or nothing (SPEC 18.6).
  */
 import { realpathSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../store/db.js';
 import { RUN_COLUMNS } from '../store/run-record.js';
@@ -52,6 +53,7 @@ export class Target {
    */
   static open(path: string, sourcePath: string, now: number): Target {
     const created = statSync(path, { throwIfNoEntry: false }) === undefined;
+    if (created) checkFolder(path);
     if (!created && realpathSync(path) === realpathSync(sourcePath)) throw itself(path);
     let db: Database.Database;
     try {
@@ -72,7 +74,7 @@ export class Target {
 
   /** Checks, without writing, that `path` could take an import from `sourcePath`: missing, or ours without runs. */
   static check(path: string, sourcePath: string): void {
-    if (statSync(path, { throwIfNoEntry: false }) === undefined) return;
+    if (statSync(path, { throwIfNoEntry: false }) === undefined) return checkFolder(path);
     if (realpathSync(path) === realpathSync(sourcePath)) throw itself(path);
     let db: Database.Database;
     try {
@@ -130,7 +132,7 @@ export class Target {
       )
       .all();
     for (const { name, sql } of indexes) {
-      this.db.exec(`DROP INDEX "${name}"`);
+      this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
       this.dropped.push(sql);
     }
   }
@@ -231,6 +233,15 @@ export class Target {
     if (!committed && this.created)
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${this.path}${suffix}`, { force: true });
   }
+}
+
+/** A new database file needs its folder. */
+function checkFolder(path: string): void {
+  const folder = dirname(resolve(path));
+  if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() !== true)
+    throw new ImportError(
+      `the folder of --db ${path}, ${folder}, does not exist: create it or give another path`,
+    );
 }
 
 function itself(path: string): ImportError {

@@ -260,6 +260,21 @@ describe('apsis import-apsis-db on the database Apsis 1.1.2 wrote', () => {
         `(apsis serve DIR --db ${target})\n`,
     ]);
     expect(existsSync(join(dir, 'other.db'))).toBe(false);
+    const noFolder = apsis('import-apsis-db', source, '--db', join(dir, 'no', 'such.db'));
+    expect([noFolder.status, noFolder.stderr]).toEqual([
+      1,
+      `apsis import-apsis-db: the folder of --db ${join(dir, 'no', 'such.db')}, ${join(dir, 'no')}, does not exist: ` +
+        'create it or give another path\n',
+    ]);
+    const plain = join(dir, 'plain.db');
+    const plainDb = new Database(plain);
+    plainDb.exec('CREATE TABLE notes (text TEXT)');
+    plainDb.close();
+    const notApsis = apsis('import-apsis-db', plain, '--db', join(dir, 'other.db'));
+    expect([notApsis.status, notApsis.stderr]).toEqual([
+      1,
+      `apsis import-apsis-db: ${plain} is not an Apsis database: it has no table runs, run_history, output, clock\n`,
+    ]);
     const itself = apsis('import-apsis-db', source, '--db', source);
     expect(itself.status).toBe(1);
     expect(itself.stderr).toContain(`--db ${source} is Apsis's database itself`);

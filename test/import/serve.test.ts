@@ -207,6 +207,21 @@ describe('apsis serve on an imported Apsis database', () => {
     expect(await server.exited).toBe(0);
   }, 60_000);
 
+  it('refuses to import into a database an engine is serving, though it has no runs yet', async () => {
+    const { dir, source } = fixtureCopy();
+    const target = join(dir, 'ours.db');
+    const server = await serve([join(FIXTURE, 'jobs'), '--db', target, '-o', 'schedule.since=now']);
+    const r = apsis('import-apsis-db', source, '--db', target);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^apsis import-apsis-db: ${target} is in use by another Apsis Console engine \\(pid ${server.child.pid}\\)`,
+      ),
+    );
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
   it("measures schedule.max_age from Apsis's clock", () => {
     const { dir, source } = fixtureCopy();
     const target = join(dir, 'ours.db');
