@@ -37,9 +37,12 @@ export class ActionRunner {
     }
   }
 
-  /** Performs the actions left pending by a previous engine (SPEC 19.8), oldest first. */
-  resume(): void {
-    for (const pending of this.engine.store.pendingActions()) this.perform(pending, true);
+  /**
+   * Performs the actions a previous engine left pending (SPEC 19.8), oldest first: the list as read at start, before
+   * restore fired new ones (those are performed after their own commit).
+   */
+  resume(pending: readonly PendingAction[]): void {
+    for (const action of pending) this.perform(action, true);
   }
 
   private perform(pending: PendingAction, durable: boolean): void {

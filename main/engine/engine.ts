@@ -27,9 +27,10 @@ import type {
   StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
+import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
 import { StoreUnavailableError } from '../store/store-error.js';
-import type { RunStore } from '../store/run-store.js';
+import type { PendingAction, RunStore } from '../store/run-store.js';
 import { ActionRunner } from './actions-runner.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
@@ -44,6 +45,8 @@ export interface EngineDeps {
   clock: Clock;
   store: RunStore;
   launcher: Launcher;
+  /** The environment processes start from (SPEC 6.2; default: this process's environment). */
+  baseEnv?: Env;
   settings: Settings;
   /** The job folder: working directory of processes. */
   jobDir: string;
@@ -60,6 +63,11 @@ export interface CreateOptions {
   expected?: boolean;
   /** Run-log messages after `scheduled: ...` (e.g. `scheduled by action of r12`). */
   notes?: string[];
+  /**
+   * One of many runs a single request creates: when due, it is handed to the waiter at once only up to a slice of
+   * runs per event-loop turn, the rest in the next turns (SPEC 15.1: no request holds the loop).
+   */
+  paced?: boolean;
 }
 
 export interface TransitionOptions {
@@ -123,8 +131,8 @@ export class Engine {
   /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
   private readonly lifetime = new AbortController();
   private readonly runtimes: Record<string, ProgramRuntime>;
-  /** Called when a scheduled run is created, to put it in the due queue; set by the scheduler. */
-  onScheduled: (run: Run) => void = () => {};
+  /** Called when a scheduled run is created (or restored), to put it in the due queue; set by the scheduler. */
+  onScheduled: (run: Run, paced?: boolean) => void = () => {};
   /** Called when a run leaves `scheduled`, to take it out of the due queue; set by the scheduler. */
   onUnscheduled: (run: Run) => void = () => {};
 
@@ -283,7 +291,7 @@ export class Engine {
     );
     if (options.stop !== undefined) this.log(run, `stop time: ${new Date(options.stop).toISOString()}`);
     for (const note of options.notes ?? []) this.log(run, note);
-    this.onScheduled(run);
+    this.onScheduled(run, options.paced === true);
     return run;
   }
 
@@ -521,6 +529,7 @@ export class Engine {
       cwd: this.deps.jobDir,
       runDir,
       launcher: this.deps.launcher,
+      baseEnv: this.deps.baseEnv ?? process.env,
       log: (message) => this.log(run, message),
     };
   }
@@ -721,9 +730,12 @@ export class Engine {
     });
   }
 
-  /** Performs the actions recorded before a crash and not performed (SPEC 19.8); once, at start. */
-  resumeActions(): void {
-    this.#actions.resume();
+  /**
+   * Performs the actions a previous engine recorded and did not perform (SPEC 19.8); once, at start, with the list
+   * read from the store before restore fired any new action.
+   */
+  resumeActions(pending: readonly PendingAction[]): void {
+    this.#actions.resume(pending);
   }
 
   /** Stops following programs and waits; nothing is transitioned (SPEC 12.4). */

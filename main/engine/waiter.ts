@@ -136,7 +136,7 @@ export class Waiter {
       }
       if (verdict.kind === 'transition') {
         this.cancel(run);
-        if (verdict.to === 'skipped' || verdict.to === 'error') this.engine.log(run, verdict.message);
+        this.engine.log(run, verdict.message);
         this.engine.transition(run, verdict.to, { cause: verdict.cause });
         return;
       }
