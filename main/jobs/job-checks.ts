@@ -1,4 +1,5 @@
 /** Checks of a parsed job that need other jobs or its schedules' occurrences (SPEC 3.3, 10.2). */
+import { quoted } from '../../shared/model/clip.js';
 import { isScalar } from 'yaml';
 import { occurrences } from '../schedules/occurrences.js';
 import { formatArgTime } from '../time/instants.js';
@@ -25,7 +26,7 @@ export function checkReferences(
       if (!failed.has(ref.jobId))
         p.ctx.error(
           ref.node,
-          `${ref.kind === 'action' ? 'action' : 'condition'} refers to job '${ref.jobId}', which does not exist`,
+          `${ref.kind === 'action' ? 'action' : 'condition'} refers to job ${quoted(ref.jobId)}, which does not exist`,
         );
       continue;
     }
@@ -113,15 +114,15 @@ function checkRendered(field: TemplatedField, value: string): string | null {
   switch (field.kind) {
     case 'duration': {
       const parsed = parseDuration(value);
-      return parsed.ok ? null : `${field.what} renders as '${value}': ${parsed.message}`;
+      return parsed.ok ? null : `${field.what} renders as ${quoted(value)}: ${parsed.message}`;
     }
     case 'integer':
       return /^\s*\d+\s*$/.test(value)
         ? null
-        : `${field.what} renders as '${value}', which is not a whole number`;
+        : `${field.what} renders as ${quoted(value)}, which is not a whole number`;
     case 'signal':
       return normalizeSignal(value) === null
-        ? `${field.what} renders as '${value}', which is not a signal`
+        ? `${field.what} renders as ${quoted(value)}, which is not a signal`
         : null;
     case 'string':
       return null;

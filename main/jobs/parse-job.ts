@@ -1,6 +1,6 @@
 /** Parses one job file into a Job, collecting every problem with its position (SPEC 3.2-3.4). */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
-import { clipText } from '../../shared/model/clip.js';
+import { clipText, quoted } from '../../shared/model/clip.js';
 import { parseActions, parseSuccessors } from '../actions/parse.js';
 import { parseConditions } from '../conditions/parse.js';
 import { parseProgram } from '../programs/parse.js';
@@ -110,7 +110,7 @@ function parseJobMap(
     if (given !== undefined && given !== jobId)
       ctx.error(
         idNode,
-        `job_id '${given}' does not match the file's path, which gives '${jobId}'; remove job_id or rename the file`,
+        `job_id ${quoted(given)} does not match the file's path, which gives ${quoted(jobId)}; remove job_id or rename the file`,
       );
   }
   const paramsNode = r.take('params');
@@ -174,9 +174,9 @@ function readParams(ctx: FileContext, node: Value | undefined, nodes: Map<string
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       ctx.error(
         item,
-        `param name '${name}' must be an identifier (letters, digits and _), so templates can use it`,
+        `param name ${quoted(name)} must be an identifier (letters, digits and _), so templates can use it`,
       );
-    else if (nodes.has(name)) ctx.error(item, `param '${name}' is listed twice`);
+    else if (nodes.has(name)) ctx.error(item, `param ${quoted(name)} is listed twice`);
     else nodes.set(name, item);
   }
   return [...nodes.keys()].sort();
@@ -258,7 +258,7 @@ const ENGINE_ERROR =
   /call stack|out of memory|Invalid (?:string|array) length|RangeError|TypeError|ReferenceError/;
 
 /** YAML parser messages, made to say what to fix; never the JavaScript engine's own error text. */
-function yamlMessage(code: string, message: string): string {
+export function yamlMessage(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') return DUPLICATE_KEY_MESSAGE;
   if (code === 'RESOURCE_EXHAUSTION') return NESTING_MESSAGE;
   const first = clipText(

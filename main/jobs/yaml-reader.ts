@@ -35,8 +35,8 @@ export class FileContext {
   /** Anchors, sizes and duplicate keys of `doc`. */
   readonly index: DocIndex | null;
   private aliasNodes = 0;
-  private aliasBudgetReported = false;
-  private readonly reportedAliases = new Set<Node>();
+  /** Set by an alias problem, after which nothing more is recorded. */
+  private halted = false;
 
   constructor(
     readonly path: string,
@@ -62,6 +62,7 @@ export class FileContext {
 
   /** Records a problem at a source offset. */
   errorAt(offset: number, message: string): void {
+    if (this.halted) return;
     if (this.problems.length >= MAX_PROBLEMS_PER_FILE) {
       this.dropped += 1;
       return;
@@ -71,36 +72,37 @@ export class FileContext {
   }
 
   /**
-   * The node an alias stands for (other nodes are returned as they are); null for a missing value, an alias
-   * without an anchor before it, or one past the file's alias budget (both reported here, once per alias).
+   * The node an alias stands for (other nodes are returned as they are); null for a missing value. An alias
+   * without an anchor before it, or one past the file's alias budget, is the file's last problem: it reads as
+   * null, and what the readers would say about that null is a consequence, not news, so nothing more is
+   * recorded.
    */
   deref(node: unknown): Node | null {
     if (!isAlias(node)) return (node as Node | null | undefined) ?? null;
     const target = this.index?.targets.get(node) ?? null;
     if (target === null) {
-      this.reportAlias(
+      const name = clipText(node.source);
+      this.halt(
         node,
-        `alias *${clipText(node.source)} has no anchor &${clipText(node.source)} before it; define the anchor first or write the value out`,
+        `alias *${name} has no anchor &${name} before it; define the anchor first or write the value out`,
       );
       return null;
     }
     this.aliasNodes += this.index?.sizes.get(target) ?? 1;
     if (this.aliasNodes > MAX_ALIAS_NODES) {
-      if (!this.aliasBudgetReported)
-        this.error(
-          node,
-          `aliases in this file stand for more than ${MAX_ALIAS_NODES} values in all (an alias bomb?); write the values out or repeat them less`,
-        );
-      this.aliasBudgetReported = true;
+      this.halt(
+        node,
+        `aliases in this file stand for more than ${MAX_ALIAS_NODES} values in all (an alias bomb?); write the values out or repeat them less`,
+      );
       return null;
     }
     return target;
   }
 
-  private reportAlias(node: Node, message: string): void {
-    if (this.reportedAliases.has(node)) return;
-    this.reportedAliases.add(node);
+  /** Records a last problem; later ones are not recorded. */
+  private halt(node: Node, message: string): void {
     this.error(node, message);
+    this.halted = true;
   }
 }
 
@@ -154,7 +156,7 @@ export class MapReader {
     for (const [name, { key }] of this.entries) {
       if (this.taken.has(name)) continue;
       const hint = hints[name] ?? didYouMean(name, allowed);
-      const suffix = hint === null ? '' : ` (did you mean '${hint}'?)`;
+      const suffix = hint === null ? '' : ` (did you mean ${quoted(hint)}?)`;
       this.ctx.error(
         key,
         `unexpected key ${quoted(name)} in ${this.what}${suffix}; allowed keys: ${allowed.join(', ')}`,
