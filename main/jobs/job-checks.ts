@@ -1,6 +1,7 @@
 /** Checks of a parsed job that need other jobs or its schedules' occurrences (SPEC 3.3, 10.2). */
 import { quoted } from '../../shared/model/clip.js';
 import { isScalar } from 'yaml';
+import { CalendarRangeError } from '../calendars/calendar.js';
 import { occurrences } from '../schedules/occurrences.js';
 import { formatArgTime } from '../time/instants.js';
 import { parseDuration } from '../time/durations.js';
@@ -67,8 +68,10 @@ export function checkJobTemplates(p: ParsedFile, now: number, calendarsDir: stri
     try {
       first = firstOccurrence(item.start, now);
     } catch (e) {
-      // A file calendar that runs out (SPEC 5.5) or another generator failure is a problem of this file.
-      p.ctx.error(p.paramsAnchor, `schedule ${index + 1}: ${(e as Error).message}`);
+      // A file calendar that runs out (SPEC 5.5) is a problem of this file; any other throw is a bug, which the
+      // folder loader reports without its text.
+      if (!(e instanceof CalendarRangeError)) throw e;
+      p.ctx.error(p.paramsAnchor, `schedule ${index + 1}: ${e.message}`);
       continue;
     }
     if (first === undefined) continue;
