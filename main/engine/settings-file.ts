@@ -1,7 +1,7 @@
 /** Reading settings (SPEC 14): a YAML file, then `-o key.path=value` overrides; unknown keys are errors. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { readYamlValue } from '../jobs/yaml-parse.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
 import { defaultSettings, type Settings } from './settings.js';
@@ -107,12 +107,10 @@ export function loadSettings(jobDir: string, configFile: string | null, override
     } catch (e) {
       throw new SettingsError(`cannot read settings file ${file}: ${(e as Error).message}`);
     }
-    let tree: unknown;
-    try {
-      tree = parse(text) ?? {};
-    } catch (e) {
-      throw new SettingsError(`${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-    }
+    // Read with the job files' bounds: a deeply nested file must not exhaust the stack (issue 19).
+    const read = readYamlValue(text);
+    if (!read.ok) throw new SettingsError(`${file}: ${read.message}`);
+    const tree = read.value ?? {};
     apply(settings, tree, '', dirname(resolve(file)), file);
   }
   for (const o of overrides) {

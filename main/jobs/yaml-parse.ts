@@ -11,8 +11,8 @@
  * much of the stack the JIT's frames took. So the depth is measured here on the parser's own stack, token by
  * token, and a file deeper than MAX_NESTING never reaches the composer.
  */
-import { Composer, Lexer, type CST, type Document, type LineCounter } from 'yaml';
-import { Parser } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, type CST, type Document } from 'yaml';
+import { indexDocument } from './yaml-index.js';
 
 /** Most levels of collections (mappings, lists) one job file may nest; the API takes ad hoc jobs as deep. */
 export const MAX_NESTING = 64;
@@ -70,5 +70,42 @@ export function parseYaml(source: string, lineCounter: LineCounter): YamlText {
     return { docs: [...new Composer(COMPOSE_OPTIONS).compose(tokens)], tooDeepAt: null };
   } finally {
     Error.stackTraceLimit = traceLimit;
+  }
+}
+
+/**
+ * The plain value of a YAML text of one document (a settings file), read with the same bounds as job files: or a
+ * message `line L, column C: ...` for the first thing wrong. Aliases may stand for at most 100 values (the YAML
+ * library's own alias guard).
+ */
+export function readYamlValue(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  const lineCounter = new LineCounter();
+  const at = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(Math.max(0, offset));
+    return line === 0 ? 'line 1, column 1' : `line ${line}, column ${col}`;
+  };
+  const { docs, tooDeepAt } = parseYaml(text, lineCounter);
+  if (tooDeepAt !== null)
+    return { ok: false, message: `${at(tooDeepAt)}: nested deeper than ${MAX_NESTING} levels` };
+  const first = docs[0];
+  if (first === undefined) return { ok: true, value: null };
+  const error = first.errors[0];
+  if (error !== undefined)
+    return { ok: false, message: `${at(error.pos[0])}: ${error.message.split('\n')[0] ?? ''}` };
+  if (docs.length > 1)
+    return {
+      ok: false,
+      message: `${at(docs[1]?.range[0] ?? 0)}: one YAML document expected; remove the extra \`---\``,
+    };
+  const duplicate = indexDocument(first).duplicateKeys[0];
+  if (duplicate !== undefined)
+    return {
+      ok: false,
+      message: `${at(duplicate.range?.[0] ?? 0)}: duplicate key; each key may appear once`,
+    };
+  try {
+    return { ok: true, value: first.toJS({ maxAliasCount: 100 }) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
   }
 }
