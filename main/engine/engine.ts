@@ -60,6 +60,11 @@ export interface CreateOptions {
   expected?: boolean;
   /** Run-log messages after `scheduled: ...` (e.g. `scheduled by action of r12`). */
   notes?: string[];
+  /**
+   * One of many runs a single request creates: when due, it is handed to the waiter at once only up to a slice of
+   * runs per event-loop turn, the rest in the next turns (SPEC 15.1: no request holds the loop).
+   */
+  paced?: boolean;
 }
 
 export interface TransitionOptions {
@@ -123,8 +128,8 @@ export class Engine {
   /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
   private readonly lifetime = new AbortController();
   private readonly runtimes: Record<string, ProgramRuntime>;
-  /** Called when a scheduled run is created, to put it in the due queue; set by the scheduler. */
-  onScheduled: (run: Run) => void = () => {};
+  /** Called when a scheduled run is created (or restored), to put it in the due queue; set by the scheduler. */
+  onScheduled: (run: Run, paced?: boolean) => void = () => {};
   /** Called when a run leaves `scheduled`, to take it out of the due queue; set by the scheduler. */
   onUnscheduled: (run: Run) => void = () => {};
 
@@ -283,7 +288,7 @@ export class Engine {
     );
     if (options.stop !== undefined) this.log(run, `stop time: ${new Date(options.stop).toISOString()}`);
     for (const note of options.notes ?? []) this.log(run, note);
-    this.onScheduled(run);
+    this.onScheduled(run, options.paced === true);
     return run;
   }
 

@@ -146,7 +146,7 @@ class ProcessRun implements RunningProgram {
   private async followOutput(offset: number): Promise<void> {
     if (this.state === null) return;
     try {
-      for await (const event of follow(this.state, offset)) {
+      for await (const event of follow(this.state, offset, this.abort.signal)) {
         if (this.detached) return;
         if (event.type === 'output') this.updates.push({ kind: 'output', data: event.data });
         else this.finish(event.result);
