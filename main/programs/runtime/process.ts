@@ -25,7 +25,7 @@ const WITHHELD = new Set(['APSIS_TOKEN']);
 
 function env(ctx: ProgramContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
   out['APSIS_RUN_ID'] = ctx.runId;
   out['APSIS_JOB_ID'] = ctx.jobId;
   return out;
