@@ -3,7 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadJobFolder } from '../main/jobs/load-folder.js';
+import type { Job } from '../main/jobs/job.js';
 import { planRuns } from '../main/plan.js';
+import { formatIso } from '../main/time/instants.js';
+import { planEntries, planJsonChunks } from '../main/service/forecast.js';
 import { timeIt, type Benchmark } from './harness.js';
 
 /**
@@ -54,6 +57,7 @@ export const planBenchmark: Benchmark = {
         for (const run of runs) chars += run.time > 0 ? run.jobId.length + run.argsJson.length : 0;
         count = runs.length;
       });
+      const forecast = await forecastFigures([...result.jobs.values()], from);
       return [
         {
           benchmark: 'check 1000 job files',
@@ -70,9 +74,74 @@ export const planBenchmark: Benchmark = {
           met: planMs < 1000,
           note: `${count} runs, ${chars} characters of job IDs and args`,
         },
+        {
+          benchmark: 'forecast 1000 jobs x 30 days: longest hold of the event loop',
+          value: forecast.longestMs,
+          unit: 'ms',
+          goal: '< 100 ms',
+          met: forecast.longestMs < 100,
+          note: `${forecast.runs} runs, ${(forecast.bytes / 1e6).toFixed(1)} MB of JSON in ${Math.round(forecast.totalMs)} ms (GET /api/v1/plan's code, streamed in slices)`,
+        },
+        {
+          benchmark: 'forecast 1000 jobs x 30 days, whole',
+          value: forecast.totalMs / 1000,
+          unit: 's',
+          goal: '—',
+          met: null,
+          baseline: {
+            name: 'planRuns + JSON text, at once',
+            value: forecast.baselineMs / 1000,
+            ratio: forecast.totalMs / forecast.baselineMs,
+          },
+        },
       ];
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   },
 };
+
+/**
+ * The forecast's code (main/service/forecast.ts) over 30 days: its whole time, and the longest stretch between two
+ * turns of the event loop while it runs (a ticker on setImmediate measures the gaps); against planRuns writing the
+ * same JSON in one go.
+ */
+async function forecastFigures(
+  jobs: Job[],
+  from: number,
+): Promise<{ longestMs: number; totalMs: number; baselineMs: number; runs: number; bytes: number }> {
+  const window = { from, to: from + 30 * 86_400_000 };
+  let runs = 0;
+  let baselineBytes = 0;
+  const baselineMs = await timeIt(() => {
+    for (const run of planRuns(jobs, window.from, window.to))
+      baselineBytes +=
+        `{"time":"${formatIso(run.time)}","job_id":${JSON.stringify(run.jobId)},"args":${run.argsJson}},`
+          .length;
+  });
+  let longestMs = 0;
+  let last = performance.now();
+  let ticking = true;
+  const tick = (): void => {
+    const now = performance.now();
+    longestMs = Math.max(longestMs, now - last);
+    last = now;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  let bytes = 0;
+  const totalMs = await timeIt(async () => {
+    for await (const chunk of planJsonChunks(
+      (async function* () {
+        for await (const entry of planEntries(jobs, window, () => {})) {
+          runs += 1;
+          yield entry;
+        }
+      })(),
+    ))
+      bytes += chunk.length;
+  });
+  ticking = false;
+  if (baselineBytes === 0 && runs > 0) throw new Error('the baseline planned nothing');
+  return { longestMs, totalMs, baselineMs, runs, bytes };
+}
