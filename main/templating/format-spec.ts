@@ -6,6 +6,7 @@
  */
 import { decimalDigits, exponential, fixed, general, repr } from './decimal-format.js';
 import { formatStrftime } from './strftime.js';
+import { meter } from './budget.js';
 import { EnumValue, TemplateValue } from './values.js';
 
 interface Spec {
@@ -52,22 +53,22 @@ export function formatValue(value: unknown, spec: string): string {
   const s = parseSpec(spec);
   if (plain instanceof EnumValue) {
     return s.type !== undefined && NUMBER_TYPES.includes(s.type)
-      ? formatNumber(plain.value, s)
+      ? formatNumber(BigInt(plain.value), s)
       : formatString(plain.toString(), s);
   }
   if (typeof plain === 'boolean') {
     return s.type !== undefined && NUMBER_TYPES.includes(s.type)
-      ? formatNumber(plain ? 1 : 0, s)
+      ? formatNumber(plain ? 1n : 0n, s)
       : formatString(plain ? 'True' : 'False', s);
   }
-  if (typeof plain === 'number') return formatNumber(plain, s);
+  if (typeof plain === 'number' || typeof plain === 'bigint') return formatNumber(plain, s);
   if (typeof plain === 'string') return formatString(plain, s);
   if ((plain === null || plain === undefined) && spec === '') return 'None';
   throw new Error(`cannot format a value of this type with '${spec}'`);
 }
 
-function typeOf(x: number): string {
-  return Number.isInteger(x) ? 'int' : 'float';
+function typeOf(x: bigint | number): string {
+  return typeof x === 'bigint' ? 'int' : 'float';
 }
 
 function formatString(text: string, s: Spec): string {
@@ -85,17 +86,22 @@ function formatString(text: string, s: Spec): string {
   return pad('', body, s.width, fill, s.align ?? '<');
 }
 
-function formatNumber(x: number, s: Spec): string {
-  const integer = Number.isInteger(x);
+function formatNumber(n: bigint | number, s: Spec): string {
+  const integer = typeof n === 'bigint';
   let type = s.type ?? (integer ? 'd' : s.precision === undefined ? 'r' : 'g~');
   if (type === 'n') type = integer ? 'd' : 'g';
   if (INTEGER_TYPES.includes(type) && !integer) {
-    throw new Error(`unknown format code '${type}' for object of type '${typeOf(x)}'`);
+    throw new Error(`unknown format code '${type}' for object of type '${typeOf(n)}'`);
   }
   if (INTEGER_TYPES.includes(type) && s.precision !== undefined)
     throw new Error('precision not allowed in integer format specifier');
   if (s.grouping === ',' && 'bcoxX'.includes(type)) throw new Error(`cannot specify ',' with '${type}'`);
-  const negative = x < 0 || Object.is(x, -0);
+  if (s.precision !== undefined) meter().stringLength(s.precision);
+  const big = typeof n === 'bigint' ? (n < 0n ? -n : n) : 0n;
+  if (integer && 'eEfFgG%'.includes(type) && !Number.isFinite(Number(n)))
+    throw new Error('int too large to convert to float');
+  const x = Number(n);
+  const negative = typeof n === 'bigint' ? n < 0n : x < 0 || Object.is(x, -0);
   const abs = Math.abs(x);
   let prefix = '';
   let body: string;
@@ -104,12 +110,13 @@ function formatNumber(x: number, s: Spec): string {
     body = Number.isNaN(abs) ? 'nan' : 'inf';
     if (type === '%') body += '%';
   } else if (type === 'c') {
-    body = String.fromCodePoint(abs);
+    if (big > 0x10ffffn) throw new Error('%c arg not in range(0x110000)');
+    body = String.fromCodePoint(Number(big));
   } else if ('boxX'.includes(type)) {
-    body = BigInt(abs).toString(type === 'b' ? 2 : type === 'o' ? 8 : 16);
+    body = big.toString(type === 'b' ? 2 : type === 'o' ? 8 : 16);
     if (s.alt) prefix = `0${type}`;
   } else if (type === 'd') {
-    body = BigInt(abs).toString();
+    body = big.toString();
   } else if (type === 'f' || type === 'F') {
     body = fixed(decimalDigits(abs), s.precision ?? 6, s.alt);
   } else if (type === '%') {
@@ -126,7 +133,7 @@ function formatNumber(x: number, s: Spec): string {
   if (s.grouping !== undefined && Number.isFinite(abs))
     body = group(body, s.grouping, 'bxXo'.includes(type) ? 4 : 3);
   const isZero = !/[1-9]/.test(body.replace(/e.*$/i, ''));
-  const signChar = negative && !(s.z && isZero) && !(integer && x === 0) ? '-' : s.sign === '-' ? '' : s.sign;
+  const signChar = negative && !(s.z && isZero) && !(integer && n === 0n) ? '-' : s.sign === '-' ? '' : s.sign;
   const zeroPad = s.zero && s.align === undefined;
   return pad(signChar + prefix, body, s.width, zeroPad ? '0' : s.fill, zeroPad ? '=' : (s.align ?? '>'));
 }
@@ -146,6 +153,7 @@ function group(body: string, sep: string, size: number): string {
 function pad(lead: string, body: string, width: number, fill: string, align: string): string {
   const missing = width - Array.from(lead + body).length;
   if (missing <= 0) return lead + body;
+  meter().stringLength(width);
   const fillN = (n: number): string => fill.repeat(n);
   switch (align) {
     case '<':

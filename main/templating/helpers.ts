@@ -8,6 +8,7 @@ import { parseDaytime } from '../time/daytime.js';
 import { parseInstant } from '../time/instants.js';
 import { canonicalZone, resolveLocal, toLocal } from '../time/zones.js';
 import { formatValue } from './format-spec.js';
+import { PyTuple } from './py-values.js';
 import {
   describeValue,
   ExpressionError,
@@ -95,9 +96,9 @@ function makeDate(...args: unknown[]): TemplateDate {
   expectArgs('Date()', args, 1, 3);
   if (args.length === 1) return toDate('Date()', args[0]);
   expectArgs('Date()', args, 3, 3);
-  const year = toInteger('Date()', 'year', args[0]);
-  const month = toInteger('Date()', 'month', args[1]);
-  const day = toInteger('Date()', 'day', args[2]);
+  const year = Number(toInteger('Date()', 'year', args[0]));
+  const month = Number(toInteger('Date()', 'month', args[1]));
+  const day = Number(toInteger('Date()', 'day', args[2]));
   const n = dayFromYmd(year, month, day);
   const back = ymdFromDay(n);
   if (month < 1 || month > 12 || back.month !== month || back.day !== day) {
@@ -109,9 +110,10 @@ function makeDate(...args: unknown[]): TemplateDate {
 function makeDaytime(...args: unknown[]): TemplateDaytime {
   expectArgs('Daytime()', args, 1, 3);
   if (args.length === 1) return toDaytime('Daytime()', args[0]);
-  const hour = toInteger('Daytime()', 'hour', args[0]);
-  const minute = toInteger('Daytime()', 'minute', args[1]);
-  const second = args[2] ?? 0;
+  const hour = Number(toInteger('Daytime()', 'hour', args[0]));
+  const minute = Number(toInteger('Daytime()', 'minute', args[1]));
+  const secondArg = args[2] ?? 0;
+  const second = typeof secondArg === 'bigint' ? Number(secondArg) : secondArg;
   if (
     typeof second !== 'number' ||
     !(second >= 0 && second < 60) ||
@@ -134,6 +136,7 @@ function fromLocal(...args: unknown[]): TemplateTime {
     tz = args[1];
     if (local instanceof TemplateLocalTime) [date, daytime] = [local.date, local.daytime];
     else if (isPair(local)) [date, daytime] = local;
+    else if (local instanceof PyTuple && local.items.length === 2) [date, daytime] = local.items;
     else
       throw new ExpressionError(
         `from_local(): expected (date, daytime, tz) or (local, tz), got ${describeValue(local)}`,

@@ -1,0 +1,527 @@
+/**
+ * The template interpreter: walks the syntax tree with Jinja2's semantics as Apsis configures it (an
+ * undefined name, attribute or key is an error, never an empty string), Python's values and operators,
+ * and Jinja2's scoping (a `for` body, macro or `with` has its own scope; `if` has none). Every loop
+ * iteration, value and output byte is counted against the render's budget.
+ */
+import type { CallArgs, Expr, MacroDef, Stmt, Target } from './ast.js';
+import { BudgetExceeded, MAX_CALL_DEPTH, meter } from './budget.js';
+import { pyGetAttr } from './py-methods.js';
+import { concat, pyArith, pyContains, pyGetItem, pyOrder, pyUnary, toArray } from './py-ops.js';
+import {
+  asInt,
+  type Kwargs,
+  PyDict,
+  PyError,
+  pyEquals,
+  PyFunction,
+  PyNamespace,
+  PyObject,
+  PySlice,
+  pyStr,
+  PyTuple,
+  truthy,
+  typeName,
+} from './py-values.js';
+
+/** An error while rendering, at a 1-based position in the template. */
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly col: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A filter or test as the interpreter calls it. */
+export type FilterFn = (env: RenderEnv, value: unknown, args: readonly unknown[], kwargs: Kwargs) => unknown;
+
+/** What filters and tests need from the render: other filters and tests, Jinja2's attribute lookup. */
+export interface RenderEnv {
+  filter(name: string, value: unknown, args: readonly unknown[], kwargs: Kwargs): unknown;
+  test(name: string, value: unknown, args: readonly unknown[], kwargs: Kwargs): boolean;
+  getattr(obj: unknown, name: string): unknown;
+  getitem(obj: unknown, key: unknown): unknown;
+  call(fn: unknown, args: readonly unknown[], kwargs: Kwargs): unknown;
+}
+
+export interface Tables {
+  readonly filters: ReadonlyMap<string, FilterFn>;
+  readonly tests: ReadonlyMap<string, FilterFn>;
+}
+
+class Scope {
+  readonly vars = new Map<string, unknown>();
+  constructor(readonly parent: Scope | null) {}
+  lookup(name: string): unknown {
+    for (let s: Scope | null = this; s !== null; s = s.parent) {
+      const v = s.vars.get(name);
+      if (v !== undefined || s.vars.has(name)) return v;
+    }
+    return undefined;
+  }
+}
+
+/** A text buffer bounded by the output limit; the root buffer's text is counted as output. */
+class Out {
+  private readonly parts: string[] = [];
+  private length = 0;
+  constructor(private readonly root: boolean) {}
+  push(text: string): void {
+    if (text === '') return;
+    this.length += text.length;
+    if (this.root) meter().output(text);
+    else meter().stringLength(this.length);
+    this.parts.push(text);
+  }
+  text(): string {
+    return this.parts.join('');
+  }
+}
+
+/** Jinja2's `loop` object of a `for`. */
+class Loop extends PyObject {
+  readonly typeName = 'LoopContext';
+  index0 = 0;
+  private changedLast: unknown = Symbol('none');
+  constructor(
+    readonly items: readonly unknown[],
+    readonly depth0: number,
+    readonly recurse: ((items: unknown) => string) | null,
+  ) {
+    super();
+  }
+  attr(name: string): unknown {
+    const n = this.items.length;
+    const i = this.index0;
+    switch (name) {
+      case 'index':
+        return BigInt(i + 1);
+      case 'index0':
+        return BigInt(i);
+      case 'revindex':
+        return BigInt(n - i);
+      case 'revindex0':
+        return BigInt(n - i - 1);
+      case 'first':
+        return i === 0;
+      case 'last':
+        return i === n - 1;
+      case 'length':
+        return BigInt(n);
+      case 'depth':
+        return BigInt(this.depth0 + 1);
+      case 'depth0':
+        return BigInt(this.depth0);
+      case 'previtem':
+        if (i === 0) throw new PyError("name 'previtem' is not defined");
+        return this.items[i - 1];
+      case 'nextitem':
+        if (i >= n - 1) throw new PyError("name 'nextitem' is not defined");
+        return this.items[i + 1];
+      case 'cycle':
+        return new PyFunction('cycle', (args) => {
+          if (args.length === 0) throw new PyError('no items for cycling given');
+          return args[i % args.length];
+        });
+      case 'changed':
+        return new PyFunction('changed', (args) => {
+          const value = new PyTuple(args);
+          if (this.changedLast instanceof PyTuple && pyEquals(value, this.changedLast)) return false;
+          this.changedLast = value;
+          return true;
+        });
+      default:
+        return undefined;
+    }
+  }
+}
+
+
+/** Names a macro body reads, to know whether it takes `varargs`, `kwargs` and `caller`. */
+function reads(body: readonly Stmt[], name: string): boolean {
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes(
+    `"kind":"name","name":${JSON.stringify(name)}`,
+  );
+}
+
+/** One render of a parsed template. */
+export class Interpreter implements RenderEnv {
+  private depth = 0;
+  constructor(private readonly tables: Tables) {}
+
+  render(body: readonly Stmt[], vars: ReadonlyMap<string, unknown>): string {
+    const root = new Scope(null);
+    for (const [k, v] of vars) root.vars.set(k, v);
+    const out = new Out(true);
+    this.exec(body, new Scope(root), out);
+    return out.text();
+  }
+
+  // ---- statements
+
+  private exec(body: readonly Stmt[], scope: Scope, out: Out): void {
+    for (const stmt of body) {
+      meter().step();
+      switch (stmt.kind) {
+        case 'data':
+          out.push(stmt.text);
+          break;
+        case 'output':
+          out.push(this.at(stmt.expr, () => pyStr(this.eval(stmt.expr, scope))));
+          break;
+        case 'if':
+          this.exec(truthy(this.eval(stmt.test, scope)) ? stmt.body : stmt.otherwise, scope, out);
+          break;
+        case 'for':
+          this.execFor(stmt, scope, out, 0, null);
+          break;
+        case 'set':
+          this.assign(stmt.target, this.eval(stmt.value, scope), scope);
+          break;
+        case 'setblock': {
+          const buffer = new Out(false);
+          this.exec(stmt.body, scope, buffer);
+          let value: unknown = buffer.text();
+          if (stmt.filter !== null) value = this.eval(stmt.filter, scope, value);
+          this.assign(stmt.target, value, scope);
+          break;
+        }
+        case 'with': {
+          const inner = new Scope(scope);
+          stmt.targets.forEach((t, i) => this.assign(t, this.eval(stmt.values[i] as Expr, scope), inner));
+          this.exec(stmt.body, inner, out);
+          break;
+        }
+        case 'macro':
+          scope.vars.set(stmt.macro.name, this.macro(stmt.macro, scope));
+          break;
+        case 'callblock': {
+          const caller = this.macro(stmt.macro, scope);
+          const call = stmt.call;
+          if (call.kind !== 'call') throw new RenderError('expected call', stmt.line, stmt.col);
+          const value = this.at(call, () => {
+            const fn = this.eval(call.callee, scope);
+            const [args, kwargs] = this.args(call.args, scope);
+            return this.call(fn, args, new Map([...kwargs, ['caller', caller]]));
+          });
+          out.push(pyStr(value));
+          break;
+        }
+        case 'filterblock': {
+          const buffer = new Out(false);
+          this.exec(stmt.body, new Scope(scope), buffer);
+          out.push(this.at(stmt.filter, () => pyStr(this.eval(stmt.filter, scope, buffer.text()))));
+          break;
+        }
+        case 'unsupported':
+          throw new RenderError(`${stmt.what} is not supported in job templates`, stmt.line, stmt.col);
+      }
+    }
+  }
+
+  private execFor(
+    stmt: Extract<Stmt, { kind: 'for' }>,
+    scope: Scope,
+    out: Out,
+    depth0: number,
+    iterable: unknown,
+  ): void {
+    const source = iterable === null ? this.eval(stmt.iter, scope) : iterable;
+    let items = this.at(stmt.iter, () => toArray(source));
+    const inner = new Scope(scope);
+    if (stmt.filter !== null) {
+      const test = stmt.filter;
+      items = items.filter((item) => {
+        meter().iterate();
+        this.assign(stmt.target, item, inner);
+        return truthy(this.eval(test, inner));
+      });
+    }
+    if (items.length === 0) {
+      this.exec(stmt.otherwise, scope, out);
+      return;
+    }
+    const recurse = stmt.recursive
+      ? (children: unknown): string => {
+          const buffer = new Out(false);
+          this.enter(() => this.execFor(stmt, scope, buffer, depth0 + 1, children));
+          return buffer.text();
+        }
+      : null;
+    const loop = new Loop(items, depth0, recurse);
+    inner.vars.set('loop', loop);
+    for (let i = 0; i < items.length; i += 1) {
+      meter().iterate();
+      loop.index0 = i;
+      this.assign(stmt.target, items[i], inner);
+      this.exec(stmt.body, inner, out);
+    }
+  }
+
+  private enter<T>(fn: () => T): T {
+    this.depth += 1;
+    try {
+      if (this.depth > MAX_CALL_DEPTH)
+        throw new BudgetExceeded(`template exceeds ${MAX_CALL_DEPTH} nested macro calls or recursive loops`);
+      return fn();
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private assign(target: Target, value: unknown, scope: Scope): void {
+    switch (target.kind) {
+      case 'name':
+        scope.vars.set(target.name, value);
+        return;
+      case 'nsref': {
+        const ns = scope.lookup(target.name);
+        if (!(ns instanceof PyNamespace))
+          throw new RenderError('cannot assign attribute on non-namespace object', target.line, target.col);
+        ns.attrs.set(target.attr, value);
+        return;
+      }
+      case 'tuple': {
+        const items = this.atPos(target.line, target.col, () => toArray(value));
+        if (items.length !== target.items.length) {
+          const message =
+            items.length > target.items.length
+              ? `too many values to unpack (expected ${target.items.length})`
+              : `not enough values to unpack (expected ${target.items.length}, got ${items.length})`;
+          throw new RenderError(message, target.line, target.col);
+        }
+        target.items.forEach((t, i) => this.assign(t, items[i], scope));
+      }
+    }
+  }
+
+  private macro(def: MacroDef, scope: Scope): PyFunction {
+    const takesVarargs = reads(def.body, 'varargs');
+    const takesKwargs = reads(def.body, 'kwargs');
+    const takesCaller = reads(def.body, 'caller');
+    return new PyFunction(
+      def.name,
+      (args, kwargs) =>
+        this.enter(() => {
+          const inner = new Scope(scope);
+          const rest = new Map(kwargs);
+          const caller = rest.get('caller');
+          if (caller !== undefined && takesCaller) rest.delete('caller');
+          def.params.forEach((p, i) => {
+            if (i < args.length) {
+              if (rest.has(p.name)) throw new PyError(`macro '${def.name}' got multiple values for argument '${p.name}'`);
+              inner.vars.set(p.name, args[i]);
+            } else if (rest.has(p.name)) {
+              inner.vars.set(p.name, rest.get(p.name));
+              rest.delete(p.name);
+            } else {
+              const d = def.defaults[i - (def.params.length - def.defaults.length)];
+              if (d === undefined) throw new PyError(`name '${p.name}' is not defined`);
+              inner.vars.set(p.name, this.eval(d, inner));
+            }
+          });
+          const extra = args.slice(def.params.length);
+          if (extra.length > 0 && !takesVarargs)
+            throw new PyError(`macro '${def.name}' takes not more than ${def.params.length} argument(s)`);
+          if (rest.size > 0 && !takesKwargs)
+            throw new PyError(`macro '${def.name}' takes no keyword argument '${[...rest.keys()][0] ?? ''}'`);
+          inner.vars.set('varargs', new PyTuple(extra));
+          inner.vars.set('kwargs', new PyDict([...rest.entries()]));
+          if (takesCaller) {
+            if (caller === undefined) throw new PyError("name 'caller' is not defined");
+            inner.vars.set('caller', caller);
+          }
+          const buffer = new Out(false);
+          this.exec(def.body, inner, buffer);
+          return buffer.text();
+        }),
+      'Macro',
+    );
+  }
+
+  // ---- expressions
+
+  /** Runs `fn`, placing any error but a positioned one at `node`. */
+  private at<T>(node: { line: number; col: number }, fn: () => T): T {
+    return this.atPos(node.line, node.col, fn);
+  }
+
+  private atPos<T>(line: number, col: number, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof RenderError) throw e;
+      if (e instanceof RangeError && /call stack/.test(e.message))
+        throw new RenderError(`template exceeds ${MAX_CALL_DEPTH} nested macro calls or recursive loops`, line, col);
+      throw new RenderError(e instanceof Error ? e.message : String(e), line, col);
+    }
+  }
+
+  /** Evaluates `e`; `subject` is the value a filter block or `{% set %}` block filters. */
+  eval(e: Expr, scope: Scope, subject?: unknown): unknown {
+    meter().step();
+    return this.at(e, () => this.evalInner(e, scope, subject));
+  }
+
+  private evalInner(e: Expr, scope: Scope, subject: unknown): unknown {
+    switch (e.kind) {
+      case 'const':
+        return e.value;
+      case 'name': {
+        const v = scope.lookup(e.name);
+        if (v === undefined) throw new PyError(`name '${e.name}' is not defined`);
+        return v;
+      }
+      case 'tuple':
+        return new PyTuple(e.items.map((x) => this.eval(x, scope)));
+      case 'list':
+        return e.items.map((x) => this.eval(x, scope));
+      case 'dict': {
+        const d = new PyDict();
+        for (const [k, v] of e.items) d.set(this.eval(k, scope), this.eval(v, scope));
+        return d;
+      }
+      case 'getattr':
+        return this.getattr(this.eval(e.target, scope), e.attr);
+      case 'getitem':
+        return this.getitem(this.eval(e.target, scope), this.eval(e.key, scope));
+      case 'slice':
+        return new PySlice(
+          e.start === null ? null : this.eval(e.start, scope),
+          e.stop === null ? null : this.eval(e.stop, scope),
+          e.step === null ? null : this.eval(e.step, scope),
+        );
+      case 'call': {
+        const fn = this.eval(e.callee, scope);
+        const [args, kwargs] = this.args(e.args, scope);
+        return this.call(fn, args, kwargs);
+      }
+      case 'filter': {
+        const value = e.subject === null ? subject : this.eval(e.subject, scope, subject);
+        const [args, kwargs] = this.args(e.args, scope);
+        return this.filter(e.name, value, args, kwargs);
+      }
+      case 'test': {
+        const value = this.eval(e.subject, scope);
+        const [args, kwargs] = this.args(e.args, scope);
+        return this.test(e.name, value, args, kwargs);
+      }
+      case 'binary':
+        return pyArith(e.op, this.eval(e.left, scope), this.eval(e.right, scope));
+      case 'unary': {
+        const v = this.eval(e.operand, scope);
+        return e.op === 'not' ? !truthy(v) : pyUnary(e.op, v);
+      }
+      case 'and': {
+        const left = this.eval(e.left, scope);
+        return truthy(left) ? this.eval(e.right, scope) : left;
+      }
+      case 'or': {
+        const left = this.eval(e.left, scope);
+        return truthy(left) ? left : this.eval(e.right, scope);
+      }
+      case 'concat':
+        return concat(e.items.map((x) => this.eval(x, scope)));
+      case 'compare': {
+        let left = this.eval(e.first, scope);
+        for (const { op, expr } of e.ops) {
+          const right = this.eval(expr, scope);
+          if (!this.compare(op, left, right)) return false;
+          left = right;
+        }
+        return true;
+      }
+      case 'condexpr':
+        if (truthy(this.eval(e.test, scope))) return this.eval(e.body, scope);
+        if (e.otherwise === null)
+          throw new PyError('the inline if-expression evaluated to false and no else section was defined');
+        return this.eval(e.otherwise, scope);
+    }
+  }
+
+  private compare(op: string, a: unknown, b: unknown): boolean {
+    switch (op) {
+      case '==':
+        return pyEquals(a, b);
+      case '!=':
+        return !pyEquals(a, b);
+      case 'in':
+        return pyContains(b, a);
+      case 'not in':
+        return !pyContains(b, a);
+      case '<':
+        return pyOrder(op, a, b) < 0;
+      case '<=':
+        return pyOrder(op, a, b) <= 0;
+      case '>':
+        return pyOrder(op, a, b) > 0;
+      default:
+        return pyOrder(op, a, b) >= 0;
+    }
+  }
+
+  private args(args: CallArgs, scope: Scope): [unknown[], Map<string, unknown>] {
+    const positional = args.positional.map((a) => this.eval(a, scope));
+    if (args.star !== null) positional.push(...toArray(this.eval(args.star, scope)));
+    const kwargs = new Map<string, unknown>();
+    for (const k of args.keywords) kwargs.set(k.name, this.eval(k.value, scope));
+    if (args.starstar !== null) {
+      const d = this.eval(args.starstar, scope);
+      if (!(d instanceof PyDict)) throw new PyError(`argument after ** must be a mapping, not ${typeName(d)}`);
+      for (const [k, v] of d.entries()) {
+        if (typeof k !== 'string') throw new PyError('keywords must be strings');
+        kwargs.set(k, v);
+      }
+    }
+    return [positional, kwargs];
+  }
+
+  // ---- the environment filters and tests see
+
+  getattr(obj: unknown, name: string): unknown {
+    const v = pyGetAttr(obj, name);
+    if (v !== undefined) return v;
+    if (obj instanceof PyDict && obj.has(name)) return obj.get(name);
+    throw new PyError(`'${typeName(obj)}' object has no attribute '${name}'`);
+  }
+
+  getitem(obj: unknown, key: unknown): unknown {
+    const v = pyGetItem(obj, key);
+    if (v !== undefined) return v;
+    if (typeof key === 'string') {
+      const attr = pyGetAttr(obj, key);
+      if (attr !== undefined) return attr;
+      throw new PyError(`'${typeName(obj)}' object has no attribute '${key}'`);
+    }
+    if (obj instanceof PyDict) throw new PyError(`'${typeName(obj)}' object has no element ${pyStr(key)}`);
+    if (asInt(key) !== null && (typeof obj === 'string' || Array.isArray(obj) || obj instanceof PyTuple))
+      throw new PyError(`${typeName(obj)} index out of range`);
+    throw new PyError(`'${typeName(obj)}' object is not subscriptable or has no element ${pyStr(key)}`);
+  }
+
+  call(fn: unknown, args: readonly unknown[], kwargs: Kwargs): unknown {
+    if (fn instanceof PyFunction) return fn.call(args, kwargs);
+    if (fn instanceof Loop && fn.recurse !== null) {
+      if (args.length !== 1 || kwargs.size > 0) throw new PyError('loop() takes exactly one argument');
+      return fn.recurse(args[0]);
+    }
+    throw new PyError(`'${typeName(fn)}' object is not callable`);
+  }
+
+  filter(name: string, value: unknown, args: readonly unknown[], kwargs: Kwargs): unknown {
+    const fn = this.tables.filters.get(name);
+    if (fn === undefined) throw new PyError(`no filter named '${name}'`);
+    return fn(this, value, args, kwargs);
+  }
+
+  test(name: string, value: unknown, args: readonly unknown[], kwargs: Kwargs): boolean {
+    const fn = this.tables.tests.get(name);
+    if (fn === undefined) throw new PyError(`no test named '${name}'`);
+    return truthy(fn(this, value, args, kwargs));
+  }
+}
+
