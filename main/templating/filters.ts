@@ -8,7 +8,7 @@ import { meter } from './budget.js';
 import { roundFloat } from './decimal-format.js';
 import { PY_SPACE } from './lexer.js';
 import { percentFormat, pyFormat } from './py-format.js';
-import { pyGetAttr, pySort } from './py-methods.js';
+import { pyGetAttr } from './py-methods.js';
 import { checkInt, escapeHtml, pyArith, pyOrder, toArray } from './py-ops.js';
 import { pyCapitalize, pyJustify, pyReplace, pyStrip } from './py-str.js';
 import {
@@ -29,6 +29,7 @@ import {
   pyRepr,
   pyStr,
   PyTuple,
+  PyUndefined,
   strRepr,
   truthy,
   typeName,
@@ -146,10 +147,8 @@ export function toPyFloat(v: unknown): number | null {
 
 function doInt(value: unknown, dflt: unknown, base: unknown): unknown {
   if (typeof value === 'string' || value instanceof PyMarkup) {
-    const b = int(base, 'base');
-    const n = parseInt(text(value), b);
+    const n = parseInt(text(value), int(base, 'base'));
     if (n !== null) return n;
-    if (b !== 10n) return dflt;
   } else {
     const n = asNumber(value);
     if (typeof n === 'bigint') return n;
@@ -213,6 +212,8 @@ function lines(s: string): string[] {
 }
 
 function doIndent(value: unknown, width: unknown, first: unknown, blank: unknown): string {
+  if (!(typeof value === 'string' || value instanceof PyMarkup))
+    throw new PyError(`unsupported operand type(s) for +=: '${typeName(value)}' and 'str'`);
   const s = text(value);
   let indention: string;
   if (typeof width === 'string') indention = width;
@@ -233,11 +234,17 @@ function doIndent(value: unknown, width: unknown, first: unknown, blank: unknown
   return truthy(first) ? indention + rv : rv;
 }
 
-function doTruncate(value: unknown, length: unknown, killwords: unknown, end: unknown, leeway: unknown): string {
-  const s = text(value);
+function doTruncate(value: unknown, length: unknown, killwords: unknown, end: unknown, leeway: unknown): unknown {
   const len = Number(int(length, 'length'));
   const e = text(end);
   const lw = leeway === null ? 5 : Number(int(leeway, 'leeway'));
+  if (!(typeof value === 'string' || value instanceof PyMarkup)) {
+    // Jinja2 measures the value itself: a short list passes unchanged, a long one cannot be cut.
+    if (len < Array.from(e).length) throw new PyError(`expected length >= ${Array.from(e).length}, got ${len}`);
+    if (pyLen(value) <= BigInt(len + lw)) return value;
+    throw new PyError(`'${typeName(value)}' object cannot be truncated`);
+  }
+  const s = text(value);
   const cps = Array.from(s);
   const endLen = Array.from(e).length;
   if (len < endLen) throw new PyError(`expected length >= ${endLen}, got ${len}`);
@@ -301,7 +308,8 @@ function doRound(value: unknown, precision: unknown, method: unknown): unknown {
   const scale = Number(pyArith('**', 10n, p));
   const x = Number(n) * scale;
   if (!Number.isFinite(x)) throw new PyError('cannot convert float infinity to integer');
-  const r = m === 'ceil' ? Math.ceil(x) : Math.floor(x);
+  // math.ceil and math.floor return ints, which have no negative zero.
+  const r = (m === 'ceil' ? Math.ceil(x) : Math.floor(x)) + 0;
   return r / scale;
 }
 
@@ -364,9 +372,7 @@ function doMap(env: RenderEnv, value: unknown, args: readonly unknown[], kwargs:
 
 function doGroupby(env: RenderEnv, value: unknown, attribute: unknown, dflt: unknown, caseSensitive: unknown): PyTuple[] {
   const key = attrGetter(env, attribute, !truthy(caseSensitive), dflt);
-  const list = items(value);
-  pySort(list, null, false);
-  const keyed = list.map((v) => ({ v, k: key(v) }));
+  const keyed = items(value).map((v) => ({ v, k: key(v) }));
   keyed.sort((a, b) => pyOrder('<', a.k, b.k) || 0);
   const groups: { k: unknown; vs: unknown[] }[] = [];
   for (const { v, k } of keyed) {
@@ -618,7 +624,7 @@ const FILTER_LIST: [string, FilterFn][] = [
   ['center', fixed('center', ['width'], { width: 80n }, (_e, v, [w]) => centerOf(v, w))],
   ['count', fixed('count', [], {}, (_e, v) => pyLen(v))],
   ['default', fixed('default', ['default_value', 'boolean'], { default_value: '', boolean: false }, (_e, v, [d, b]) =>
-    truthy(b) && !truthy(v) ? d : v,
+    v instanceof PyUndefined || (truthy(b) && !truthy(v)) ? d : v,
   )],
   ['dictsort', fixed('dictsort', ['case_sensitive', 'by', 'reverse'], { case_sensitive: false, by: 'key', reverse: false }, (_e, v, [c, by, r]) =>
     doDictsort(v, c, by, r),

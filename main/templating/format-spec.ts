@@ -56,11 +56,8 @@ export function formatValue(value: unknown, spec: string): string {
       ? formatNumber(BigInt(plain.value), s)
       : formatString(plain.toString(), s);
   }
-  if (typeof plain === 'boolean') {
-    return s.type !== undefined && NUMBER_TYPES.includes(s.type)
-      ? formatNumber(plain ? 1n : 0n, s)
-      : formatString(plain ? 'True' : 'False', s);
-  }
+  // A bool formats as its int once there is a spec (`format(True, '5')` is `    1`).
+  if (typeof plain === 'boolean') return spec === '' ? (plain ? 'True' : 'False') : formatNumber(plain ? 1n : 0n, s);
   if (typeof plain === 'number' || typeof plain === 'bigint') return formatNumber(plain, s);
   if (typeof plain === 'string') return formatString(plain, s);
   if ((plain === null || plain === undefined) && spec === '') return 'None';
@@ -89,6 +86,7 @@ function formatString(text: string, s: Spec): string {
 function formatNumber(n: bigint | number, s: Spec): string {
   const integer = typeof n === 'bigint';
   let type = s.type ?? (integer ? 'd' : s.precision === undefined ? 'r' : 'g~');
+  if (type === 's') throw new Error(`Unknown format code 's' for object of type '${typeOf(n)}'`);
   if (type === 'n') type = integer ? 'd' : 'g';
   if (INTEGER_TYPES.includes(type) && !integer) {
     throw new Error(`unknown format code '${type}' for object of type '${typeOf(n)}'`);

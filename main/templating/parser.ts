@@ -157,8 +157,10 @@ class Parser {
       }
       case 'print': {
         const out: Stmt[] = [];
-        do out.push({ kind: 'output', expr: this.parseExpression(), line: tag.line, col: tag.col });
-        while (this.skipOp(','));
+        while (!this.is('block_end')) {
+          if (out.length > 0) this.expectOp(',');
+          out.push({ kind: 'output', expr: this.parseExpression(), line: tag.line, col: tag.col });
+        }
         this.endBlock();
         return out;
       }

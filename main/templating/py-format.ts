@@ -10,7 +10,9 @@ import { pyGetItem } from './py-ops.js';
 import {
   asInt,
   asNumber,
+  isList,
   type Kwargs,
+  PyRange,
   PyDict,
   PyError,
   pyRepr,
@@ -53,6 +55,8 @@ const PERCENT = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/
 export function percentFormat(format: string, args: unknown): string {
   const positional = args instanceof PyTuple ? args.items : [args];
   const mapping = args instanceof PyDict ? args : null;
+  // Python lets any object with __getitem__ (a dict, a list, a range) go without being consumed.
+  const subscriptable = mapping !== null || isList(args) || args instanceof PyRange;
   let next = 0;
   let usedMapping = false;
   const take = (): unknown => {
@@ -155,7 +159,7 @@ export function percentFormat(format: string, args: unknown): string {
     out += text;
   }
   out += format.slice(last);
-  if (next < positional.length && !(mapping !== null && (usedMapping || next === 0)))
+  if (next < positional.length && !subscriptable && !usedMapping)
     throw new PyError('not all arguments converted during string formatting');
   meter().stringLength(out.length);
   return out;

@@ -18,6 +18,7 @@ import {
   pyEquals,
   PyIter,
   PyMarkup,
+  PyUndefined,
   PyRange,
   PySlice,
   pyStr,
@@ -63,7 +64,10 @@ function floatDivmod(a: number, b: number): [number, number] {
   if (div !== 0) {
     floor = Math.floor(div);
     if (div - floor > 0.5) floor += 1;
-  } else floor = a / b < 0 ? -0 : 0;
+  } else {
+    const q = a / b;
+    floor = q < 0 || Object.is(q, -0) ? -0 : 0;
+  }
   return [floor, mod];
 }
 
@@ -192,6 +196,7 @@ function operandError(op: string, a: unknown, b: unknown): PyError {
 
 /** Python's binary `a op b` for `+ - * / // % **`. */
 export function pyArith(op: string, x: unknown, y: unknown): unknown {
+  if (x instanceof PyUndefined || y instanceof PyUndefined) throw undefinedError();
   if (x instanceof PyMarkup || y instanceof PyMarkup) return markupArith(op, x, y);
   const a = x;
   const b = y;
@@ -249,8 +254,14 @@ function markupArith(op: string, a: unknown, b: unknown): unknown {
   throw operandError(op, a, b);
 }
 
+/** Operating on Jinja2's Undefined. */
+export function undefinedError(): PyError {
+  return new PyError('the inline if-expression evaluated to false and no else section was defined');
+}
+
 /** Python's unary `-x` / `+x`. */
 export function pyUnary(op: '-' | '+', v: unknown): bigint | number {
+  if (v instanceof PyUndefined) throw undefinedError();
   const n = asNumber(v);
   if (n === null || (v instanceof TemplateValue && !(v instanceof EnumValue)))
     throw new PyError(`bad operand type for unary ${op}: '${typeName(v)}'`);
@@ -266,6 +277,7 @@ function compareSeqs(op: string, a: readonly unknown[], b: readonly unknown[]): 
 
 /** Python ordering of two values: negative, zero or positive; TypeError when they do not order. */
 export function pyOrder(op: string, a: unknown, b: unknown): number {
+  if (a instanceof PyUndefined || b instanceof PyUndefined) throw undefinedError();
   const na = asNumber(a);
   const nb = asNumber(b);
   if (na !== null && nb !== null) {
@@ -330,6 +342,7 @@ export function iterate(v: unknown): Iterable<unknown> {
   if (typeof v === 'string') return codePoints(v);
   if (v instanceof PyMarkup) return codePoints(v.text);
   if (v instanceof PyIter) return v.take();
+  if (v instanceof PyUndefined) return [];
   if (isList(v)) return v;
   if (v instanceof PyTuple || v instanceof PyDictView) return v.items;
   if (v instanceof PyDict) return v.keys();
@@ -365,8 +378,8 @@ function sliceIndex(v: unknown, what: string): bigint | null {
   return n;
 }
 
-/** The positions `slice` selects in a sequence of `length`. */
-export function sliceRange(s: PySlice, length: number): number[] {
+/** Python's `slice.indices(length)`: start, stop and step after clamping. */
+function sliceIndices(s: PySlice, length: number): [bigint, bigint, bigint] {
   const step = sliceIndex(s.step, 'step') ?? 1n;
   if (step === 0n) throw new PyError('slice step cannot be zero');
   const len = BigInt(length);
@@ -375,16 +388,21 @@ export function sliceRange(s: PySlice, length: number): number[] {
     const x = v < 0n ? v + len : v;
     return x < lo ? lo : x > hi ? hi : x;
   };
+  if (step > 0n)
+    return [clamp(sliceIndex(s.start, 'start'), 0n, 0n, len), clamp(sliceIndex(s.stop, 'stop'), len, 0n, len), step];
+  return [
+    clamp(sliceIndex(s.start, 'start'), len - 1n, -1n, len - 1n),
+    clamp(sliceIndex(s.stop, 'stop'), -1n, -1n, len - 1n),
+    step,
+  ];
+}
+
+/** The positions `slice` selects in a sequence of `length`. */
+export function sliceRange(s: PySlice, length: number): number[] {
+  const [start, stop, step] = sliceIndices(s, length);
   const out: number[] = [];
-  if (step > 0n) {
-    const start = clamp(sliceIndex(s.start, 'start'), 0n, 0n, len);
-    const stop = clamp(sliceIndex(s.stop, 'stop'), len, 0n, len);
-    for (let i = start; i < stop; i += step) out.push(Number(i));
-  } else {
-    const start = clamp(sliceIndex(s.start, 'start'), len - 1n, -1n, len - 1n);
-    const stop = clamp(sliceIndex(s.stop, 'stop'), -1n, -1n, len - 1n);
-    for (let i = start; i > stop; i += step) out.push(Number(i));
-  }
+  if (step > 0n) for (let i = start; i < stop; i += step) out.push(Number(i));
+  else for (let i = start; i > stop; i += step) out.push(Number(i));
   meter().iterate(out.length);
   return out;
 }
@@ -417,9 +435,8 @@ export function pyGetItem(target: unknown, key: unknown): unknown {
   }
   if (obj instanceof PyRange) {
     if (key instanceof PySlice) {
-      const picked = sliceRange(key, Number(obj.length));
-      meter().range(picked.length);
-      return picked.map((i) => obj.at(BigInt(i)));
+      const [start, stop, step] = sliceIndices(key, Number(obj.length));
+      return new PyRange(obj.start + start * obj.step, obj.start + stop * obj.step, obj.step * step);
     }
     const i = asInt(key);
     if (i === null) return undefined;

@@ -177,19 +177,16 @@ function arity(method: string, args: Args, min: number, max: number, kwargs: Kwa
   return out;
 }
 
-/** The code-point range [start, end) of a `find`-style search, with Python's slice clamping. */
+/** The code-point window [start, end) of a `find`-style search, as Python adjusts it; offset -1 when empty past the end. */
 function window(s: string, start: unknown, end: unknown): [string, number] {
   const cps = codePoints(s);
   const len = cps.length;
-  const clamp = (v: unknown, dflt: number): number => {
-    if (v === undefined || v === null) return dflt;
-    const n = Number(int('find', v, 0n));
-    const x = n < 0 ? n + len : n;
-    return Math.max(0, Math.min(len, x));
-  };
-  const a = clamp(start, 0);
-  const b = clamp(end, len);
-  if (a > b) return ['', -1];
+  let a = start === undefined || start === null ? 0 : Number(int('find', start, 0n));
+  let b = end === undefined || end === null ? len : Number(int('find', end, 0n));
+  if (a < 0) a = Math.max(0, a + len);
+  if (b > len) b = len;
+  else if (b < 0) b = Math.max(0, b + len);
+  if (a > len || a > b) return ['', -1];
   const sub = typeof cps === 'string' ? cps.slice(a, b) : cps.slice(a, b).join('');
   return [sub, a];
 }

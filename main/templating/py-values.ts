@@ -35,6 +35,15 @@ export class PyIter {
   }
 }
 
+/**
+ * Jinja2's plain `Undefined`, which only `{{ x if false }}` (an inline if without else) produces under
+ * Apsis's environment: it prints as nothing and is false; operating on it is an error.
+ */
+export class PyUndefined {
+  static readonly instance = new PyUndefined();
+  private constructor() {}
+}
+
 /** Jinja2's `Markup`: a string marked safe; it prints as its text. */
 export class PyMarkup {
   constructor(readonly text: string) {}
@@ -152,6 +161,7 @@ export function typeName(v: unknown): string {
   if (v instanceof PySlice) return 'slice';
   if (v instanceof PyIter) return v.typeName;
   if (v instanceof PyMarkup) return 'Markup';
+  if (v instanceof PyUndefined) return 'Undefined';
   if (v instanceof PyFunction) return v.typeName;
   if (v instanceof PyNamespace) return 'Namespace';
   if (v instanceof PyObject || v instanceof TemplateValue) return v.typeName;
@@ -223,6 +233,7 @@ export function strRepr(s: string): string {
 export function pyRepr(v: unknown): string {
   if (typeof v === 'string') return strRepr(v);
   if (v instanceof PyMarkup) return `Markup(${strRepr(v.text)})`;
+  if (v instanceof PyUndefined) return 'Undefined';
   if (v instanceof TemplateValue && !(v instanceof EnumValue)) return `${v.typeName}(${strRepr(v.toString())})`;
   return pyStr(v);
 }
@@ -231,6 +242,7 @@ export function pyRepr(v: unknown): string {
 export function pyStr(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v instanceof PyMarkup) return v.text;
+  if (v instanceof PyUndefined) return '';
   if (typeof v === 'bigint') return intStr(v);
   if (typeof v === 'number') return floatRepr(v);
   if (typeof v === 'boolean') return v ? 'True' : 'False';
@@ -256,7 +268,7 @@ export function pyStr(v: unknown): string {
 
 /** Python's truth value. */
 export function truthy(v: unknown): boolean {
-  if (v === null || v === undefined || v === false) return false;
+  if (v === null || v === undefined || v === false || v instanceof PyUndefined) return false;
   if (v === true) return true;
   if (typeof v === 'bigint') return v !== 0n;
   if (typeof v === 'number') return v !== 0;
@@ -280,6 +292,7 @@ export function hashKey(v: unknown): string {
   }
   if (typeof v === 'string') return `s${v}`;
   if (v instanceof PyMarkup) return `s${v.text}`;
+  if (v instanceof PyUndefined) return 'U';
   if (v === null || v === undefined) return 'N';
   if (v instanceof PyTuple) return `t(${v.items.map(hashKey).join(',')})`;
   if (v instanceof TemplateValue) return `v${v.typeName}:${v.key()}`;
@@ -324,6 +337,7 @@ export function pyEquals(x: unknown, y: unknown): boolean {
 export function pyLen(v: unknown): bigint {
   if (typeof v === 'string') return BigInt(codePoints(v).length);
   if (v instanceof PyMarkup) return BigInt(codePoints(v.text).length);
+  if (v instanceof PyUndefined) return 0n;
   if (isList(v)) return BigInt(v.length);
   if (v instanceof PyTuple || v instanceof PyDictView) return BigInt(v.items.length);
   if (v instanceof PyDict) return BigInt(v.size);

@@ -20,6 +20,7 @@ import {
   PySlice,
   pyStr,
   PyTuple,
+  PyUndefined,
   truthy,
   typeName,
 } from './py-values.js';
@@ -232,11 +233,11 @@ export class Interpreter implements RenderEnv {
   ): void {
     const source = iterable === null ? this.eval(stmt.iter, scope) : iterable;
     let items = this.at(stmt.iter, () => toArray(source));
-    const inner = new Scope(scope);
     if (stmt.filter !== null) {
       const test = stmt.filter;
       items = items.filter((item) => {
         meter().iterate();
+        const inner = new Scope(scope);
         this.assign(stmt.target, item, inner);
         return truthy(this.eval(test, inner));
       });
@@ -253,10 +254,12 @@ export class Interpreter implements RenderEnv {
         }
       : null;
     const loop = new Loop(items, depth0, recurse);
-    inner.vars.set('loop', loop);
     for (let i = 0; i < items.length; i += 1) {
       meter().iterate();
       loop.index0 = i;
+      // Each iteration has its own scope: a `{% set %}` in one is gone in the next, as in Jinja2.
+      const inner = new Scope(scope);
+      inner.vars.set('loop', loop);
       this.assign(stmt.target, items[i], inner);
       this.exec(stmt.body, inner, out);
     }
@@ -437,8 +440,8 @@ export class Interpreter implements RenderEnv {
       }
       case 'condexpr':
         if (truthy(this.eval(e.test, scope))) return this.eval(e.body, scope);
-        if (e.otherwise === null)
-          throw new PyError('the inline if-expression evaluated to false and no else section was defined');
+        // Jinja2 gives its plain Undefined here, even under Apsis's raising one.
+        if (e.otherwise === null) return PyUndefined.instance;
         return this.eval(e.otherwise, scope);
     }
   }
@@ -483,6 +486,7 @@ export class Interpreter implements RenderEnv {
   // ---- the environment filters and tests see
 
   getattr(obj: unknown, name: string): unknown {
+    if (obj instanceof PyUndefined) throw new PyError(`'${name}' of an undefined value`);
     const v = pyGetAttr(obj, name);
     if (v !== undefined) return v;
     if (obj instanceof PyDict && obj.has(name)) return obj.get(name);

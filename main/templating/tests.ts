@@ -2,6 +2,7 @@
 import { bindArgs } from './filters.js';
 import { pyArith, pyContains, pyOrder } from './py-ops.js';
 import {
+  hashKey,
   isList,
   type Kwargs,
   PyDict,
@@ -13,6 +14,7 @@ import {
   PyRange,
   pyStr,
   PyTuple,
+  PyUndefined,
 } from './py-values.js';
 import type { FilterFn } from './render.js';
 import { pyGetAttr } from './py-methods.js';
@@ -53,10 +55,10 @@ export function makeTests(filters: ReadonlyMap<string, unknown>): ReadonlyMap<st
     ['odd', one('odd', (v) => pyEquals(pyArith('%', v, 2n), 1n))],
     ['even', one('even', (v) => pyEquals(pyArith('%', v, 2n), 0n))],
     ['divisibleby', two('divisibleby', 'num', (v, n) => pyEquals(pyArith('%', v, n), 0n))],
-    ['defined', one('defined', () => true)],
-    ['undefined', one('undefined', () => false)],
-    ['filter', one('filter', (v) => typeof v === 'string' && filters.has(v))],
-    ['test', one('test', (v) => typeof v === 'string' && tests.has(v))],
+    ['defined', one('defined', (v) => !(v instanceof PyUndefined))],
+    ['undefined', one('undefined', (v) => v instanceof PyUndefined)],
+    ['filter', one('filter', (v) => hashKey(v) !== '' && typeof v === 'string' && filters.has(v))],
+    ['test', one('test', (v) => hashKey(v) !== '' && typeof v === 'string' && tests.has(v))],
     ['none', one('none', (v) => v === null)],
     ['boolean', one('boolean', (v) => typeof v === 'boolean')],
     ['false', one('false', (v) => v === false)],
