@@ -47,13 +47,23 @@ export function newRenderBudget(
   limits: Partial<RenderLimits> = {},
   now: () => number = () => performance.now(),
 ): RenderBudget {
-  return { limits: { ...DEFAULT_LIMITS, ...limits }, rangeItems: 0, iterations: 0, outputBytes: 0, elapsedMs: 0, now };
+  return {
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    rangeItems: 0,
+    iterations: 0,
+    outputBytes: 0,
+    elapsedMs: 0,
+    now,
+  };
 }
 
 /** Going over a limit: ends the render with a message naming the limit. */
 export class BudgetExceeded extends Error {
   override readonly name = 'BudgetExceeded';
 }
+
+/** Only ASCII characters (each one byte of UTF-8). */
+const ASCII = /^\p{ASCII}*$/u;
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -93,7 +103,7 @@ export class BudgetMeter {
   /** Counts output text. */
   output(text: string): void {
     const b = this.budget;
-    b.outputBytes += text.length <= 64 && /^[\x00-\x7f]*$/.test(text) ? text.length : Buffer.byteLength(text);
+    b.outputBytes += text.length <= 64 && ASCII.test(text) ? text.length : Buffer.byteLength(text);
     if (b.outputBytes > b.limits.outputBytes)
       throw new BudgetExceeded(`template exceeds ${mib(b.limits.outputBytes)} of output`);
   }
@@ -101,7 +111,12 @@ export class BudgetMeter {
   /** Refuses a string longer than the output limit before it is built. */
   stringLength(chars: number | bigint): void {
     const limit = this.budget.limits.outputBytes;
-    if (chars > limit) throw new BudgetExceeded(`template exceeds ${mib(limit)} of output (a string of ${fmt(Number(chars))} characters)`);
+    // Building a string is work in proportion to its length: count it, so time is checked often.
+    if (chars >= 4096 && chars <= limit) this.step(Math.floor(Number(chars) / 4096));
+    if (chars > limit)
+      throw new BudgetExceeded(
+        `template exceeds ${mib(limit)} of output (a string of ${fmt(Number(chars))} characters)`,
+      );
   }
 
   /** Counts evaluation steps; every 256 the render time is checked. */

@@ -20,6 +20,8 @@ export interface Vocabulary {
   testProblem(name: string): string | undefined;
   /** The reason a global is refused, when it is. */
   refusedName(name: string): string | undefined;
+  /** The reason an attribute is refused, when it is. */
+  refusedAttr(name: string): string | undefined;
 }
 
 class Scope {
@@ -60,8 +62,10 @@ export function checkTemplateAst(body: readonly Stmt[], vocabulary: Vocabulary):
         return;
       case 'name': {
         const refused = vocabulary.refusedName(e.name);
-        if (!scope.has(e.name) && refused !== undefined) report(e, `${e.name}() is not supported in job templates: ${refused}`);
-        else if (!scope.has(e.name) && !vocabulary.isDefined(e.name)) report(e, `name '${e.name}' is not defined`);
+        if (!scope.has(e.name) && refused !== undefined)
+          report(e, `${e.name}() is not supported in job templates: ${refused}`);
+        else if (!scope.has(e.name) && !vocabulary.isDefined(e.name))
+          report(e, `name '${e.name}' is not defined`);
         return;
       }
       case 'tuple':
@@ -75,9 +79,12 @@ export function checkTemplateAst(body: readonly Stmt[], vocabulary: Vocabulary):
           expr(v, scope);
         }
         return;
-      case 'getattr':
+      case 'getattr': {
         expr(e.target, scope);
+        const refused = vocabulary.refusedAttr(e.attr);
+        if (refused !== undefined) report(e, `.${e.attr} is not supported in job templates: ${refused}`);
         return;
+      }
       case 'getitem':
         expr(e.target, scope);
         expr(e.key, scope);

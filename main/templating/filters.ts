@@ -10,7 +10,7 @@ import { PY_SPACE } from './lexer.js';
 import { percentFormat, pyFormat } from './py-format.js';
 import { pyGetAttr } from './py-methods.js';
 import { checkInt, escapeHtml, pyArith, pyOrder, toArray } from './py-ops.js';
-import { pyCapitalize, pyJustify, pyReplace, pyStrip } from './py-str.js';
+import { LINE_BREAK, pyCapitalize, pyJustify, pyReplace, pyStrip } from './py-str.js';
 import {
   asInt,
   asNumber,
@@ -124,7 +124,10 @@ function parseInt(s: string, base: bigint): bigint | null {
 /** Python's `float(text)`. */
 export function parseFloat(s: string): number | null {
   const t = s.replace(new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g'), '');
-  const m = /^([+-]?)(?:(inf(?:inity)?|nan)|((?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\d(?:_?\d)*)?))$/i.exec(t);
+  const m =
+    /^([+-]?)(?:(inf(?:inity)?|nan)|((?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\d(?:_?\d)*)?))$/i.exec(
+      t,
+    );
   if (m === null) return null;
   const sign = m[1] === '-' ? -1 : 1;
   if (m[2] !== undefined) return m[2].toLowerCase() === 'nan' ? NaN : sign * Infinity;
@@ -206,7 +209,7 @@ function minMax(env: RenderEnv, value: unknown, a: unknown[], max: boolean): unk
 
 /** Python's `str.splitlines()` on the value plus a newline, as Jinja2's indent does. */
 function lines(s: string): string[] {
-  const out = s.split(/\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/);
+  const out = s.split(LINE_BREAK);
   if (out[out.length - 1] === '') out.pop();
   return out;
 }
@@ -234,13 +237,20 @@ function doIndent(value: unknown, width: unknown, first: unknown, blank: unknown
   return truthy(first) ? indention + rv : rv;
 }
 
-function doTruncate(value: unknown, length: unknown, killwords: unknown, end: unknown, leeway: unknown): unknown {
+function doTruncate(
+  value: unknown,
+  length: unknown,
+  killwords: unknown,
+  end: unknown,
+  leeway: unknown,
+): unknown {
   const len = Number(int(length, 'length'));
   const e = text(end);
   const lw = leeway === null ? 5 : Number(int(leeway, 'leeway'));
   if (!(typeof value === 'string' || value instanceof PyMarkup)) {
     // Jinja2 measures the value itself: a short list passes unchanged, a long one cannot be cut.
-    if (len < Array.from(e).length) throw new PyError(`expected length >= ${Array.from(e).length}, got ${len}`);
+    if (len < Array.from(e).length)
+      throw new PyError(`expected length >= ${Array.from(e).length}, got ${len}`);
     if (pyLen(value) <= BigInt(len + lw)) return value;
     throw new PyError(`'${typeName(value)}' object cannot be truncated`);
   }
@@ -322,7 +332,8 @@ function doJoin(env: RenderEnv, value: unknown, d: unknown, attribute: unknown):
 }
 
 function doReverse(value: unknown): unknown {
-  if (typeof value === 'string' || value instanceof PyMarkup) return Array.from(text(value)).reverse().join('');
+  if (typeof value === 'string' || value instanceof PyMarkup)
+    return Array.from(text(value)).reverse().join('');
   if (isList(value) || value instanceof PyTuple || value instanceof PyRange || value instanceof PyDict)
     return new PyIter(items(value).reverse(), 'reversed');
   return items(value).reverse();
@@ -336,7 +347,14 @@ function doSum(env: RenderEnv, value: unknown, attribute: unknown, start: unknow
   return total;
 }
 
-function selectOrReject(env: RenderEnv, value: unknown, args: readonly unknown[], kwargs: Kwargs, keep: boolean, byAttr: boolean): PyIter {
+function selectOrReject(
+  env: RenderEnv,
+  value: unknown,
+  args: readonly unknown[],
+  kwargs: Kwargs,
+  keep: boolean,
+  byAttr: boolean,
+): PyIter {
   if (!truthy(value)) return new PyIter([]);
   let off = 0;
   let get = (x: unknown): unknown => x;
@@ -348,7 +366,9 @@ function selectOrReject(env: RenderEnv, value: unknown, args: readonly unknown[]
   const name = args[off];
   const rest = args.slice(off + 1);
   const test =
-    name === undefined ? (x: unknown): boolean => truthy(x) : (x: unknown): boolean => env.test(text(name), x, rest, kwargs);
+    name === undefined
+      ? (x: unknown): boolean => truthy(x)
+      : (x: unknown): boolean => env.test(text(name), x, rest, kwargs);
   return new PyIter(items(value).filter((x) => test(get(x)) === keep));
 }
 
@@ -370,7 +390,13 @@ function doMap(env: RenderEnv, value: unknown, args: readonly unknown[], kwargs:
   return new PyIter(items(value).map((x) => env.filter(name, x, rest, kwargs)));
 }
 
-function doGroupby(env: RenderEnv, value: unknown, attribute: unknown, dflt: unknown, caseSensitive: unknown): PyTuple[] {
+function doGroupby(
+  env: RenderEnv,
+  value: unknown,
+  attribute: unknown,
+  dflt: unknown,
+  caseSensitive: unknown,
+): PyTuple[] {
   const key = attrGetter(env, attribute, !truthy(caseSensitive), dflt);
   const keyed = items(value).map((v) => ({ v, k: key(v) }));
   keyed.sort((a, b) => pyOrder('<', a.k, b.k) || 0);
@@ -401,7 +427,13 @@ function doDictsort(value: unknown, caseSensitive: unknown, by: unknown, reverse
   return keyed.map((e) => e.p);
 }
 
-function doSort(env: RenderEnv, value: unknown, reverse: unknown, caseSensitive: unknown, attribute: unknown): unknown[] {
+function doSort(
+  env: RenderEnv,
+  value: unknown,
+  reverse: unknown,
+  caseSensitive: unknown,
+  attribute: unknown,
+): unknown[] {
   const attrs = typeof attribute === 'string' ? attribute.split(',') : [attribute];
   const getters = attrs.map((a) => attrGetter(env, a, !truthy(caseSensitive)));
   const list = items(value);
@@ -471,13 +503,27 @@ function urlQuote(v: unknown, forQs: boolean): string {
   let out = '';
   for (const b of bytes) {
     const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9_.~-]/.test(c) || (!forQs && c === '/') ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    out +=
+      /[A-Za-z0-9_.~-]/.test(c) || (!forQs && c === '/')
+        ? c
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return forQs ? out.replace(/%20/g, '+') : out;
 }
 
 function doUrlencode(value: unknown): string {
-  if (typeof value === 'string' || value instanceof PyMarkup || !(isList(value) || value instanceof PyTuple || value instanceof PyDict || value instanceof PyIter || value instanceof PyDictView || value instanceof PyRange))
+  if (
+    typeof value === 'string' ||
+    value instanceof PyMarkup ||
+    !(
+      isList(value) ||
+      value instanceof PyTuple ||
+      value instanceof PyDict ||
+      value instanceof PyIter ||
+      value instanceof PyDictView ||
+      value instanceof PyRange
+    )
+  )
     return urlQuote(value, false);
   const pairs = value instanceof PyDict ? value.entries() : items(value).map((p) => items(p));
   return pairs
@@ -508,37 +554,72 @@ function striptags(value: unknown): string {
   const unescaped = s
     .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
     .replace(/&#[xX]([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/&(amp|lt|gt|quot|apos|nbsp);/g, (_m, n: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\xa0' })[n] ?? '');
-  return unescaped.split(new RegExp(`[${PY_SPACE}]+`)).filter((x) => x !== '').join(' ');
+    .replace(
+      /&(amp|lt|gt|quot|apos|nbsp);/g,
+      (_m, n: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\xa0' })[n] ?? '',
+    );
+  return unescaped
+    .split(new RegExp(`[${PY_SPACE}]+`))
+    .filter((x) => x !== '')
+    .join(' ');
 }
 
 /** Python's `json.dumps(value, sort_keys=True, indent)` with Jinja2's HTML-safe escapes. */
 function toJson(value: unknown, indent: unknown): string {
-  const ind = indent === null ? null : typeof indent === 'string' ? indent : ' '.repeat(Number(int(indent, 'indent')));
+  const ind =
+    indent === null ? null : typeof indent === 'string' ? indent : ' '.repeat(Number(int(indent, 'indent')));
   const dump = (v: unknown, level: number): string => {
     meter().step();
     if (v === null) return 'null';
     if (v === true) return 'true';
     if (v === false) return 'false';
     if (typeof v === 'bigint') return String(v);
-    if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? (v > 0 ? 'Infinity' : '-Infinity') : floatRepr(v);
+    if (typeof v === 'number')
+      return Number.isNaN(v)
+        ? 'NaN'
+        : !Number.isFinite(v)
+          ? v > 0
+            ? 'Infinity'
+            : '-Infinity'
+          : floatRepr(v);
     if (typeof v === 'string' || v instanceof PyMarkup)
-      return JSON.stringify(text(v)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      return JSON.stringify(text(v)).replace(
+        /[\u007f-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
     const wrap = (parts: string[], open: string, close: string): string => {
       if (parts.length === 0) return open + close;
       if (ind === null) return open + parts.join(', ') + close;
       const pad = `\n${ind.repeat(level + 1)}`;
       return `${open}${pad}${parts.join(`,${pad}`)}\n${ind.repeat(level)}${close}`;
     };
-    if (isList(v) || v instanceof PyTuple) return wrap(items(v).map((x) => dump(x, level + 1)), '[', ']');
+    if (isList(v) || v instanceof PyTuple)
+      return wrap(
+        items(v).map((x) => dump(x, level + 1)),
+        '[',
+        ']',
+      );
     if (v instanceof PyDict) {
       const entries = v.entries().map(([k, x]) => {
-        const key = typeof k === 'string' ? k : k === null ? 'null' : typeof k === 'boolean' ? String(k) : asNumber(k) !== null ? pyStr(k) : null;
+        const key =
+          typeof k === 'string'
+            ? k
+            : k === null
+              ? 'null'
+              : typeof k === 'boolean'
+                ? String(k)
+                : asNumber(k) !== null
+                  ? pyStr(k)
+                  : null;
         if (key === null) throw new PyError(`keys must be str, int, float, bool or None, not ${typeName(k)}`);
         return [key, x] as const;
       });
       entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      return wrap(entries.map(([k, x]) => `${dump(k, level + 1)}: ${dump(x, level + 1)}`), '{', '}');
+      return wrap(
+        entries.map(([k, x]) => `${dump(k, level + 1)}: ${dump(x, level + 1)}`),
+        '{',
+        '}',
+      );
     }
     throw new PyError(`Object of type ${typeName(v)} is not JSON serializable`);
   };
@@ -566,7 +647,8 @@ function pformat(value: unknown): string {
       return `{${keyed.map(({ k, x }) => `${show(k)}: ${show(x)}`).join(', ')}}`;
     }
     if (isList(v)) return `[${v.map(show).join(', ')}]`;
-    if (v instanceof PyTuple) return v.items.length === 1 ? `(${show(v.items[0])},)` : `(${v.items.map(show).join(', ')})`;
+    if (v instanceof PyTuple)
+      return v.items.length === 1 ? `(${show(v.items[0])},)` : `(${v.items.map(show).join(', ')})`;
     return pyRepr(v);
   };
   const out = show(value);
@@ -587,7 +669,8 @@ function doFirst(value: unknown): unknown {
 
 function doLast(value: unknown): unknown {
   if (value instanceof PyIter) throw new PyError(`'${value.typeName}' object is not reversible`);
-  const list = typeof value === 'string' || value instanceof PyMarkup ? Array.from(text(value)) : items(value);
+  const list =
+    typeof value === 'string' || value instanceof PyMarkup ? Array.from(text(value)) : items(value);
   if (list.length === 0) throw new PyError('No last item, sequence was empty.');
   return list[list.length - 1];
 }
@@ -610,78 +693,170 @@ function doItems(value: unknown): PyIter {
   return new PyIter(value.entries().map((e) => new PyTuple(e)));
 }
 
-const centerOf = (value: unknown, width: unknown): string => pyJustify(text(value), int(width, 'width'), ' ', '^');
+const centerOf = (value: unknown, width: unknown): string =>
+  pyJustify(text(value), int(width, 'width'), ' ', '^');
 
 const FILTER_LIST: [string, FilterFn][] = [
   ['abs', fixed('abs', [], {}, (_e, v) => doAbs(v))],
-  ['attr', fixed('attr', ['name'], {}, (_e, v, [name]) => {
-    const r = typeof name === 'string' ? pyGetAttr(v, name) : undefined;
-    if (r === undefined) throw new PyError(`'${typeName(v)}' object has no attribute ${pyStr(name)}`);
-    return r;
-  })],
-  ['batch', fixed('batch', ['linecount', 'fill_with'], { fill_with: null }, (_e, v, [n, f]) => doBatch(v, n, f))],
+  [
+    'attr',
+    fixed('attr', ['name'], {}, (_e, v, [name]) => {
+      const r = typeof name === 'string' ? pyGetAttr(v, name) : undefined;
+      if (r === undefined) throw new PyError(`'${typeName(v)}' object has no attribute ${pyStr(name)}`);
+      return r;
+    }),
+  ],
+  [
+    'batch',
+    fixed('batch', ['linecount', 'fill_with'], { fill_with: null }, (_e, v, [n, f]) => doBatch(v, n, f)),
+  ],
   ['capitalize', fixed('capitalize', [], {}, (_e, v) => pyCapitalize(text(v)))],
   ['center', fixed('center', ['width'], { width: 80n }, (_e, v, [w]) => centerOf(v, w))],
   ['count', fixed('count', [], {}, (_e, v) => pyLen(v))],
-  ['default', fixed('default', ['default_value', 'boolean'], { default_value: '', boolean: false }, (_e, v, [d, b]) =>
-    v instanceof PyUndefined || (truthy(b) && !truthy(v)) ? d : v,
-  )],
-  ['dictsort', fixed('dictsort', ['case_sensitive', 'by', 'reverse'], { case_sensitive: false, by: 'key', reverse: false }, (_e, v, [c, by, r]) =>
-    doDictsort(v, c, by, r),
-  )],
-  ['escape', fixed('escape', [], {}, (_e, v) => (v instanceof PyMarkup ? v : new PyMarkup(escapeHtml(text(v)))))],
-  ['filesizeformat', fixed('filesizeformat', ['binary'], { binary: false }, (_e, v, [b]) => doFilesize(v, b))],
+  [
+    'default',
+    fixed('default', ['default_value', 'boolean'], { default_value: '', boolean: false }, (_e, v, [d, b]) =>
+      v instanceof PyUndefined || (truthy(b) && !truthy(v)) ? d : v,
+    ),
+  ],
+  [
+    'dictsort',
+    fixed(
+      'dictsort',
+      ['case_sensitive', 'by', 'reverse'],
+      { case_sensitive: false, by: 'key', reverse: false },
+      (_e, v, [c, by, r]) => doDictsort(v, c, by, r),
+    ),
+  ],
+  [
+    'escape',
+    fixed('escape', [], {}, (_e, v) => (v instanceof PyMarkup ? v : new PyMarkup(escapeHtml(text(v))))),
+  ],
+  [
+    'filesizeformat',
+    fixed('filesizeformat', ['binary'], { binary: false }, (_e, v, [b]) => doFilesize(v, b)),
+  ],
   ['first', fixed('first', [], {}, (_e, v) => doFirst(v))],
-  ['float', fixed('float', ['default'], { default: 0 }, (_e, v, [d]) => {
-    const f = toPyFloat(v);
-    return f === null ? d : f;
-  })],
+  [
+    'float',
+    fixed('float', ['default'], { default: 0 }, (_e, v, [d]) => {
+      const f = toPyFloat(v);
+      return f === null ? d : f;
+    }),
+  ],
   ['forceescape', fixed('forceescape', [], {}, (_e, v) => new PyMarkup(escapeHtml(text(v))))],
   ['format', (_e, v, args, kwargs) => doFormat(v, args, kwargs)],
-  ['groupby', fixed('groupby', ['attribute', 'default', 'case_sensitive'], { default: null, case_sensitive: false }, (e, v, [a, d, c]) =>
-    doGroupby(e, v, a, d, c),
-  )],
-  ['indent', fixed('indent', ['width', 'first', 'blank'], { width: 4n, first: false, blank: false }, (_e, v, [w, f, b]) =>
-    doIndent(v, w, f, b),
-  )],
+  [
+    'groupby',
+    fixed(
+      'groupby',
+      ['attribute', 'default', 'case_sensitive'],
+      { default: null, case_sensitive: false },
+      (e, v, [a, d, c]) => doGroupby(e, v, a, d, c),
+    ),
+  ],
+  [
+    'indent',
+    fixed(
+      'indent',
+      ['width', 'first', 'blank'],
+      { width: 4n, first: false, blank: false },
+      (_e, v, [w, f, b]) => doIndent(v, w, f, b),
+    ),
+  ],
   ['int', fixed('int', ['default', 'base'], { default: 0n, base: 10n }, (_e, v, [d, b]) => doInt(v, d, b))],
   ['items', fixed('items', [], {}, (_e, v) => doItems(v))],
-  ['join', fixed('join', ['d', 'attribute'], { d: '', attribute: null }, (e, v, [d, a]) => doJoin(e, v, d, a))],
+  [
+    'join',
+    fixed('join', ['d', 'attribute'], { d: '', attribute: null }, (e, v, [d, a]) => doJoin(e, v, d, a)),
+  ],
   ['last', fixed('last', [], {}, (_e, v) => doLast(v))],
   ['length', fixed('length', [], {}, (_e, v) => pyLen(v))],
   ['list', fixed('list', [], {}, (_e, v) => items(v))],
   ['lower', fixed('lower', [], {}, (_e, v) => text(v).toLowerCase())],
   ['map', (e, v, args, kwargs) => doMap(e, v, args, kwargs)],
-  ['max', fixed('max', ['case_sensitive', 'attribute'], { case_sensitive: false, attribute: null }, (e, v, a) => minMax(e, v, a, true))],
-  ['min', fixed('min', ['case_sensitive', 'attribute'], { case_sensitive: false, attribute: null }, (e, v, a) => minMax(e, v, a, false))],
+  [
+    'max',
+    fixed('max', ['case_sensitive', 'attribute'], { case_sensitive: false, attribute: null }, (e, v, a) =>
+      minMax(e, v, a, true),
+    ),
+  ],
+  [
+    'min',
+    fixed('min', ['case_sensitive', 'attribute'], { case_sensitive: false, attribute: null }, (e, v, a) =>
+      minMax(e, v, a, false),
+    ),
+  ],
   ['pprint', fixed('pprint', [], {}, (_e, v) => pformat(v))],
   ['reject', (e, v, args, kwargs) => selectOrReject(e, v, args, kwargs, false, false)],
   ['rejectattr', (e, v, args, kwargs) => selectOrReject(e, v, args, kwargs, false, true)],
-  ['replace', fixed('replace', ['old', 'new', 'count'], { count: null }, (_e, v, [o, n, c]) =>
-    pyReplace(text(v), text(o), text(n), c === null ? -1 : Number(int(c, 'count'))),
-  )],
+  [
+    'replace',
+    fixed('replace', ['old', 'new', 'count'], { count: null }, (_e, v, [o, n, c]) =>
+      pyReplace(text(v), text(o), text(n), c === null ? -1 : Number(int(c, 'count'))),
+    ),
+  ],
   ['reverse', fixed('reverse', [], {}, (_e, v) => doReverse(v))],
-  ['round', fixed('round', ['precision', 'method'], { precision: 0n, method: 'common' }, (_e, v, [p, m]) => doRound(v, p, m))],
+  [
+    'round',
+    fixed('round', ['precision', 'method'], { precision: 0n, method: 'common' }, (_e, v, [p, m]) =>
+      doRound(v, p, m),
+    ),
+  ],
   ['safe', fixed('safe', [], {}, (_e, v) => (v instanceof PyMarkup ? v : new PyMarkup(text(v))))],
   ['select', (e, v, args, kwargs) => selectOrReject(e, v, args, kwargs, true, false)],
   ['selectattr', (e, v, args, kwargs) => selectOrReject(e, v, args, kwargs, true, true)],
-  ['slice', fixed('slice', ['slices', 'fill_with'], { fill_with: null }, (_e, v, [n, f]) => doSlice(v, n, f))],
-  ['sort', fixed('sort', ['reverse', 'case_sensitive', 'attribute'], { reverse: false, case_sensitive: false, attribute: null }, (e, v, [r, c, a]) =>
-    doSort(e, v, r, c, a),
-  )],
+  [
+    'slice',
+    fixed('slice', ['slices', 'fill_with'], { fill_with: null }, (_e, v, [n, f]) => doSlice(v, n, f)),
+  ],
+  [
+    'sort',
+    fixed(
+      'sort',
+      ['reverse', 'case_sensitive', 'attribute'],
+      { reverse: false, case_sensitive: false, attribute: null },
+      (e, v, [r, c, a]) => doSort(e, v, r, c, a),
+    ),
+  ],
   ['string', fixed('string', [], {}, (_e, v) => (v instanceof PyMarkup ? v : text(v)))],
   ['striptags', fixed('striptags', [], {}, (_e, v) => striptags(v))],
-  ['sum', fixed('sum', ['attribute', 'start'], { attribute: null, start: 0n }, (e, v, [a, s]) => doSum(e, v, a, s))],
+  [
+    'sum',
+    fixed('sum', ['attribute', 'start'], { attribute: null, start: 0n }, (e, v, [a, s]) => doSum(e, v, a, s)),
+  ],
   ['title', fixed('title', [], {}, (_e, v) => doTitle(v))],
   ['tojson', fixed('tojson', ['indent'], { indent: null }, (_e, v, [i]) => new PyMarkup(toJson(v, i)))],
-  ['trim', fixed('trim', ['chars'], { chars: null }, (_e, v, [c]) => pyStrip(text(v), c === null ? null : text(c), true, true))],
-  ['truncate', fixed('truncate', ['length', 'killwords', 'end', 'leeway'], { length: 255n, killwords: false, end: '...', leeway: null }, (_e, v, [l, k, e, lw]) =>
-    doTruncate(v, l, k, e, lw),
-  )],
-  ['unique', fixed('unique', ['case_sensitive', 'attribute'], { case_sensitive: false, attribute: null }, (e, v, [c, a]) => doUnique(e, v, c, a))],
+  [
+    'trim',
+    fixed('trim', ['chars'], { chars: null }, (_e, v, [c]) =>
+      pyStrip(text(v), c === null ? null : text(c), true, true),
+    ),
+  ],
+  [
+    'truncate',
+    fixed(
+      'truncate',
+      ['length', 'killwords', 'end', 'leeway'],
+      { length: 255n, killwords: false, end: '...', leeway: null },
+      (_e, v, [l, k, e, lw]) => doTruncate(v, l, k, e, lw),
+    ),
+  ],
+  [
+    'unique',
+    fixed(
+      'unique',
+      ['case_sensitive', 'attribute'],
+      { case_sensitive: false, attribute: null },
+      (e, v, [c, a]) => doUnique(e, v, c, a),
+    ),
+  ],
   ['upper', fixed('upper', [], {}, (_e, v) => text(v).toUpperCase())],
   ['urlencode', fixed('urlencode', [], {}, (_e, v) => doUrlencode(v))],
-  ['wordcount', fixed('wordcount', [], {}, (_e, v) => BigInt((text(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length))],
+  [
+    'wordcount',
+    fixed('wordcount', [], {}, (_e, v) => BigInt((text(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length)),
+  ],
   ['xmlattr', fixed('xmlattr', ['autospace'], { autospace: true }, (_e, v, [a]) => doXmlattr(v, a))],
 ];
 
@@ -691,4 +866,3 @@ export const FILTERS: ReadonlyMap<string, FilterFn> = new Map([
   ['d', FILTER_LIST.find(([n]) => n === 'default')?.[1] as FilterFn],
   ['e', FILTER_LIST.find(([n]) => n === 'escape')?.[1] as FilterFn],
 ]);
-

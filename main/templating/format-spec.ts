@@ -57,7 +57,8 @@ export function formatValue(value: unknown, spec: string): string {
       : formatString(plain.toString(), s);
   }
   // A bool formats as its int once there is a spec (`format(True, '5')` is `    1`).
-  if (typeof plain === 'boolean') return spec === '' ? (plain ? 'True' : 'False') : formatNumber(plain ? 1n : 0n, s);
+  if (typeof plain === 'boolean')
+    return spec === '' ? (plain ? 'True' : 'False') : formatNumber(plain ? 1n : 0n, s);
   if (typeof plain === 'number' || typeof plain === 'bigint') return formatNumber(plain, s);
   if (typeof plain === 'string') return formatString(plain, s);
   if ((plain === null || plain === undefined) && spec === '') return 'None';
@@ -131,7 +132,8 @@ function formatNumber(n: bigint | number, s: Spec): string {
   if (s.grouping !== undefined && Number.isFinite(abs))
     body = group(body, s.grouping, 'bxXo'.includes(type) ? 4 : 3);
   const isZero = !/[1-9]/.test(body.replace(/e.*$/i, ''));
-  const signChar = negative && !(s.z && isZero) && !(integer && n === 0n) ? '-' : s.sign === '-' ? '' : s.sign;
+  const signChar =
+    negative && !(s.z && isZero) && !(integer && n === 0n) ? '-' : s.sign === '-' ? '' : s.sign;
   const zeroPad = s.zero && s.align === undefined;
   return pad(signChar + prefix, body, s.width, zeroPad ? '0' : s.fill, zeroPad ? '=' : (s.align ?? '>'));
 }

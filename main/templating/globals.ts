@@ -31,9 +31,11 @@ function intArg(v: unknown): bigint {
 
 function makeRange(args: readonly unknown[], kwargs: Kwargs): PyRange {
   if (kwargs.size > 0) throw new PyError('range() takes no keyword arguments');
-  if (args.length < 1 || args.length > 3) throw new PyError(`range expected at most 3 arguments, got ${args.length}`);
+  if (args.length < 1 || args.length > 3)
+    throw new PyError(`range expected at most 3 arguments, got ${args.length}`);
   const [a, b, c] = args.map(intArg);
-  const r = args.length === 1 ? new PyRange(0n, a as bigint, 1n) : new PyRange(a as bigint, b as bigint, c ?? 1n);
+  const r =
+    args.length === 1 ? new PyRange(0n, a as bigint, 1n) : new PyRange(a as bigint, b as bigint, c ?? 1n);
   if (r.step === 0n) throw new PyError('range() arg 3 must not be zero');
   meter().range(r.length > 1_000_000_000n ? 1_000_000_000 : Number(r.length));
   return r;
@@ -110,14 +112,29 @@ export const JINJA_GLOBALS: ReadonlyMap<string, unknown> = new Map<string, unkno
   ['dict', new PyFunction('dict', makeDict, 'type')],
   [
     'cycler',
-    new PyFunction('cycler', (args) => {
-      if (args.length === 0) throw new PyError('at least one item has to be provided');
-      return new Cycler(args);
-    }, 'type'),
+    new PyFunction(
+      'cycler',
+      (args) => {
+        if (args.length === 0) throw new PyError('at least one item has to be provided');
+        return new Cycler(args);
+      },
+      'type',
+    ),
   ],
   ['joiner', new PyFunction('joiner', joiner, 'type')],
   [
     'namespace',
-    new PyFunction('namespace', (args, kwargs) => new PyNamespace(new Map(makeDict(args, kwargs).entries().map(([k, v]) => [pyStr(k), v]))), 'type'),
+    new PyFunction(
+      'namespace',
+      (args, kwargs) =>
+        new PyNamespace(
+          new Map(
+            makeDict(args, kwargs)
+              .entries()
+              .map(([k, v]) => [pyStr(k), v]),
+          ),
+        ),
+      'type',
+    ),
   ],
 ]);

@@ -7,6 +7,7 @@ import { dayFromYmd, parseDay, ymdFromDay } from '../time/days.js';
 import { parseDaytime } from '../time/daytime.js';
 import { parseInstant } from '../time/instants.js';
 import { canonicalZone, resolveLocal, toLocal } from '../time/zones.js';
+import { BudgetExceeded } from './budget.js';
 import { formatValue } from './format-spec.js';
 import { PyTuple } from './py-values.js';
 import {
@@ -156,6 +157,7 @@ function format(...args: unknown[]): string {
   try {
     return formatValue(args[0], text);
   } catch (e) {
+    if (e instanceof BudgetExceeded) throw e;
     throw new ExpressionError(`format(): ${e instanceof Error ? e.message : String(e)}`);
   }
 }

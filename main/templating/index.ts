@@ -47,18 +47,29 @@ const HELPERS: ReadonlyMap<string, unknown> = new Map(
 );
 
 /** Names every template can use besides its args, `run_id` and `job_id`: Jinja2's globals and the helpers. */
-export const TEMPLATE_GLOBALS: ReadonlySet<string> = new Set([...JINJA_GLOBALS.keys(), ...HELPERS.keys(), 'get_calendar']);
+export const TEMPLATE_GLOBALS: ReadonlySet<string> = new Set([
+  ...JINJA_GLOBALS.keys(),
+  ...HELPERS.keys(),
+  'get_calendar',
+]);
 
 /** Constants the parser reads as values rather than names. */
 const CONSTANT_NAMES = new Set(['true', 'false', 'none', 'True', 'False', 'None']);
 
-type Compiled = { ok: true; body: Stmt[] } | { ok: false; error: TemplateError };
+/** A parsed template, with its refused constructs and unknown filters and tests (which fail every render). */
+type Compiled =
+  { ok: true; body: Stmt[]; problem: TemplateError | null } | { ok: false; error: TemplateError };
 
 /** Enough for every templated field of a large job folder; least recently used sources go first. */
 const CACHE_SIZE = 2000;
 const cache = new Map<string, Compiled>();
 
-function refusal(kind: 'filter' | 'test', name: string, known: boolean, refused: string | undefined): string | undefined {
+function refusal(
+  kind: 'filter' | 'test',
+  name: string,
+  known: boolean,
+  refused: string | undefined,
+): string | undefined {
   if (refused !== undefined) return `${kind} '${name}' is not supported in job templates: ${refused}`;
   return known ? undefined : `no ${kind} named '${name}'`;
 }
@@ -70,8 +81,22 @@ function vocabulary(isDefined: (name: string) => boolean) {
     filterProblem: (name: string) => refusal('filter', name, FILTERS.has(name), REFUSED_FILTERS.get(name)),
     testProblem: (name: string) => refusal('test', name, TESTS.has(name), REFUSED_TESTS.get(name)),
     refusedName: (name: string) => REFUSED_GLOBALS.get(name),
+    refusedAttr: (name: string) =>
+      name.startsWith('_') ? "Python's internals are not modelled" : REFUSED_ATTRS.get(name),
   };
 }
+
+/** Attributes Python has that we do not model, refused where a template names them. */
+const REFUSED_ATTRS: ReadonlyMap<string, string> = new Map([
+  ['encode', 'bytes values are not modelled'],
+  ['translate', 'translation tables are not modelled'],
+  ['maketrans', 'translation tables are not modelled'],
+  ['hex', 'float.hex() is not modelled'],
+  ['fromhex', 'float.fromhex() is not modelled'],
+  ['to_bytes', 'bytes values are not modelled'],
+  ['from_bytes', 'bytes values are not modelled'],
+  ['mro', "Python's internals are not modelled"],
+]);
 
 const asError = (f: Finding): TemplateError => ({ message: f.message, line: f.line, col: f.col });
 
@@ -80,16 +105,26 @@ function compile(source: string): Compiled {
   try {
     body = parseTemplate(source);
   } catch (e) {
-    if (e instanceof UnsupportedConstruct) return { ok: false, error: { message: e.message, line: e.line, col: e.col } };
+    if (e instanceof UnsupportedConstruct)
+      return { ok: false, error: { message: e.message, line: e.line, col: e.col } };
     if (e instanceof TemplateSyntaxError)
-      return { ok: false, error: { message: `template syntax error: ${e.message}`, line: e.line, col: e.col } };
-    if (e instanceof RangeError) return { ok: false, error: { message: 'template syntax error: the template nests too deeply' } };
-    return { ok: false, error: { message: `template syntax error: ${e instanceof Error ? e.message : String(e)}` } };
+      return {
+        ok: false,
+        error: { message: `template syntax error: ${e.message}`, line: e.line, col: e.col },
+      };
+    if (e instanceof RangeError)
+      return { ok: false, error: { message: 'template syntax error: the template nests too deeply' } };
+    return {
+      ok: false,
+      error: { message: `template syntax error: ${e instanceof Error ? e.message : String(e)}` },
+    };
   }
   // Refused constructs and unknown filters fail the template as it is read, as Jinja2 fails an unknown filter.
-  const problems = checkTemplateAst(body, vocabulary(() => true)).filter((f) => !/^name '/.test(f.message));
-  const first = problems[0];
-  return first === undefined ? { ok: true, body } : { ok: false, error: asError(first) };
+  const first = checkTemplateAst(
+    body,
+    vocabulary(() => true),
+  )[0];
+  return { ok: true, body, problem: first === undefined ? null : asError(first) };
 }
 
 function compiled(source: string): Compiled {
@@ -114,11 +149,15 @@ export function renderTemplate(
 ): TemplateResult {
   const entry = compiled(source);
   if (!entry.ok) return entry;
+  if (entry.problem !== null) return { ok: false, error: entry.problem };
   // Args come last so that they override every other name (SPEC 7).
   const names = new Map<string, unknown>([
     ...JINJA_GLOBALS,
     ...HELPERS,
-    ['get_calendar', wrapHelper('get_calendar', makeGetCalendar(options.calendars ?? weekdayCalendarResolver))],
+    [
+      'get_calendar',
+      wrapHelper('get_calendar', makeGetCalendar(options.calendars ?? weekdayCalendarResolver)),
+    ],
     ...Object.entries(vars),
   ]);
   let meter: BudgetMeter | null = null;
@@ -127,7 +166,8 @@ export function renderTemplate(
     const m = meter;
     return { ok: true, value: withMeter(m, () => new Interpreter(TABLES).render(entry.body, names)) };
   } catch (e) {
-    if (e instanceof RenderError) return { ok: false, error: { message: e.message, line: e.line, col: e.col } };
+    if (e instanceof RenderError)
+      return { ok: false, error: { message: e.message, line: e.line, col: e.col } };
     return { ok: false, error: { message: e instanceof Error ? e.message : String(e) } };
   } finally {
     meter?.finish();

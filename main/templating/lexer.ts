@@ -39,7 +39,8 @@ export class TemplateSyntaxError extends Error {
 }
 
 /** Python's whitespace (`str.isspace`), which Jinja2's `-` whitespace control strips. */
-export const PY_SPACE = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const PY_SPACE =
+  '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const SPACE_RUN = new RegExp(`[${PY_SPACE}]*`, 'y');
 const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
 

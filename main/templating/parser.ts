@@ -19,6 +19,32 @@ const REFUSED_TAGS: Readonly<Record<string, string>> = {
   autoescape: 'autoescape',
 };
 
+/** The position where an expression's source begins (its leftmost operand); `t` when unknown. */
+function startOf(e: Expr, t: Token): { line: number; col: number } {
+  switch (e.kind) {
+    case 'binary':
+    case 'and':
+    case 'or':
+      return startOf(e.left, t);
+    case 'compare':
+      return startOf(e.first, t);
+    case 'concat':
+      return e.items[0] === undefined ? { line: t.line, col: t.col } : startOf(e.items[0], t);
+    case 'getattr':
+    case 'getitem':
+      return startOf(e.target, t);
+    case 'call':
+      return startOf(e.callee, t);
+    case 'filter':
+    case 'test':
+      return e.subject === null ? { line: e.line, col: e.col } : startOf(e.subject, t);
+    case 'condexpr':
+      return startOf(e.body, t);
+    default:
+      return { line: e.line, col: e.col };
+  }
+}
+
 class Parser {
   private i = 0;
   constructor(private readonly tokens: readonly Token[]) {}
@@ -245,7 +271,9 @@ class Parser {
   }
 
   private parseCallBlock(tag: Token): Stmt {
-    const signature = this.isOp('(') ? this.parseSignature('caller') : { name: 'caller', params: [], defaults: [] };
+    const signature = this.isOp('(')
+      ? this.parseSignature('caller')
+      : { name: 'caller', params: [], defaults: [] };
     const call = this.parseExpression();
     if (call.kind !== 'call') this.fail('expected call', tag);
     const body = this.parseBody(['endcall']);
@@ -264,7 +292,8 @@ class Parser {
     const expr = this.parseTuple({ simplified: true, extraEnds });
     const toTarget = (e: Expr): Target => {
       if (e.kind === 'name') return e;
-      if (e.kind === 'tuple') return { kind: 'tuple', items: e.items.map(toTarget), line: e.line, col: e.col };
+      if (e.kind === 'tuple')
+        return { kind: 'tuple', items: e.items.map(toTarget), line: e.line, col: e.col };
       return this.fail(`can't assign to ${e.kind === 'const' ? 'a literal' : `'${e.kind}'`}`, t);
     };
     return toTarget(expr);
@@ -329,14 +358,14 @@ class Parser {
       } else break;
     }
     if (ops.length === 0) return first;
-    return { kind: 'compare', first, ops, line: first.line, col: first.col };
+    return { kind: 'compare', first, ops, ...startOf(first, this.current) };
   }
 
   private parseMath1(): Expr {
     let left = this.parseConcat();
     while (this.isOp('+') || this.isOp('-')) {
       const t = this.next();
-      left = { kind: 'binary', op: String(t.value), left, right: this.parseConcat(), line: t.line, col: t.col };
+      left = { kind: 'binary', op: String(t.value), left, right: this.parseConcat(), ...startOf(left, t) };
     }
     return left;
   }
@@ -352,7 +381,7 @@ class Parser {
     let left = this.parsePow();
     while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%')) {
       const t = this.next();
-      left = { kind: 'binary', op: String(t.value), left, right: this.parsePow(), line: t.line, col: t.col };
+      left = { kind: 'binary', op: String(t.value), left, right: this.parsePow(), ...startOf(left, t) };
     }
     return left;
   }
@@ -361,7 +390,7 @@ class Parser {
     let left = this.parseUnary();
     while (this.isOp('**')) {
       const t = this.next();
-      left = { kind: 'binary', op: '**', left, right: this.parseUnary(), line: t.line, col: t.col };
+      left = { kind: 'binary', op: '**', left, right: this.parseUnary(), ...startOf(left, t) };
     }
     return left;
   }
@@ -371,7 +400,13 @@ class Parser {
     let node: Expr;
     if (this.isOp('-') || this.isOp('+')) {
       this.next();
-      node = { kind: 'unary', op: t.value === '-' ? '-' : '+', operand: this.parseUnary(false), line: t.line, col: t.col };
+      node = {
+        kind: 'unary',
+        op: t.value === '-' ? '-' : '+',
+        operand: this.parseUnary(false),
+        line: t.line,
+        col: t.col,
+      };
     } else node = this.parsePostfix(this.parsePrimary());
     return withFilter ? this.parseFilterExpr(node) : node;
   }
@@ -453,7 +488,8 @@ class Parser {
     if (!isTuple) {
       const first = items[0];
       if (first !== undefined) return first;
-      if (opts.explicitParens !== true) this.fail(`Expected an expression, got ${this.describe(this.current)}`);
+      if (opts.explicitParens !== true)
+        this.fail(`Expected an expression, got ${this.describe(this.current)}`);
     }
     return { kind: 'tuple', items, line: start.line, col: start.col };
   }
@@ -497,8 +533,10 @@ class Parser {
       args.push(this.parseSubscribed());
     }
     this.expectOp(']');
-    const key: Expr = args.length === 1 ? (args[0] as Expr) : { kind: 'tuple', items: args, line: t.line, col: t.col };
-    return { kind: 'getitem', target: node, key, line: t.line, col: t.col };
+    const key: Expr =
+      args.length === 1 ? (args[0] as Expr) : { kind: 'tuple', items: args, line: t.line, col: t.col };
+    // A subscript reports at its key.
+    return { kind: 'getitem', target: node, key, ...startOf(key, t) };
   }
 
   private parseSubscribed(): Expr {
@@ -515,7 +553,14 @@ class Parser {
     else parts.push(atEnd() ? null : this.parseExpression());
     if (this.skipOp(':')) parts.push(atEnd() ? null : this.parseExpression());
     else parts.push(null);
-    return { kind: 'slice', start: parts[0] ?? null, stop: parts[1] ?? null, step: parts[2] ?? null, line: t.line, col: t.col };
+    return {
+      kind: 'slice',
+      start: parts[0] ?? null,
+      stop: parts[1] ?? null,
+      step: parts[2] ?? null,
+      line: t.line,
+      col: t.col,
+    };
   }
 
   private parseCallArgs(): CallArgs {
@@ -531,7 +576,8 @@ class Parser {
       }
       first = false;
       if (this.skipOp('*')) {
-        if (star !== null || starstar !== null) this.fail('invalid syntax for function call expression', open);
+        if (star !== null || starstar !== null)
+          this.fail('invalid syntax for function call expression', open);
         star = this.parseExpression();
       } else if (this.skipOp('**')) {
         if (starstar !== null) this.fail('invalid syntax for function call expression', open);
@@ -540,7 +586,12 @@ class Parser {
         if (starstar !== null) this.fail('invalid syntax for function call expression', open);
         const key = this.next();
         this.next();
-        args.keywords.push({ name: String(key.value), value: this.parseExpression(), line: key.line, col: key.col });
+        args.keywords.push({
+          name: String(key.value),
+          value: this.parseExpression(),
+          line: key.line,
+          col: key.col,
+        });
       } else {
         if (star !== null || starstar !== null || args.keywords.length > 0)
           this.fail('invalid syntax for function call expression', open);
@@ -552,8 +603,8 @@ class Parser {
   }
 
   private parseCall(node: Expr): Expr {
-    const t = this.current;
-    return { kind: 'call', callee: node, args: this.parseCallArgs(), line: t.line, col: t.col };
+    // A call reports at its callee (a method call at the method name).
+    return { kind: 'call', callee: node, args: this.parseCallArgs(), line: node.line, col: node.col };
   }
 
   private dottedName(): Token & { value: string } {
@@ -573,11 +624,13 @@ class Parser {
       if (!inline) this.next();
       inline = false;
       const name = this.dottedName();
-      const args = this.isOp('(') ? this.parseCallArgs() : { positional: [], keywords: [], star: null, starstar: null };
+      const args = this.isOp('(')
+        ? this.parseCallArgs()
+        : { positional: [], keywords: [], star: null, starstar: null };
       subject = { kind: 'filter', name: name.value, subject, args, line: name.line, col: name.col };
     }
-    if (subject === null) this.fail('expected a filter');
-    return subject as Expr;
+    if (subject === null) return this.fail('expected a filter');
+    return subject;
   }
 
   private parseTest(node: Expr): Expr {
@@ -596,7 +649,14 @@ class Parser {
         args = { ...args, positional: [this.parsePostfix(this.parsePrimary())] };
       }
     }
-    const test: Expr = { kind: 'test', name: name.value, subject: node, args, line: name.line, col: name.col };
+    const test: Expr = {
+      kind: 'test',
+      name: name.value,
+      subject: node,
+      args,
+      line: name.line,
+      col: name.col,
+    };
     return negated ? { kind: 'unary', op: 'not', operand: test, line: name.line, col: name.col } : test;
   }
 }

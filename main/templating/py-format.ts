@@ -26,7 +26,12 @@ import { TemplateValue } from './values.js';
 export function pyFormat(value: unknown, spec: string): string {
   if (spec === '') return pyStr(value);
   if (
-    !(typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') &&
+    !(
+      typeof value === 'string' ||
+      typeof value === 'number' ||
+      typeof value === 'bigint' ||
+      typeof value === 'boolean'
+    ) &&
     !(value instanceof TemplateValue)
   )
     throw new PyError(`unsupported format string passed to ${typeName(value)}.__format__`);
@@ -39,7 +44,7 @@ export function pyFormat(value: unknown, spec: string): string {
 }
 
 function asciiRepr(v: unknown): string {
-  return pyRepr(v).replace(/[^\x00-\x7f]/gu, (c) => {
+  return pyRepr(v).replace(/[^\p{ASCII}]/gu, (c) => {
     const code = c.codePointAt(0) ?? 0;
     return code < 0x100
       ? `\\x${code.toString(16).padStart(2, '0')}`
@@ -67,7 +72,9 @@ export function percentFormat(format: string, args: unknown): string {
     const n = asNumber(v);
     if (n === null) {
       if ('diuoxXc'.includes(type) && type !== 'c')
-        throw new PyError(`%${type} format: ${'oxX'.includes(type) ? 'an integer' : 'a real number'} is required, not ${typeName(v)}`);
+        throw new PyError(
+          `%${type} format: ${'oxX'.includes(type) ? 'an integer' : 'a real number'} is required, not ${typeName(v)}`,
+        );
       throw new PyError(`must be real number, not ${typeName(v)}`);
     }
     return n;
@@ -84,9 +91,14 @@ export function percentFormat(format: string, args: unknown): string {
       continue;
     }
     let value: unknown;
-    const width = widthText === '*' ? Number(asInt(take()) ?? 0n) : widthText === undefined ? 0 : Number(widthText);
+    const width =
+      widthText === '*' ? Number(asInt(take()) ?? 0n) : widthText === undefined ? 0 : Number(widthText);
     const precision =
-      precText === '*' ? Number(asInt(take()) ?? 0n) : precText === undefined ? undefined : Number(precText === '' ? '0' : precText);
+      precText === '*'
+        ? Number(asInt(take()) ?? 0n)
+        : precText === undefined
+          ? undefined
+          : Number(precText === '' ? '0' : precText);
     meter().stringLength(Math.max(Math.abs(width), precision ?? 0));
     if (key !== undefined) {
       if (mapping === null) throw new PyError('format requires a mapping');
@@ -139,7 +151,10 @@ export function percentFormat(format: string, args: unknown): string {
         if (precision !== undefined) digits = digits.padStart(precision, '0');
         const prefix = alt !== '' && t !== 'd' ? `0${t}` : '';
         const lead = (negative ? '-' : sign) + prefix;
-        text = zero && lead.length + digits.length < w ? lead + digits.padStart(w - lead.length, '0') : pad(lead + digits);
+        text =
+          zero && lead.length + digits.length < w
+            ? lead + digits.padStart(w - lead.length, '0')
+            : pad(lead + digits);
         break;
       }
       case 'e':
@@ -154,7 +169,9 @@ export function percentFormat(format: string, args: unknown): string {
         break;
       }
       default:
-        throw new PyError(`unsupported format character '${type}' (0x${(type.codePointAt(0) ?? 0).toString(16)})`);
+        throw new PyError(
+          `unsupported format character '${type}' (0x${(type.codePointAt(0) ?? 0).toString(16)})`,
+        );
     }
     out += text;
   }
@@ -176,15 +193,18 @@ export function strFormat(format: string, args: readonly unknown[], kwargs: Kwar
     if (head === '' || /^\d+$/.test(head)) {
       let i: number;
       if (head === '') {
-        if (mode === 'manual') throw new PyError('cannot switch from manual field specification to automatic field numbering');
+        if (mode === 'manual')
+          throw new PyError('cannot switch from manual field specification to automatic field numbering');
         mode = 'auto';
         i = auto++;
       } else {
-        if (mode === 'auto') throw new PyError('cannot switch from automatic field numbering to manual field specification');
+        if (mode === 'auto')
+          throw new PyError('cannot switch from automatic field numbering to manual field specification');
         mode = 'manual';
         i = Number(head);
       }
-      if (i >= args.length) throw new PyError(`Replacement index ${i} out of range for positional args tuple`);
+      if (i >= args.length)
+        throw new PyError(`Replacement index ${i} out of range for positional args tuple`);
       value = args[i];
     } else {
       if (!kwargs.has(head)) throw new PyError(`KeyError: ${pyRepr(head)}`);
@@ -200,7 +220,7 @@ export function strFormat(format: string, args: readonly unknown[], kwargs: Kwar
         continue;
       }
       const item = /^\[([^\]]+)\]/.exec(rest);
-      if (item === null) throw new PyError('Only \'.\' or \'[\' may follow \']\' in format field specifier');
+      if (item === null) throw new PyError("Only '.' or '[' may follow ']' in format field specifier");
       const key = /^\d+$/.test(item[1] ?? '') ? BigInt(item[1] ?? '0') : (item[1] ?? '');
       value = pyGetItem(value, key);
       if (value === undefined) throw new PyError(`KeyError: ${pyRepr(key)}`);
@@ -240,7 +260,8 @@ export function strFormat(format: string, args: readonly unknown[], kwargs: Kwar
     const fm = /^([^!:]*)(?:!(.))?(?::(.*))?$/s.exec(inner);
     if (fm === null) throw new PyError('invalid format field');
     const [, name = '', conversion, specText = ''] = fm;
-    if (inner.includes('!') && conversion === undefined) throw new PyError('end of string while looking for conversion specifier');
+    if (inner.includes('!') && conversion === undefined)
+      throw new PyError('end of string while looking for conversion specifier');
     let value = field(name);
     if (conversion !== undefined) {
       if (conversion === 'r') value = pyRepr(value);

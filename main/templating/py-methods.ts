@@ -31,7 +31,9 @@ function fixed(name: string, min: number, max: number, fn: (a: readonly unknown[
   return (args, kwargs) => {
     if (kwargs.size > 0) throw new PyError(`${name}() takes no keyword arguments`);
     if (args.length < min || args.length > max)
-      throw new PyError(`${name}() takes ${min === max ? `exactly ${min}` : `${min} to ${max}`} arguments (${args.length} given)`);
+      throw new PyError(
+        `${name}() takes ${min === max ? `exactly ${min}` : `${min} to ${max}`} arguments (${args.length} given)`,
+      );
     return fn(args);
   };
 }
@@ -133,7 +135,16 @@ function dictMethod(d: PyDict, name: string): Method | undefined {
     case 'values':
       return fixed(name, 0, 0, () => new PyDictView('dict_values', d.values()));
     case 'items':
-      return fixed(name, 0, 0, () => new PyDictView('dict_items', d.entries().map(([k, v]) => new PyTuple([k, v]))));
+      return fixed(
+        name,
+        0,
+        0,
+        () =>
+          new PyDictView(
+            'dict_items',
+            d.entries().map(([k, v]) => new PyTuple([k, v])),
+          ),
+      );
     case 'pop':
       return fixed(name, 1, 2, (a) => {
         if (d.has(a[0])) {
@@ -191,9 +202,15 @@ function numberAttr(v: bigint | number | boolean, name: string): unknown {
       case 'imag':
         return 0;
       case 'is_integer':
-        return new PyFunction(name, fixed(name, 0, 0, () => Number.isInteger(v)));
+        return new PyFunction(
+          name,
+          fixed(name, 0, 0, () => Number.isInteger(v)),
+        );
       case 'conjugate':
-        return new PyFunction(name, fixed(name, 0, 0, () => v));
+        return new PyFunction(
+          name,
+          fixed(name, 0, 0, () => v),
+        );
       default:
         return undefined;
     }
@@ -208,11 +225,20 @@ function numberAttr(v: bigint | number | boolean, name: string): unknown {
     case 'denominator':
       return 1n;
     case 'bit_length':
-      return new PyFunction(name, fixed(name, 0, 0, () => BigInt(n === 0n ? 0 : (n < 0n ? -n : n).toString(2).length)));
+      return new PyFunction(
+        name,
+        fixed(name, 0, 0, () => BigInt(n === 0n ? 0 : (n < 0n ? -n : n).toString(2).length)),
+      );
     case 'conjugate':
-      return new PyFunction(name, fixed(name, 0, 0, () => n));
+      return new PyFunction(
+        name,
+        fixed(name, 0, 0, () => n),
+      );
     case 'as_integer_ratio':
-      return new PyFunction(name, fixed(name, 0, 0, () => new PyTuple([n, 1n])));
+      return new PyFunction(
+        name,
+        fixed(name, 0, 0, () => new PyTuple([n, 1n])),
+      );
     default:
       return undefined;
   }
@@ -221,10 +247,12 @@ function numberAttr(v: bigint | number | boolean, name: string): unknown {
 /** Python's `getattr(obj, name)`; undefined when the object has no such attribute. */
 export function pyGetAttr(obj: unknown, name: string): unknown {
   if (name.startsWith('_')) return undefined;
-  const bind = (m: Method | undefined): PyFunction | undefined => (m === undefined ? undefined : new PyFunction(name, m));
+  const bind = (m: Method | undefined): PyFunction | undefined =>
+    m === undefined ? undefined : new PyFunction(name, m);
   if (typeof obj === 'string') return strMethod(obj, name);
   if (obj instanceof PyMarkup) return strMethod(obj.text, name);
-  if (typeof obj === 'bigint' || typeof obj === 'number' || typeof obj === 'boolean') return numberAttr(obj, name);
+  if (typeof obj === 'bigint' || typeof obj === 'number' || typeof obj === 'boolean')
+    return numberAttr(obj, name);
   if (isList(obj)) return bind(listMethod(obj, name));
   if (obj instanceof PyDict) return bind(dictMethod(obj, name));
   if (obj instanceof PyTuple) {

@@ -6,6 +6,7 @@
  */
 import { MAX_INT_BITS, meter } from './budget.js';
 import { percentFormat } from './py-format.js';
+import { floatPow } from './py-pow.js';
 import {
   asInt,
   asNumber,
@@ -40,13 +41,13 @@ const bitLength = (n: bigint): number => (n === 0n ? 0 : (n < 0n ? -n : n).toStr
 function floorDiv(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyError('integer division or modulo by zero');
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 function floorMod(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyError('integer division or modulo by zero');
   const r = a % b;
-  return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r;
+  return r !== 0n && r < 0n !== b < 0n ? r + b : r;
 }
 
 /** Python's float `divmod`. */
@@ -60,7 +61,7 @@ function floatDivmod(a: number, b: number): [number, number] {
       div -= 1;
     }
   } else mod = b < 0 ? -0 : 0;
-  let floor = 0;
+  let floor: number;
   if (div !== 0) {
     floor = Math.floor(div);
     if (div - floor > 0.5) floor += 1;
@@ -71,16 +72,6 @@ function floatDivmod(a: number, b: number): [number, number] {
   return [floor, mod];
 }
 
-function floatPow(a: number, b: number): number {
-  if (a === 0 && b < 0) throw new PyError('0.0 cannot be raised to a negative power');
-  if (a < 0 && !Number.isInteger(b) && Number.isFinite(b))
-    throw new PyError('a negative number raised to a fractional power is complex: not supported');
-  const r = a ** b;
-  if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b))
-    throw new PyError('(34, Numerical result out of range)');
-  return r;
-}
-
 function intPow(a: bigint, b: bigint): bigint | number {
   if (b < 0n) {
     if (a === 0n) throw new PyError('0.0 cannot be raised to a negative power');
@@ -88,7 +79,8 @@ function intPow(a: bigint, b: bigint): bigint | number {
   }
   if (a === 0n || a === 1n || b === 0n) return a ** b;
   if (a === -1n) return b % 2n === 0n ? 1n : -1n;
-  if (BigInt(bitLength(a) - 1) * b > BigInt(MAX_INT_BITS)) throw new PyError('integer too large (more than 4300 digits)');
+  if (BigInt(bitLength(a) - 1) * b > BigInt(MAX_INT_BITS))
+    throw new PyError('integer too large (more than 4300 digits)');
   return checkInt(a ** b);
 }
 
@@ -100,7 +92,8 @@ function numberOp(op: string, a: bigint | number, b: bigint | number): bigint | 
       case '-':
         return checkInt(a - b);
       case '*':
-        if (bitLength(a) + bitLength(b) > MAX_INT_BITS + 8) throw new PyError('integer too large (more than 4300 digits)');
+        if (bitLength(a) + bitLength(b) > MAX_INT_BITS + 8)
+          throw new PyError('integer too large (more than 4300 digits)');
         return checkInt(a * b);
       case '/':
         if (b === 0n) throw new PyError('division by zero');
@@ -176,7 +169,8 @@ function temporalOp(op: string, a: unknown, b: unknown): unknown {
     const s = a.seconds + (op === '+' ? 1 : -1) * toFloat(secs);
     return new TemplateDaytime(((s % 86400) + 86400) % 86400);
   }
-  if (a instanceof TemplateDaytime && op === '-' && b instanceof TemplateDaytime) return a.seconds - b.seconds;
+  if (a instanceof TemplateDaytime && op === '-' && b instanceof TemplateDaytime)
+    return a.seconds - b.seconds;
   return undefined;
 }
 
@@ -189,8 +183,10 @@ function operandError(op: string, a: unknown, b: unknown): PyError {
   if (op === '+' && typeof a === 'string')
     return new PyError(`can only concatenate str (not "${typeName(b)}") to str`);
   if (op === '+' && isList(a)) return new PyError(`can only concatenate list (not "${typeName(b)}") to list`);
-  if (op === '*' && isSeq(a)) return new PyError(`can't multiply sequence by non-int of type '${typeName(b)}'`);
-  if (op === '*' && isSeq(b)) return new PyError(`can't multiply sequence by non-int of type '${typeName(a)}'`);
+  if (op === '*' && isSeq(a))
+    return new PyError(`can't multiply sequence by non-int of type '${typeName(b)}'`);
+  if (op === '*' && isSeq(b))
+    return new PyError(`can't multiply sequence by non-int of type '${typeName(a)}'`);
   return new PyError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
 }
 
@@ -202,7 +198,8 @@ export function pyArith(op: string, x: unknown, y: unknown): unknown {
   const b = y;
   const na = asNumber(a);
   const nb = asNumber(b);
-  if (na !== null && nb !== null && !(a instanceof TemplateValue && !(a instanceof EnumValue))) return numberOp(op, na, nb);
+  if (na !== null && nb !== null && !(a instanceof TemplateValue && !(a instanceof EnumValue)))
+    return numberOp(op, na, nb);
   if (a instanceof TemplateValue || b instanceof TemplateValue) {
     const r = temporalOp(op, a, b);
     if (r !== undefined) return r;
@@ -236,18 +233,29 @@ export function pyArith(op: string, x: unknown, y: unknown): unknown {
 
 /** HTML escaping as Markup does it. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Markup's operators: the plain-string side is escaped (`+`), or each argument (`%`). */
 function markupArith(op: string, a: unknown, b: unknown): unknown {
-  const text = (v: unknown): unknown => (v instanceof PyMarkup ? v.text : typeof v === 'string' ? escapeHtml(v) : v);
-  if (op === '+' && (typeof a === 'string' || a instanceof PyMarkup) && (typeof b === 'string' || b instanceof PyMarkup))
+  const text = (v: unknown): unknown =>
+    v instanceof PyMarkup ? v.text : typeof v === 'string' ? escapeHtml(v) : v;
+  if (
+    op === '+' &&
+    (typeof a === 'string' || a instanceof PyMarkup) &&
+    (typeof b === 'string' || b instanceof PyMarkup)
+  )
     return new PyMarkup(pyArith('+', text(a), text(b)) as string);
   if (op === '*' && a instanceof PyMarkup) return new PyMarkup(pyArith('*', a.text, b) as string);
   if (op === '*' && b instanceof PyMarkup) return new PyMarkup(pyArith('*', a, b.text) as string);
   if (op === '%' && a instanceof PyMarkup) {
-    const esc = (v: unknown): unknown => (v instanceof PyMarkup ? v.text : typeof v === 'string' ? escapeHtml(v) : v);
+    const esc = (v: unknown): unknown =>
+      v instanceof PyMarkup ? v.text : typeof v === 'string' ? escapeHtml(v) : v;
     const args = b instanceof PyTuple ? new PyTuple(b.items.map(esc)) : esc(b);
     return new PyMarkup(percentFormat(a.text, args));
   }
@@ -308,7 +316,8 @@ export function pyOrder(op: string, a: unknown, b: unknown): number {
 /** Python `x in container`. */
 export function pyContains(container: unknown, x: unknown): boolean {
   if (typeof container === 'string') {
-    if (typeof x !== 'string') throw new PyError(`'in <string>' requires string as left operand, not ${typeName(x)}`);
+    if (typeof x !== 'string')
+      throw new PyError(`'in <string>' requires string as left operand, not ${typeName(x)}`);
     return container.includes(x);
   }
   if (container instanceof PyDict) return container.has(x);
@@ -318,7 +327,13 @@ export function pyContains(container: unknown, x: unknown): boolean {
     const i = typeof n === 'bigint' ? n : Number.isInteger(n) ? BigInt(n) : null;
     if (i === null) return false;
     const off = i - container.start;
-    return container.length > 0n && (container.step > 0n ? i >= container.start && i < container.stop : i <= container.start && i > container.stop) && off % container.step === 0n;
+    return (
+      container.length > 0n &&
+      (container.step > 0n
+        ? i >= container.start && i < container.stop
+        : i <= container.start && i > container.stop) &&
+      off % container.step === 0n
+    );
   }
   if (container instanceof TemplateValue) {
     const contains = container.attr('__contains__');
@@ -389,7 +404,11 @@ function sliceIndices(s: PySlice, length: number): [bigint, bigint, bigint] {
     return x < lo ? lo : x > hi ? hi : x;
   };
   if (step > 0n)
-    return [clamp(sliceIndex(s.start, 'start'), 0n, 0n, len), clamp(sliceIndex(s.stop, 'stop'), len, 0n, len), step];
+    return [
+      clamp(sliceIndex(s.start, 'start'), 0n, 0n, len),
+      clamp(sliceIndex(s.stop, 'stop'), len, 0n, len),
+      step,
+    ];
   return [
     clamp(sliceIndex(s.start, 'start'), len - 1n, -1n, len - 1n),
     clamp(sliceIndex(s.stop, 'stop'), -1n, -1n, len - 1n),
@@ -412,7 +431,10 @@ export function pyGetItem(target: unknown, key: unknown): unknown {
   const obj = target instanceof PyMarkup ? target.text : target;
   if (typeof obj === 'string') {
     const chars = codePoints(obj);
-    if (key instanceof PySlice) return sliceRange(key, chars.length).map((i) => chars[i]).join('');
+    if (key instanceof PySlice)
+      return sliceRange(key, chars.length)
+        .map((i) => chars[i])
+        .join('');
     const i = asInt(key);
     if (i === null) return undefined;
     const j = index(i, chars.length);

@@ -20,13 +20,36 @@ import {
 
 const SPACE = new RegExp(`[${PY_SPACE}]`);
 const SPACE_RUN = new RegExp(`[${PY_SPACE}]+`);
-const LINE_BREAK = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
+/** Python's line boundaries (`str.splitlines`), control characters included. */
+// eslint-disable-next-line no-control-regex -- Python's splitlines() breaks lines at these separators too.
+export const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+const ASCII = /^\p{ASCII}*$/u;
 const CASED = /\p{Cased}/u;
 
 /** Title-case forms that differ from upper case (digraphs and ligatures). */
 const TITLE: Readonly<Record<string, string>> = {
-  ǆ: 'ǅ', ǅ: 'ǅ', Ǆ: 'ǅ', ǉ: 'ǈ', ǈ: 'ǈ', Ǉ: 'ǈ', ǌ: 'ǋ', ǋ: 'ǋ', Ǌ: 'ǋ', ǳ: 'ǲ', ǲ: 'ǲ', Ǳ: 'ǲ',
-  ß: 'Ss', ﬀ: 'Ff', ﬁ: 'Fi', ﬂ: 'Fl', ﬃ: 'Ffi', ﬄ: 'Ffl', ﬅ: 'St', ﬆ: 'St', ŉ: 'ʼN', և: 'Եւ',
+  ǆ: 'ǅ',
+  ǅ: 'ǅ',
+  Ǆ: 'ǅ',
+  ǉ: 'ǈ',
+  ǈ: 'ǈ',
+  Ǉ: 'ǈ',
+  ǌ: 'ǋ',
+  ǋ: 'ǋ',
+  Ǌ: 'ǋ',
+  ǳ: 'ǲ',
+  ǲ: 'ǲ',
+  Ǳ: 'ǲ',
+  ß: 'Ss',
+  ﬀ: 'Ff',
+  ﬁ: 'Fi',
+  ﬂ: 'Fl',
+  ﬃ: 'Ffi',
+  ﬄ: 'Ffl',
+  ﬅ: 'St',
+  ﬆ: 'St',
+  ŉ: 'ʼN',
+  և: 'Եւ',
 };
 const titleChar = (c: string): string => TITLE[c] ?? c.toUpperCase();
 
@@ -115,10 +138,8 @@ export function pyStrip(s: string, chars: string | null, left: boolean, right: b
 
 /** Python's `str.replace(old, new, count)`, bounded. */
 export function pyReplace(s: string, old: string, rep: string, count: number): string {
-  let parts: string[];
   if (old === '') {
     const cps = Array.from(s);
-    parts = ['', ...cps.slice(0, cps.length > 0 ? cps.length - 1 : 0).map(() => '')];
     // Python inserts `new` before every character and at the end.
     const n = count < 0 ? cps.length + 1 : Math.min(count, cps.length + 1);
     meter().stringLength(s.length + n * rep.length);
@@ -126,7 +147,7 @@ export function pyReplace(s: string, old: string, rep: string, count: number): s
     for (let i = 0; i < cps.length; i += 1) out += (i < n ? rep : '') + (cps[i] as string);
     return out + (n > cps.length ? rep : '');
   }
-  parts = s.split(old);
+  const parts = s.split(old);
   const n = count < 0 ? parts.length - 1 : Math.min(count, parts.length - 1);
   meter().stringLength(s.length + n * (rep.length - old.length));
   return parts.slice(0, n + 1).join(rep) + (n < parts.length - 1 ? old + parts.slice(n + 1).join(old) : '');
@@ -162,7 +183,14 @@ function int(_method: string, v: unknown, fallback: bigint): bigint {
   return n;
 }
 
-function arity(method: string, args: Args, min: number, max: number, kwargs: Kwargs, names: readonly string[] = []): unknown[] {
+function arity(
+  method: string,
+  args: Args,
+  min: number,
+  max: number,
+  kwargs: Kwargs,
+  names: readonly string[] = [],
+): unknown[] {
   const out = [...args];
   for (const [k, v] of kwargs) {
     const i = names.indexOf(k);
@@ -191,7 +219,8 @@ function window(s: string, start: unknown, end: unknown): [string, number] {
   return [sub, a];
 }
 
-const cpIndex = (s: string, unitIndex: number): number => (unitIndex < 0 ? -1 : codePoints(s.slice(0, unitIndex)).length);
+const cpIndex = (s: string, unitIndex: number): number =>
+  unitIndex < 0 ? -1 : codePoints(s.slice(0, unitIndex)).length;
 
 function find(s: string, args: Args, reverse: boolean, method: string): number {
   const sub = str(method, args[0], 0);
@@ -298,15 +327,26 @@ function fillChar(method: string, v: unknown): string {
 
 type Method = (s: string, args: Args, kwargs: Kwargs) => unknown;
 
-const noKw = (fn: (s: string, args: Args) => unknown, name: string, min: number, max: number): Method => (s, args, kwargs) =>
-  fn(s, arity(name, args, min, max, kwargs));
+/** A list built item by item: each item counts as a loop iteration. */
+function counted(items: string[]): string[] {
+  meter().iterate(items.length);
+  return items;
+}
+
+const noKw =
+  (fn: (s: string, args: Args) => unknown, name: string, min: number, max: number): Method =>
+  (s, args, kwargs) =>
+    fn(s, arity(name, args, min, max, kwargs));
 
 const METHODS: Readonly<Record<string, Method>> = {
   upper: noKw((s) => s.toUpperCase(), 'upper', 0, 0),
   lower: noKw((s) => s.toLowerCase(), 'lower', 0, 0),
   casefold: noKw((s) => s.toLowerCase().replace(/ß/g, 'ss'), 'casefold', 0, 0),
   swapcase: noKw(
-    (s) => Array.from(s).map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+    (s) =>
+      Array.from(s)
+        .map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()))
+        .join(''),
     'swapcase',
     0,
     0,
@@ -318,17 +358,19 @@ const METHODS: Readonly<Record<string, Method>> = {
   rstrip: noKw((s, a) => pyStrip(s, optStr('rstrip', a[0], 0), false, true), 'rstrip', 0, 1),
   split: (s, args, kw) => {
     const a = arity('split', args, 0, 2, kw, ['sep', 'maxsplit']);
-    return pySplit(s, optStr('split', a[0], 0), Number(int('split', a[1], -1n)));
+    return counted(pySplit(s, optStr('split', a[0], 0), Number(int('split', a[1], -1n))));
   },
   rsplit: (s, args, kw) => {
     const a = arity('rsplit', args, 0, 2, kw, ['sep', 'maxsplit']);
-    return pyRSplit(s, optStr('rsplit', a[0], 0), Number(int('rsplit', a[1], -1n)));
+    return counted(pyRSplit(s, optStr('rsplit', a[0], 0), Number(int('rsplit', a[1], -1n))));
   },
-  splitlines: (s, args, kw) => splitlines(s, Boolean(arity('splitlines', args, 0, 1, kw, ['keepends'])[0])),
+  splitlines: (s, args, kw) =>
+    counted(splitlines(s, Boolean(arity('splitlines', args, 0, 1, kw, ['keepends'])[0]))),
   partition: noKw((s, a) => partition(s, str('partition', a[0], 0), false), 'partition', 1, 1),
   rpartition: noKw((s, a) => partition(s, str('rpartition', a[0], 0), true), 'rpartition', 1, 1),
   replace: noKw(
-    (s, a) => pyReplace(s, str('replace', a[0], 0), str('replace', a[1], 1), Number(int('replace', a[2], -1n))),
+    (s, a) =>
+      pyReplace(s, str('replace', a[0], 0), str('replace', a[1], 1), Number(int('replace', a[2], -1n))),
     'replace',
     2,
     3,
@@ -337,72 +379,133 @@ const METHODS: Readonly<Record<string, Method>> = {
   endswith: noKw((s, a) => affix(s, a, 'endswith'), 'endswith', 1, 3),
   find: noKw((s, a) => BigInt(find(s, a, false, 'find')), 'find', 1, 3),
   rfind: noKw((s, a) => BigInt(find(s, a, true, 'rfind')), 'rfind', 1, 3),
-  index: noKw((s, a) => {
-    const i = find(s, a, false, 'index');
-    if (i < 0) throw new PyError('substring not found');
-    return BigInt(i);
-  }, 'index', 1, 3),
-  rindex: noKw((s, a) => {
-    const i = find(s, a, true, 'rindex');
-    if (i < 0) throw new PyError('substring not found');
-    return BigInt(i);
-  }, 'rindex', 1, 3),
-  count: noKw((s, a) => {
-    const sub = str('count', a[0], 0);
-    const [hay, offset] = window(s, a[1], a[2]);
-    if (offset < 0) return 0n;
-    if (sub === '') return BigInt(codePoints(hay).length + 1);
-    return BigInt(hay.split(sub).length - 1);
-  }, 'count', 1, 3),
-  center: noKw((s, a) => pyJustify(s, int('center', a[0], 0n), fillChar('center', a[1]), '^'), 'center', 1, 2),
+  index: noKw(
+    (s, a) => {
+      const i = find(s, a, false, 'index');
+      if (i < 0) throw new PyError('substring not found');
+      return BigInt(i);
+    },
+    'index',
+    1,
+    3,
+  ),
+  rindex: noKw(
+    (s, a) => {
+      const i = find(s, a, true, 'rindex');
+      if (i < 0) throw new PyError('substring not found');
+      return BigInt(i);
+    },
+    'rindex',
+    1,
+    3,
+  ),
+  count: noKw(
+    (s, a) => {
+      const sub = str('count', a[0], 0);
+      const [hay, offset] = window(s, a[1], a[2]);
+      if (offset < 0) return 0n;
+      if (sub === '') return BigInt(codePoints(hay).length + 1);
+      return BigInt(hay.split(sub).length - 1);
+    },
+    'count',
+    1,
+    3,
+  ),
+  center: noKw(
+    (s, a) => pyJustify(s, int('center', a[0], 0n), fillChar('center', a[1]), '^'),
+    'center',
+    1,
+    2,
+  ),
   ljust: noKw((s, a) => pyJustify(s, int('ljust', a[0], 0n), fillChar('ljust', a[1]), '<'), 'ljust', 1, 2),
   rjust: noKw((s, a) => pyJustify(s, int('rjust', a[0], 0n), fillChar('rjust', a[1]), '>'), 'rjust', 1, 2),
-  zfill: noKw((s, a) => {
-    const width = int('zfill', a[0], 0n);
-    const len = codePoints(s).length;
-    if (width <= BigInt(len)) return s;
-    meter().stringLength(width);
-    const sign = /^[+-]/.test(s) ? s.charAt(0) : '';
-    return sign + '0'.repeat(Number(width) - len) + s.slice(sign.length);
-  }, 'zfill', 1, 1),
-  expandtabs: (s, args, kw) => expandtabs(s, int('expandtabs', arity('expandtabs', args, 0, 1, kw, ['tabsize'])[0], 8n)),
-  join: noKw((s, a) => {
-    const items: string[] = [];
-    let i = 0;
-    for (const item of iterate(a[0])) {
-      if (typeof item !== 'string')
-        throw new PyError(`sequence item ${i}: expected str instance, ${typeName(item)} found`);
-      items.push(item);
-      i += 1;
-    }
-    meter().iterate(items.length);
-    meter().stringLength(items.reduce((n, x) => n + x.length, 0) + Math.max(0, items.length - 1) * s.length);
-    return items.join(s);
-  }, 'join', 1, 1),
+  zfill: noKw(
+    (s, a) => {
+      const width = int('zfill', a[0], 0n);
+      const len = codePoints(s).length;
+      if (width <= BigInt(len)) return s;
+      meter().stringLength(width);
+      const sign = /^[+-]/.test(s) ? s.charAt(0) : '';
+      return sign + '0'.repeat(Number(width) - len) + s.slice(sign.length);
+    },
+    'zfill',
+    1,
+    1,
+  ),
+  expandtabs: (s, args, kw) =>
+    expandtabs(s, int('expandtabs', arity('expandtabs', args, 0, 1, kw, ['tabsize'])[0], 8n)),
+  join: noKw(
+    (s, a) => {
+      const items: string[] = [];
+      let i = 0;
+      for (const item of iterate(a[0])) {
+        if (typeof item !== 'string')
+          throw new PyError(`sequence item ${i}: expected str instance, ${typeName(item)} found`);
+        items.push(item);
+        i += 1;
+      }
+      meter().iterate(items.length);
+      meter().stringLength(
+        items.reduce((n, x) => n + x.length, 0) + Math.max(0, items.length - 1) * s.length,
+      );
+      return items.join(s);
+    },
+    'join',
+    1,
+    1,
+  ),
   format: (s, args, kwargs) => strFormat(s, args, kwargs),
-  format_map: noKw((s, a) => {
-    const m = a[0];
-    if (!(m instanceof PyDict)) throw new PyError(`'${typeName(m)}' object is not a mapping`);
-    return strFormat(s, [], new Map(m.entries().filter(([k]) => typeof k === 'string') as [string, unknown][]));
-  }, 'format_map', 1, 1),
-  removeprefix: noKw((s, a) => {
-    const p = str('removeprefix', a[0], 0);
-    return p !== '' && s.startsWith(p) ? s.slice(p.length) : s;
-  }, 'removeprefix', 1, 1),
-  removesuffix: noKw((s, a) => {
-    const p = str('removesuffix', a[0], 0);
-    return p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
-  }, 'removesuffix', 1, 1),
+  format_map: noKw(
+    (s, a) => {
+      const m = a[0];
+      if (!(m instanceof PyDict)) throw new PyError(`'${typeName(m)}' object is not a mapping`);
+      return strFormat(
+        s,
+        [],
+        new Map(m.entries().filter(([k]) => typeof k === 'string') as [string, unknown][]),
+      );
+    },
+    'format_map',
+    1,
+    1,
+  ),
+  removeprefix: noKw(
+    (s, a) => {
+      const p = str('removeprefix', a[0], 0);
+      return p !== '' && s.startsWith(p) ? s.slice(p.length) : s;
+    },
+    'removeprefix',
+    1,
+    1,
+  ),
+  removesuffix: noKw(
+    (s, a) => {
+      const p = str('removesuffix', a[0], 0);
+      return p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
+    },
+    'removesuffix',
+    1,
+    1,
+  ),
   isalpha: noKw((s) => every(s, /\p{L}/u), 'isalpha', 0, 0),
   isdecimal: noKw((s) => every(s, /\p{Nd}/u), 'isdecimal', 0, 0),
-  isdigit: noKw((s) => every(s, /[\p{Nd}²³¹\u2070-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24f5-\u24fd\u24ea\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u1369-\u1371\u19da]/u), 'isdigit', 0, 0),
+  isdigit: noKw(
+    (s) =>
+      every(
+        s,
+        /[\p{Nd}²³¹\u2070-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24f5-\u24fd\u24ea\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u1369-\u1371\u19da]/u,
+      ),
+    'isdigit',
+    0,
+    0,
+  ),
   isnumeric: noKw((s) => every(s, /[\p{N}]/u), 'isnumeric', 0, 0),
   isalnum: noKw((s) => every(s, /[\p{L}\p{N}]/u), 'isalnum', 0, 0),
   isspace: noKw((s) => every(s, SPACE), 'isspace', 0, 0),
   islower: noKw((s) => caseCheck(s, true), 'islower', 0, 0),
   isupper: noKw((s) => caseCheck(s, false), 'isupper', 0, 0),
   istitle: noKw((s) => isTitle(s), 'istitle', 0, 0),
-  isascii: noKw((s) => /^[\x00-\x7f]*$/.test(s), 'isascii', 0, 0),
+  isascii: noKw((s) => ASCII.test(s), 'isascii', 0, 0),
   isidentifier: noKw((s) => /^[\p{XID_Start}_][\p{XID_Continue}]*$/u.test(s), 'isidentifier', 0, 0),
   isprintable: noKw(
     (s) => !/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(s.replace(/ /g, '')),

@@ -193,7 +193,8 @@ export function floatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const body = Number.isInteger(x) && Math.abs(x) < 1e16 ? `${Math.abs(x)}.0` : positiveFloatRepr(Math.abs(x));
+  const body =
+    Number.isInteger(x) && Math.abs(x) < 1e16 ? `${Math.abs(x)}.0` : positiveFloatRepr(Math.abs(x));
   return (x < 0 ? '-' : '') + body;
 }
 
@@ -234,7 +235,8 @@ export function pyRepr(v: unknown): string {
   if (typeof v === 'string') return strRepr(v);
   if (v instanceof PyMarkup) return `Markup(${strRepr(v.text)})`;
   if (v instanceof PyUndefined) return 'Undefined';
-  if (v instanceof TemplateValue && !(v instanceof EnumValue)) return `${v.typeName}(${strRepr(v.toString())})`;
+  if (v instanceof TemplateValue && !(v instanceof EnumValue))
+    return `${v.typeName}(${strRepr(v.toString())})`;
   return pyStr(v);
 }
 
@@ -250,7 +252,11 @@ export function pyStr(v: unknown): string {
   if (isList(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (v instanceof PyTuple)
     return v.items.length === 1 ? `(${pyRepr(v.items[0])},)` : `(${v.items.map(pyRepr).join(', ')})`;
-  if (v instanceof PyDict) return `{${v.entries().map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  if (v instanceof PyDict)
+    return `{${v
+      .entries()
+      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+      .join(', ')}}`;
   if (v instanceof PyDictView) {
     const inner = v.items.map(pyRepr).join(', ');
     return `${v.kind}([${inner}])`;
@@ -327,7 +333,10 @@ export function pyEquals(x: unknown, y: unknown): boolean {
   if (a instanceof PyDict && b instanceof PyDict)
     return a.size === b.size && a.entries().every(([k, v]) => b.has(k) && pyEquals(v, b.get(k)));
   if (a instanceof PyRange && b instanceof PyRange)
-    return a.length === b.length && (a.length === 0n || (a.start === b.start && (a.length === 1n || a.step === b.step)));
+    return (
+      a.length === b.length &&
+      (a.length === 0n || (a.start === b.start && (a.length === 1n || a.step === b.step)))
+    );
   if (a instanceof TemplateValue && b instanceof TemplateValue)
     return a.typeName === b.typeName && a.key() === b.key();
   return (a === null || a === undefined) && (b === null || b === undefined);

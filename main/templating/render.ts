@@ -7,9 +7,10 @@
 import type { CallArgs, Expr, MacroDef, Stmt, Target } from './ast.js';
 import { BudgetExceeded, MAX_CALL_DEPTH, meter } from './budget.js';
 import { pyGetAttr } from './py-methods.js';
-import { concat, pyArith, pyContains, pyGetItem, pyOrder, pyUnary, toArray } from './py-ops.js';
+import { concat, iterate, pyArith, pyContains, pyGetItem, pyOrder, pyUnary, toArray } from './py-ops.js';
 import {
   asInt,
+  asNumber,
   type Kwargs,
   PyDict,
   PyError,
@@ -58,11 +59,9 @@ class Scope {
   readonly vars = new Map<string, unknown>();
   constructor(readonly parent: Scope | null) {}
   lookup(name: string): unknown {
-    for (let s: Scope | null = this; s !== null; s = s.parent) {
-      const v = s.vars.get(name);
-      if (v !== undefined || s.vars.has(name)) return v;
-    }
-    return undefined;
+    const v = this.vars.get(name);
+    if (v !== undefined || this.vars.has(name)) return v;
+    return this.parent === null ? undefined : this.parent.lookup(name);
   }
 }
 
@@ -141,6 +140,21 @@ class Loop extends PyObject {
   }
 }
 
+/**
+ * Args are strings: when a string arg meets a number, the error says how to convert it
+ * (`n + 1` → `...; args are strings: convert with n | int (or | float)`).
+ */
+function withArgHint(err: unknown, le: Expr, l: unknown, re: Expr, r: unknown): unknown {
+  if (!(err instanceof PyError)) return err;
+  const strSide =
+    typeof l === 'string' && asNumber(r) !== null
+      ? le
+      : typeof r === 'string' && asNumber(l) !== null
+        ? re
+        : null;
+  if (strSide === null || strSide.kind !== 'name') return err;
+  return new PyError(`${err.message}; args are strings: convert with ${strSide.name} | int (or | float)`);
+}
 
 /** Names a macro body reads, to know whether it takes `varargs`, `kwargs` and `caller`. */
 function reads(body: readonly Stmt[], name: string): boolean {
@@ -232,7 +246,8 @@ export class Interpreter implements RenderEnv {
     iterable: unknown,
   ): void {
     const source = iterable === null ? this.eval(stmt.iter, scope) : iterable;
-    let items = this.at(stmt.iter, () => toArray(source));
+    // Each iteration is counted as it runs; making the list is not counted again.
+    let items = this.at(stmt.iter, () => Array.from(iterate(source)));
     if (stmt.filter !== null) {
       const test = stmt.filter;
       items = items.filter((item) => {
@@ -316,7 +331,8 @@ export class Interpreter implements RenderEnv {
           if (caller !== undefined && takesCaller) rest.delete('caller');
           def.params.forEach((p, i) => {
             if (i < args.length) {
-              if (rest.has(p.name)) throw new PyError(`macro '${def.name}' got multiple values for argument '${p.name}'`);
+              if (rest.has(p.name))
+                throw new PyError(`macro '${def.name}' got multiple values for argument '${p.name}'`);
               inner.vars.set(p.name, args[i]);
             } else if (rest.has(p.name)) {
               inner.vars.set(p.name, rest.get(p.name));
@@ -359,7 +375,11 @@ export class Interpreter implements RenderEnv {
     } catch (e) {
       if (e instanceof RenderError) throw e;
       if (e instanceof RangeError && /call stack/.test(e.message))
-        throw new RenderError(`template exceeds ${MAX_CALL_DEPTH} nested macro calls or recursive loops`, line, col);
+        throw new RenderError(
+          `template exceeds ${MAX_CALL_DEPTH} nested macro calls or recursive loops`,
+          line,
+          col,
+        );
       throw new RenderError(e instanceof Error ? e.message : String(e), line, col);
     }
   }
@@ -413,8 +433,15 @@ export class Interpreter implements RenderEnv {
         const [args, kwargs] = this.args(e.args, scope);
         return this.test(e.name, value, args, kwargs);
       }
-      case 'binary':
-        return pyArith(e.op, this.eval(e.left, scope), this.eval(e.right, scope));
+      case 'binary': {
+        const left = this.eval(e.left, scope);
+        const right = this.eval(e.right, scope);
+        try {
+          return pyArith(e.op, left, right);
+        } catch (err) {
+          throw withArgHint(err, e.left, left, e.right, right);
+        }
+      }
       case 'unary': {
         const v = this.eval(e.operand, scope);
         return e.op === 'not' ? !truthy(v) : pyUnary(e.op, v);
@@ -430,11 +457,17 @@ export class Interpreter implements RenderEnv {
       case 'concat':
         return concat(e.items.map((x) => this.eval(x, scope)));
       case 'compare': {
-        let left = this.eval(e.first, scope);
+        let leftExpr = e.first;
+        let left = this.eval(leftExpr, scope);
         for (const { op, expr } of e.ops) {
           const right = this.eval(expr, scope);
-          if (!this.compare(op, left, right)) return false;
+          try {
+            if (!this.compare(op, left, right)) return false;
+          } catch (err) {
+            throw withArgHint(err, leftExpr, left, expr, right);
+          }
           left = right;
+          leftExpr = expr;
         }
         return true;
       }
@@ -474,7 +507,8 @@ export class Interpreter implements RenderEnv {
     for (const k of args.keywords) kwargs.set(k.name, this.eval(k.value, scope));
     if (args.starstar !== null) {
       const d = this.eval(args.starstar, scope);
-      if (!(d instanceof PyDict)) throw new PyError(`argument after ** must be a mapping, not ${typeName(d)}`);
+      if (!(d instanceof PyDict))
+        throw new PyError(`argument after ** must be a mapping, not ${typeName(d)}`);
       for (const [k, v] of d.entries()) {
         if (typeof k !== 'string') throw new PyError('keywords must be strings');
         kwargs.set(k, v);
@@ -528,4 +562,3 @@ export class Interpreter implements RenderEnv {
     return truthy(fn(this, value, args, kwargs));
   }
 }
-

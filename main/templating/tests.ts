@@ -24,14 +24,18 @@ export const REFUSED_TESTS: ReadonlyMap<string, string> = new Map([
   ['sameas', 'it compares Python object identity'],
 ]);
 
-const one = (name: string, fn: (v: unknown) => boolean): FilterFn => (_e, v, args, kwargs) => {
-  bindArgs(name, args, kwargs, [], {});
-  return fn(v);
-};
-const two = (name: string, param: string, fn: (v: unknown, other: unknown) => boolean): FilterFn => (_e, v, args, kwargs: Kwargs) => {
-  const [other] = bindArgs(name, args, kwargs, [param], {});
-  return fn(v, other);
-};
+const one =
+  (name: string, fn: (v: unknown) => boolean): FilterFn =>
+  (_e, v, args, kwargs) => {
+    bindArgs(name, args, kwargs, [], {});
+    return fn(v);
+  };
+const two =
+  (name: string, param: string, fn: (v: unknown, other: unknown) => boolean): FilterFn =>
+  (_e, v, args, kwargs: Kwargs) => {
+    const [other] = bindArgs(name, args, kwargs, [param], {});
+    return fn(v, other);
+  };
 
 const isStr = (v: unknown): boolean => typeof v === 'string' || v instanceof PyMarkup;
 const isSequence = (v: unknown): boolean =>
@@ -69,7 +73,10 @@ export function makeTests(filters: ReadonlyMap<string, unknown>): ReadonlyMap<st
     ['upper', one('upper', (v) => lowerOrUpper(v, false))],
     ['string', one('string', isStr)],
     ['mapping', one('mapping', (v) => v instanceof PyDict)],
-    ['number', one('number', (v) => typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean')],
+    [
+      'number',
+      one('number', (v) => typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean'),
+    ],
     ['sequence', one('sequence', isSequence)],
     ['iterable', one('iterable', (v) => isSequence(v) || v instanceof PyIter || v instanceof PyDictView)],
     ['callable', one('callable', (v) => v instanceof PyFunction)],

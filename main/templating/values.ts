@@ -186,14 +186,16 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string' || value instanceof String) return `'${String(value)}'`;
   if (value instanceof TemplateValue) return `${value.typeName} ${value.toString()}`;
   if (value === null || value === undefined) return 'None';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }
 
 /** The integer `value`, or an ExpressionError naming `where` and the argument. */
 export function toInteger(where: string, what: string, value: unknown): bigint {
   if (typeof value === 'bigint') {
-    if (value > 10_000_000n || value < -10_000_000n) throw new ExpressionError(`${where}: ${what} out of range`);
+    if (value > 10_000_000n || value < -10_000_000n)
+      throw new ExpressionError(`${where}: ${what} out of range`);
     return value;
   }
   if (value instanceof EnumValue) return BigInt(value.value);

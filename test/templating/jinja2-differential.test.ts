@@ -5,17 +5,25 @@
  * statements, over many kinds of values; Jinja2 renders them all in one batch process and every result
  * must agree: the same text, or an error on both sides. The only other answer allowed is ours refusing
  * to print a value Python prints with its memory address (a function, a generator), which no job can
- * rely on.
+ * rely on; and ours refusing a complex result (a negative number to a fractional power), with an error
+ * that says so.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { renderTemplate } from '../../main/templating/index.js';
+import { checkTemplate, renderTemplate } from '../../main/templating/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const ORACLE = new URL('../oracles/jinja2_render.py', import.meta.url).pathname;
 
-const VARS = { n: '7', name: 'ab-cd', date: '2027-03-12', empty: '', path: '/var/log/app.log', words: 'the quick  brown fox' };
+const VARS = {
+  n: '7',
+  name: 'ab-cd',
+  date: '2027-03-12',
+  empty: '',
+  path: '/var/log/app.log',
+  words: 'the quick  brown fox',
+};
 
 /** Values of every kind, as template expressions. */
 const VALUES = [
@@ -32,7 +40,7 @@ const VALUES = [
   "'tab\\there'",
   "'l1\\nl2\\r\\nl3\\n'",
   "'x😀y'",
-  "'<a href=\"x\">T&amp;C</a>'",
+  '\'<a href="x">T&amp;C</a>\'',
   "'ǆemal ﬁle'",
   '0',
   '7',
@@ -111,7 +119,13 @@ const FILTER_ARGS: Readonly<Record<string, readonly string[]>> = {
   length: [''],
   list: [''],
   lower: [''],
-  map: ["('upper') | list", "('string') | list", "('length') | list", "(attribute='0') | list", "('int') | join(',')"],
+  map: [
+    "('upper') | list",
+    "('string') | list",
+    "('length') | list",
+    "(attribute='0') | list",
+    "('int') | join(',')",
+  ],
   max: ['', '(true)', '(attribute=0)'],
   min: ['', '(true)'],
   pprint: [''],
@@ -232,9 +246,9 @@ const STR_METHOD_ARGS: Readonly<Record<string, readonly string[]>> = {
   rindex: ["('l')", "('z')"],
   rjust: ['(9)', "(9, '0')"],
   rpartition: ["('l')", "('z')"],
-  rsplit: ['()', "('l', 1)", "(',')", '(none, 1)', "(maxsplit=1)", "(sep=',', maxsplit=1)"],
+  rsplit: ['()', "('l', 1)", "(',')", '(none, 1)', '(maxsplit=1)', "(sep=',', maxsplit=1)"],
   rstrip: ['()', "('dx ')"],
-  split: ['()', "(',')", "('l', 1)", "('')", '(none, 1)', "(maxsplit=0)", "(',', -1)"],
+  split: ['()', "(',')", "('l', 1)", "('')", '(none, 1)', '(maxsplit=0)', "(',', -1)"],
   splitlines: ['()', '(true)', '(keepends=true)'],
   startswith: ["('ab')", "(('x', 'a'))", "('c', 3)", "('')"],
   strip: ['()', "('ad')", "('')", "(' x')"],
@@ -290,7 +304,7 @@ const PERCENT = [
 ];
 
 const FORMAT = [
-  ["'{}-{}'", "(name, n)"],
+  ["'{}-{}'", '(name, n)'],
   ["'{0}{1}{0}'", "('a', 'b')"],
   ["'{:>5}|'", "('ab')"],
   ["'{:<5}|'", "('ab')"],
@@ -326,10 +340,55 @@ const FORMAT = [
   ["'{}'", '(none)'],
 ];
 
-const SLICES = ['[:4]', '[-2:]', '[::-1]', '[1:-1]', '[::2]', '[5:1:-1]', '[10:]', '[:-10]', '[::0]', '[1:2:3]', "['a':]", '[0]', '[-1]', '[9]', '[1.0]', '[true]'];
-const SEQUENCES = ["'abcdef'", "'x😀y'", '[1, 2, 3, 4, 5]', "(1, 'a', none)", 'range(10)', "''", 'date', "{'a': 1}"];
+const SLICES = [
+  '[:4]',
+  '[-2:]',
+  '[::-1]',
+  '[1:-1]',
+  '[::2]',
+  '[5:1:-1]',
+  '[10:]',
+  '[:-10]',
+  '[::0]',
+  '[1:2:3]',
+  "['a':]",
+  '[0]',
+  '[-1]',
+  '[9]',
+  '[1.0]',
+  '[true]',
+];
+const SEQUENCES = [
+  "'abcdef'",
+  "'x😀y'",
+  '[1, 2, 3, 4, 5]',
+  "(1, 'a', none)",
+  'range(10)',
+  "''",
+  'date',
+  "{'a': 1}",
+];
 
-const OPS = ['+', '-', '*', '/', '//', '%', '**', '~', '==', '!=', '<', '<=', '>', '>=', 'in', 'not in', 'and', 'or'];
+const OPS = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '**',
+  '~',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'not in',
+  'and',
+  'or',
+];
 
 /** Hand-written statements, lexer and scoping cases. */
 const STATEMENTS = [
@@ -344,7 +403,7 @@ const STATEMENTS = [
   '{% for i in [1, 1, 2] %}{{ loop.changed(i) }}{% endfor %}',
   '{% for i in [1, 2, 3] %}{% if not loop.first %}{{ loop.previtem }}{% endif %}{% endfor %}',
   '{% for i in [1, 2, 3] %}{{ loop.nextitem }}{% endfor %}',
-  "{% for x in [[1, [2]], [3]] recursive %}[{% for y in x %}{% if y is iterable %}{{ loop(y) }}{% else %}{{ y }}{% endif %}{% endfor %}]{% endfor %}",
+  '{% for x in [[1, [2]], [3]] recursive %}[{% for y in x %}{% if y is iterable %}{{ loop(y) }}{% else %}{{ y }}{% endif %}{% endfor %}]{% endfor %}',
   '{% for i in range(2) %}{% for j in range(2) %}{{ loop.depth }}{{ i }}{{ j }} {% endfor %}{% endfor %}',
   '{% set x = 1 %}{% for i in range(3) %}{% set x = x + i %}{{ x }}{% endfor %}|{{ x }}',
   '{% set ns = namespace(t=0) %}{% for i in range(4) %}{% set ns.t = ns.t + i %}{% endfor %}{{ ns.t }}',
@@ -508,7 +567,22 @@ function randomExpressions(count: number): string[] {
     return seed / 2147483648;
   };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const atoms = ['1', '2', '3', '7', '-2', '0.5', '2.5', "'a'", "'bc'", 'true', 'n | int', '(n | int)', '10', '4'];
+  const atoms = [
+    '1',
+    '2',
+    '3',
+    '7',
+    '-2',
+    '0.5',
+    '2.5',
+    "'a'",
+    "'bc'",
+    'true',
+    'n | int',
+    '(n | int)',
+    '10',
+    '4',
+  ];
   const ops = ['+', '-', '*', '/', '//', '%', '**', '~', '==', '<', 'and', 'or', 'in'];
   const gen = (depth: number): string => {
     if (depth === 0 || random() < 0.3) return pick(atoms);
@@ -517,11 +591,28 @@ function randomExpressions(count: number): string[] {
     if (r < 0.15) return `-${gen(depth - 1)}`;
     if (r < 0.2) return `(${gen(depth - 1)})`;
     if (r < 0.25) return `${gen(depth - 1)} if ${gen(depth - 1)} else ${gen(depth - 1)}`;
-    if (r < 0.3) return `${gen(depth - 1)} | ${pick(['abs', 'string', 'int', 'float', 'round', 'length', 'first'])}`;
+    if (r < 0.3)
+      return `${gen(depth - 1)} | ${pick(['abs', 'string', 'int', 'float', 'round', 'length', 'first'])}`;
     if (r < 0.33) return `${gen(depth - 1)} is ${pick(['odd', 'even', 'number', 'string'])}`;
     return `${gen(depth - 1)} ${pick(ops)} ${gen(depth - 1)}`;
   };
   return Array.from({ length: count }, () => `{{ ${gen(3)} }}`);
+}
+
+/** Float powers, where V8's Math.pow and C's pow can differ by an ulp. */
+function powers(count: number): string[] {
+  let seed = 22;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const base = (random() * 10 ** Math.floor(random() * 6 - 2)).toPrecision(1 + Math.floor(random() * 6));
+    const exp = ((random() - 0.3) * 10 ** Math.floor(random() * 3)).toPrecision(1 + Math.floor(random() * 4));
+    out.push(`{{ ${base} ** ${exp} }}`);
+  }
+  return out;
 }
 
 function generate(): string[] {
@@ -533,11 +624,18 @@ function generate(): string[] {
   for (const [method, argLists] of Object.entries(STR_METHOD_ARGS))
     for (const args of argLists) for (const s of STRINGS) out.push(`{{ ${s}.${method}${args} }}`);
   for (const a of OPERANDS) for (const op of OPS) for (const b of OPERANDS) out.push(`{{ ${a} ${op} ${b} }}`);
-  for (const v of VALUES) out.push(`{{ ${v} }}`, `{{ -${v} }}`, `{{ not ${v} }}`, `{{ [${v}] }}`, `{{ {${v}: 1} if ${v} is not mapping and ${v} is not sequence else ${v} }}`);
+  for (const v of VALUES)
+    out.push(
+      `{{ ${v} }}`,
+      `{{ -${v} }}`,
+      `{{ not ${v} }}`,
+      `{{ [${v}] }}`,
+      `{{ {${v}: 1} if ${v} is not mapping and ${v} is not sequence else ${v} }}`,
+    );
   for (const [fmt, args] of PERCENT) out.push(`{{ ${fmt} % ${args} }}`);
   for (const [fmt, args] of FORMAT) out.push(`{{ ${fmt}.format${args} }}`);
   for (const s of SEQUENCES) for (const sl of SLICES) out.push(`{{ ${s}${sl} }}`);
-  out.push(...STATEMENTS, ...randomExpressions(400));
+  out.push(...STATEMENTS, ...randomExpressions(400), ...powers(300));
   return out;
 }
 
@@ -552,8 +650,48 @@ const oracle = JSON.parse(
 
 /** Python prints functions, generators and iterators with their address; we refuse to print those. */
 const ADDRESS = / at 0x[0-9a-f]+>/;
+/** A negative number to a fractional power is a complex number in Python; we refuse it (an error). */
+const COMPLEX = /j\)/;
+
+/** Constructs we refuse as the template is read, each with the reason in the message. */
+const REFUSED = [
+  "{{ 'ab'.encode() }}",
+  "{{ 'ab'.translate({}) }}",
+  "{{ ''.maketrans('a', 'b') }}",
+  '{{ (2.5).hex() }}',
+  '{{ (5).to_bytes(2, "big") }}',
+  '{{ name.__class__ }}',
+  '{{ name.__class__.__name__ }}',
+  '{{ [1, 2] | random }}',
+  '{{ lipsum(1) }}',
+  '{{ "a b" | wordwrap(1) }}',
+  '{{ "see http://x.org" | urlize }}',
+  '{{ name is sameas name }}',
+  '{% include "x" %}',
+  '{% extends "x" %}',
+  '{% import "x" as y %}',
+  '{% from "x" import y %}',
+  '{% block b %}{% endblock %}',
+  '{% autoescape true %}{% endautoescape %}',
+];
 
 describe('templates render as real Jinja2 renders them', () => {
+  test('constructs we cannot render as Jinja2 does are refused as the template is read, naming them', () => {
+    const oracleSays = JSON.parse(
+      execFileSync(PYTHON, [ORACLE], {
+        input: JSON.stringify(REFUSED.map((template) => ({ template, vars: VARS }))),
+        encoding: 'utf8',
+      }),
+    ) as { ok: boolean }[];
+    const accepted = REFUSED.filter((t) => {
+      const errors = checkTemplate(t, new Set(Object.keys(VARS)));
+      return errors.length === 0 || !/not supported in job templates/.test(errors[0]?.message ?? '');
+    });
+    expect(accepted).toEqual([]);
+    // They are refused although Jinja2 renders most of them: that is why they are listed.
+    expect(oracleSays.filter((r) => r.ok).length).toBeGreaterThan(8);
+  });
+
   test(`${templates.length} generated templates agree with Jinja2`, () => {
     expect(templates.length).toBeGreaterThan(500);
     const differences: string[] = [];
@@ -562,6 +700,8 @@ describe('templates render as real Jinja2 renders them', () => {
       const got = renderTemplate(template, VARS);
       if (want === undefined) throw new Error('the oracle answered fewer templates than it was given');
       if (want.ok && ADDRESS.test(want.value) && !got.ok) continue;
+      if (want.ok && COMPLEX.test(want.value) && !got.ok && /complex number/.test(got.error.message))
+        continue;
       const same = want.ok ? got.ok && got.value === want.value : !got.ok;
       if (!same)
         differences.push(
