@@ -142,9 +142,9 @@ describe('a budget shared by several renders', () => {
   });
 
   test('without a budget, each render has the full limits', () => {
-    const loop = '{% for i in range(n | int) %}{% endfor %}';
+    const ranges = '{{ range(n | int) | length }}';
     for (let i = 0; i < 3; i += 1)
-      expect(renderTemplate(loop, { n: '90000' })).toEqual({ ok: true, value: '' });
+      expect(renderTemplate(ranges, { n: '90000' })).toEqual({ ok: true, value: '90000' });
   });
 
   test('iterations and output add up across renders', () => {
