@@ -18,6 +18,7 @@ import {
   PyFunction,
   PyNamespace,
   PyObject,
+  PyRange,
   PySlice,
   pyStr,
   PyTuple,
@@ -55,30 +56,38 @@ export interface Tables {
   readonly tests: ReadonlyMap<string, FilterFn>;
 }
 
+/** Names bound in one scope: a few parallel arrays, since most scopes (loop iterations) bind one or two. */
 class Scope {
-  readonly vars = new Map<string, unknown>();
+  private readonly names: string[] = [];
+  private readonly values: unknown[] = [];
   constructor(readonly parent: Scope | null) {}
+  set(name: string, value: unknown): void {
+    const i = this.names.indexOf(name);
+    if (i >= 0) this.values[i] = value;
+    else {
+      this.names.push(name);
+      this.values.push(value);
+    }
+  }
   lookup(name: string): unknown {
-    const v = this.vars.get(name);
-    if (v !== undefined || this.vars.has(name)) return v;
+    const i = this.names.indexOf(name);
+    if (i >= 0) return this.values[i];
     return this.parent === null ? undefined : this.parent.lookup(name);
   }
 }
 
 /** A text buffer bounded by the output limit; the root buffer's text is counted as output. */
 class Out {
-  private readonly parts: string[] = [];
-  private length = 0;
+  private buffer = '';
   constructor(private readonly root: boolean) {}
   push(text: string): void {
     if (text === '') return;
-    this.length += text.length;
     if (this.root) meter().output(text);
-    else meter().stringLength(this.length);
-    this.parts.push(text);
+    else meter().stringLength(this.buffer.length + text.length);
+    this.buffer += text;
   }
   text(): string {
-    return this.parts.join('');
+    return this.buffer;
   }
 }
 
@@ -156,6 +165,14 @@ function withArgHint(err: unknown, le: Expr, l: unknown, re: Expr, r: unknown): 
   return new PyError(`${err.message}; args are strings: convert with ${strSide.name} | int (or | float)`);
 }
 
+/** The items of a range (already counted against the budget when it was made). */
+function rangeItems(r: PyRange): bigint[] {
+  const out: bigint[] = [];
+  const n = Number(r.length);
+  for (let i = 0; i < n; i += 1) out.push(r.start + BigInt(i) * r.step);
+  return out;
+}
+
 /** Names a macro body reads, to know whether it takes `varargs`, `kwargs` and `caller`. */
 function reads(body: readonly Stmt[], name: string): boolean {
   return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes(
@@ -170,7 +187,7 @@ export class Interpreter implements RenderEnv {
 
   render(body: readonly Stmt[], vars: ReadonlyMap<string, unknown>): string {
     const root = new Scope(null);
-    for (const [k, v] of vars) root.vars.set(k, v);
+    for (const [k, v] of vars) root.set(k, v);
     const out = new Out(true);
     this.exec(body, new Scope(root), out);
     return out.text();
@@ -212,7 +229,7 @@ export class Interpreter implements RenderEnv {
           break;
         }
         case 'macro':
-          scope.vars.set(stmt.macro.name, this.macro(stmt.macro, scope));
+          scope.set(stmt.macro.name, this.macro(stmt.macro, scope));
           break;
         case 'callblock': {
           const caller = this.macro(stmt.macro, scope);
@@ -247,7 +264,9 @@ export class Interpreter implements RenderEnv {
   ): void {
     const source = iterable === null ? this.eval(stmt.iter, scope) : iterable;
     // Each iteration is counted as it runs; making the list is not counted again.
-    let items = this.at(stmt.iter, () => Array.from(iterate(source)));
+    let items = this.at(stmt.iter, () =>
+      source instanceof PyRange ? rangeItems(source) : Array.from(iterate(source)),
+    );
     if (stmt.filter !== null) {
       const test = stmt.filter;
       items = items.filter((item) => {
@@ -274,7 +293,7 @@ export class Interpreter implements RenderEnv {
       loop.index0 = i;
       // Each iteration has its own scope: a `{% set %}` in one is gone in the next, as in Jinja2.
       const inner = new Scope(scope);
-      inner.vars.set('loop', loop);
+      inner.set('loop', loop);
       this.assign(stmt.target, items[i], inner);
       this.exec(stmt.body, inner, out);
     }
@@ -294,7 +313,7 @@ export class Interpreter implements RenderEnv {
   private assign(target: Target, value: unknown, scope: Scope): void {
     switch (target.kind) {
       case 'name':
-        scope.vars.set(target.name, value);
+        scope.set(target.name, value);
         return;
       case 'nsref': {
         const ns = scope.lookup(target.name);
@@ -333,14 +352,14 @@ export class Interpreter implements RenderEnv {
             if (i < args.length) {
               if (rest.has(p.name))
                 throw new PyError(`macro '${def.name}' got multiple values for argument '${p.name}'`);
-              inner.vars.set(p.name, args[i]);
+              inner.set(p.name, args[i]);
             } else if (rest.has(p.name)) {
-              inner.vars.set(p.name, rest.get(p.name));
+              inner.set(p.name, rest.get(p.name));
               rest.delete(p.name);
             } else {
               const d = def.defaults[i - (def.params.length - def.defaults.length)];
               if (d === undefined) throw new PyError(`name '${p.name}' is not defined`);
-              inner.vars.set(p.name, this.eval(d, inner));
+              inner.set(p.name, this.eval(d, inner));
             }
           });
           const extra = args.slice(def.params.length);
@@ -348,11 +367,11 @@ export class Interpreter implements RenderEnv {
             throw new PyError(`macro '${def.name}' takes not more than ${def.params.length} argument(s)`);
           if (rest.size > 0 && !takesKwargs)
             throw new PyError(`macro '${def.name}' takes no keyword argument '${[...rest.keys()][0] ?? ''}'`);
-          inner.vars.set('varargs', new PyTuple(extra));
-          inner.vars.set('kwargs', new PyDict([...rest.entries()]));
+          inner.set('varargs', new PyTuple(extra));
+          inner.set('kwargs', new PyDict([...rest.entries()]));
           if (takesCaller) {
             if (caller === undefined) throw new PyError("name 'caller' is not defined");
-            inner.vars.set('caller', caller);
+            inner.set('caller', caller);
           }
           const buffer = new Out(false);
           this.exec(def.body, inner, buffer);
