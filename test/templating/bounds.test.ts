@@ -132,8 +132,17 @@ describe('every construct that builds big values or does much work is bounded', 
 });
 
 describe('a budget shared by several renders', () => {
+  test('counts render time together', () => {
+    let t = 0;
+    const budget = newRenderBudget({}, () => (t += 10));
+    const renders = [1, 2, 3, 4, 5, 6].map(() => render('{{ 1 }}', {}, { budget }));
+    expect(renders.slice(0, 4)).toEqual(['ok: 1 chars', 'ok: 1 chars', 'ok: 1 chars', 'ok: 1 chars']);
+    expect(renders.at(-1)).toBe(TIME);
+    expect(budget.elapsedMs).toBeGreaterThan(100);
+  });
+
   test('counts their work together, so the limits hold for all of them', () => {
-    const budget = newRenderBudget();
+    const budget = newRenderBudget({ elapsedMs: 600_000 });
     const loop = '{% for i in range(n | int) %}{% endfor %}';
     expect(renderTemplate(loop, { n: '30000' }, { budget })).toEqual({ ok: true, value: '' });
     expect(renderTemplate(loop, { n: '30000' }, { budget })).toEqual({ ok: true, value: '' });
@@ -148,7 +157,7 @@ describe('a budget shared by several renders', () => {
   });
 
   test('iterations and output add up across renders', () => {
-    const budget = newRenderBudget();
+    const budget = newRenderBudget({ elapsedMs: 600_000 });
     const big = '{{ "x" * 600000 }}';
     expect(render(big, {}, { budget })).toBe('ok: 600000 chars');
     expect(render(big, {}, { budget })).toMatch(OUTPUT);
