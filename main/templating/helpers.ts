@@ -9,7 +9,7 @@ import { parseInstant } from '../time/instants.js';
 import { canonicalZone, resolveLocal, toLocal } from '../time/zones.js';
 import { BudgetExceeded } from './budget.js';
 import { formatValue } from './format-spec.js';
-import { PyTuple } from './py-values.js';
+import { PyMarkup, PyTuple } from './py-values.js';
 import {
   describeValue,
   ExpressionError,
@@ -26,17 +26,14 @@ export type Helper = (...args: unknown[]) => unknown;
 
 const isPair = (v: unknown): v is readonly [unknown, unknown] => Array.isArray(v) && v.length === 2;
 
-/** The text of a string or String object (nunjucks's SafeString), else null. */
+/** The text of a string (or Markup), else null. */
 export function textOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
-  return value instanceof String ? value.toString() : null;
+  return value instanceof PyMarkup ? value.text : null;
 }
 
-/** Checks the argument count and rejects keyword arguments (nunjucks passes them as a marked last object). */
+/** Checks the argument count (keyword arguments are refused where helpers are wrapped, globals.ts). */
 export function expectArgs(where: string, args: readonly unknown[], min: number, max: number): void {
-  if (args.some((a) => typeof a === 'object' && a !== null && Object.hasOwn(a, '__keywords'))) {
-    throw new ExpressionError(`${where} takes no keyword arguments`);
-  }
   if (args.length < min || args.length > max) {
     const count = min === max ? `${min}` : `${min} to ${max}`;
     throw new ExpressionError(`${where} takes ${count} argument${max === 1 ? '' : 's'}, got ${args.length}`);
