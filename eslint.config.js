@@ -56,6 +56,53 @@ export default tseslint.config(
     },
   },
   {
+    // One gate into the engine (docs/architecture.md): transports reach it only through main/service/. Types may be
+    // imported; values only by the composition roots (main/cli/serve.ts, main/electron/engine-host.ts, app.ts).
+    files: ['main/server/**/*.ts', 'main/electron/**/*.ts'],
+    ignores: ['main/electron/engine-host.ts', 'main/electron/app.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/engine/*',
+                '**/store/*',
+                '**/jobs/*',
+                '**/programs/*',
+                '**/conditions/*',
+                '**/actions/*',
+                '**/schedules/*',
+                '**/templating/*',
+                '**/stats/collect*',
+              ],
+              allowTypeImports: true,
+              message: 'Transports reach the engine only through main/service/ (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The engine and its stats know nothing of the gate or of any transport.
+    files: ['main/engine/**/*.ts', 'main/stats/**/*.ts', 'main/store/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/service/*', '**/server/*', '**/electron/*', '**/cli/*'],
+              message: 'The engine does not know the service or its transports (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['preload/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, '**/main/**', '**/renderer/**'] }],

@@ -18,7 +18,7 @@ import { App } from '../main/engine/app.js';
 import { SystemClock } from '../main/engine/clock.js';
 import { defaultSettings } from '../main/engine/settings.js';
 import { startServer } from '../main/server/server.js';
-import { engineStats } from '../main/stats/collect.js';
+import { ConsoleService } from '../main/service/console-service.js';
 import { fillFinishedRuns } from './fill.js';
 import { launchBrowser } from '../test/e2e/browser.js';
 import { jobFolder } from '../test/helpers/folders.js';
@@ -324,13 +324,11 @@ export const consoleBenchmark: Benchmark = {
         note: `heap after restore minus heap before: ${(fullHeap / 1e6).toFixed(1)} MB with the runs, ${(emptyHeap / 1e6).toFixed(1)} MB without`,
       });
 
-      const server = await startServer(app, {
+      const server = await startServer(new ConsoleService(app), {
         host: '127.0.0.1',
         port: 0,
         token: null,
         consoleDir: CONSOLE_DIR,
-        shutDown: () => {},
-        stats: () => engineStats(app),
       });
       const browser = await launchBrowser();
       try {

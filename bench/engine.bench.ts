@@ -11,7 +11,6 @@ import Database from 'better-sqlite3';
 import { Cron } from 'croner';
 import { App } from '../main/engine/app.js';
 import { SystemClock } from '../main/engine/clock.js';
-import type { Run } from '../main/engine/run.js';
 import { LAUNCH_LEAD_MS } from '../main/engine/scheduler.js';
 import { defaultSettings } from '../main/engine/settings.js';
 import type { BenchRow, Benchmark } from './harness.js';
@@ -92,10 +91,10 @@ async function engineLateness(seconds: number): Promise<{ late: number[]; lead: 
   const lead: number[] = [];
   const begin = Date.now() + 500;
   const end = begin + seconds * 1000;
-  const off = app.engine.events.on('transition', (run: Run) => {
+  const off = app.engine.events.on('transition', ({ run, meta }) => {
     if (run.state !== 'running') return;
     const schedule = run.times['schedule'];
-    const started = (run.meta['program'] as { start_time?: string } | undefined)?.start_time;
+    const started = (meta['program'] as { start_time?: string } | undefined)?.start_time;
     if (schedule === undefined || started === undefined || schedule < begin || schedule >= end) return;
     late.push(Date.parse(started) - schedule);
     const starting = run.times['starting'];
@@ -114,7 +113,7 @@ async function engineShellRate(n: number): Promise<number> {
   const t0 = performance.now();
   let done = 0;
   await new Promise<void>((resolve) => {
-    app.engine.events.on('transition', (run) => {
+    app.engine.events.on('transition', ({ summary: run }) => {
       if (run.state === 'success' || run.state === 'failure' || run.state === 'error')
         if (++done === n) resolve();
     });
@@ -142,7 +141,7 @@ async function engineTransitionRate(n: number): Promise<number> {
   let finished = 0;
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
-    app.engine.events.on('transition', (run) => {
+    app.engine.events.on('transition', ({ summary: run }) => {
       transitions += 1;
       if (run.state === 'success' && ++finished === n) resolve();
     });

@@ -26,6 +26,7 @@ async function schedule(
 ): Promise<string> {
   const r = await fetch(`${url}/api/v1/runs`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ job_id: jobId, args, times }),
   });
   if (!r.ok) throw new Error(`scheduling ${jobId}: ${r.status} ${await r.text()}`);

@@ -5,12 +5,13 @@ import { formatProblem } from '../../shared/model/problem.js';
 import { App, MaxAgeError } from '../engine/app.js';
 import { SystemClock } from '../engine/clock.js';
 import { loadSettings, SettingsError } from '../engine/settings-file.js';
-import { isLoopback, startServer } from '../server/server.js';
+import { bindsLoopbackOnly } from '../server/loopback.js';
+import { startServer } from '../server/server.js';
+import { ConsoleService } from '../service/console-service.js';
 import { StoreError } from '../store/store-error.js';
 import { requireFolder } from './folder.js';
 import type { CliIo } from './io.js';
 import { parseCommandArgs, UsageError } from './usage.js';
-import { engineStats } from '../stats/collect.js';
 
 /** The built console: renderer/dist at the package root (dist/main/cli → ../../../renderer/dist). */
 const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'renderer', 'dist');
@@ -34,9 +35,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const tokenValue =
     typeof values['token'] === 'string' ? values['token'] : (process.env['APSIS_TOKEN'] ?? '');
   const token = tokenValue === '' ? null : tokenValue;
-  if (!isLoopback(host) && token === null)
+  if (typeof values['token'] === 'string')
+    io.err(
+      'apsis serve: warning: a --token on the command line can be read by every local user and job ' +
+        '(/proc/PID/cmdline); set APSIS_TOKEN instead',
+    );
+  if (token === null && !(await bindsLoopbackOnly(host)))
     throw new UsageError(
-      `apsis serve: --host ${host} is reachable from other machines: give --token T (or APSIS_TOKEN)`,
+      `apsis serve: --host ${host} is reachable from other machines (or does not resolve to loopback only): ` +
+        'give a token in APSIS_TOKEN (or --token T)',
     );
   let settings;
   try {
@@ -73,13 +80,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       resolveDone();
     })();
   };
-  const server = await startServer(app, {
+  const service = new ConsoleService(app, shutDown);
+  const server = await startServer(service, {
     host,
     port: Number(portText),
     token,
     consoleDir: CONSOLE_DIR,
-    shutDown,
-    stats: () => engineStats(app),
   });
   process.once('SIGTERM', shutDown);
   process.once('SIGINT', shutDown);

@@ -8,8 +8,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from '../../shared/api/console-api.js';
 import type { DesktopFolder } from '../../shared/api/ipc.js';
-import { readRange } from '../service/console-service.js';
-import { statsCsv } from '../stats/csv.js';
 import type { EngineHost, OpenEngine } from './engine-host.js';
 import type { DesktopHandlers } from './ipc.js';
 import type { DialogLike, FileShell } from './ports.js';
@@ -63,10 +61,9 @@ export class DesktopActions implements DesktopHandlers {
   revealJobFile(jobId: string): void {
     const engine = this.#engine();
     const id = engine.service.jobIdOf(jobId, 404);
-    const job = engine.app.engine.job(id);
-    if (job === undefined) throw new ApiError(404, `no job ${jobId}`);
-    if (job.file === null) throw new ApiError(400, `${id} is an ad hoc job: it has no file`);
-    const full = resolve(engine.folder, job.file);
+    const file = engine.service.jobFile(id);
+    if (file === null) throw new ApiError(400, `${id} is an ad hoc job: it has no file`);
+    const full = resolve(engine.folder, file);
     const rel = relative(engine.folder, full);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
       throw new ApiError(400, `the file of ${id} is outside the job folder`);
@@ -81,8 +78,7 @@ export class DesktopActions implements DesktopHandlers {
 
   /** The save dialog, then the CSV of the range written to the chosen file; null when cancelled. */
   async saveStatsCsv(from: string | null, to: string | null): Promise<string | null> {
-    const range = readRange(from, to);
-    this.#engine();
+    this.#engine().service.statsCsvChunks(from, to); // 400 for a bad range before the dialog shows
     const stamp = new Date(this.deps.now()).toISOString().slice(0, 19).replace(/:/g, '');
     const chosen = await this.deps.dialog.showSaveDialog({
       title: 'Export Stats History',
@@ -91,8 +87,8 @@ export class DesktopActions implements DesktopHandlers {
     });
     if (chosen.canceled || chosen.filePath === undefined || chosen.filePath === '') return null;
     // The engine may have switched while the dialog was open: export from the one open now.
-    const store = this.#engine().app.engine.store;
-    await pipeline(Readable.from(statsCsv(store, range.from, range.to)), createWriteStream(chosen.filePath));
+    const chunks = this.#engine().service.statsCsvChunks(from, to);
+    await pipeline(Readable.from(chunks), createWriteStream(chosen.filePath));
     return chosen.filePath;
   }
 }

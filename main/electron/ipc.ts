@@ -14,7 +14,7 @@ import {
   type Result,
 } from '../../shared/api/ipc.js';
 import type { ConsoleService } from '../service/console-service.js';
-import { isExpectedError, toIpcError } from '../service/errors.js';
+import { errorAnswer } from '../service/errors.js';
 import type { EngineHost } from './engine-host.js';
 import type { Log } from './log.js';
 import type { IpcInvokeEvent, IpcMainLike, RendererTarget } from './ports.js';
@@ -65,9 +65,29 @@ export function registerIpc(ipcMain: IpcMainLike, deps: IpcDeps): () => void {
     job: ([jobId]) => service().job(jobId),
     run: ([runId]) => service().run(runId),
     runLog: ([runId]) => service().runLog(runId),
-    output: ([runId]) => service().output(runId),
-    schedule: ([request]) => service().schedule(request),
-    operate: ([runId, op]) => service().operate(runId, op),
+    output: ([runId]) => service().outputText(runId),
+    schedule: ([request]) =>
+      service().schedule({
+        job_id: request.job_id,
+        args: request.args,
+        times: { schedule: request.schedule, stop: request.stop },
+      }),
+    operate: ([runId, op]) => {
+      const s = service();
+      switch (op) {
+        case 'start':
+          s.start(runId);
+          return {};
+        case 'skip':
+          s.skip(runId);
+          return {};
+        case 'stop':
+          s.stop(runId);
+          return {};
+        case 'rerun':
+          return { run_id: s.rerun(runId).run_id };
+      }
+    },
     signal: ([runId, sig]) => service().signal(runId, sig),
     mark: ([runId, state]) => service().mark(runId, state),
     reload: ([dryRun]) => service().reload(dryRun),
@@ -114,8 +134,9 @@ export function registerIpc(ipcMain: IpcMainLike, deps: IpcDeps): () => void {
         await deps.host.current?.service.settled(); // no answer reports what a crash could still lose
         return { ok: true, value };
       } catch (e) {
-        if (!isExpectedError(e)) deps.log.error(`${name} failed:`, e);
-        return { ok: false, error: toIpcError(name, e) };
+        const answer = errorAnswer(name, e);
+        if (!answer.expected) deps.log.error(`${name} failed:`, e);
+        return { ok: false, error: { status: answer.status, message: answer.message } };
       }
     });
   }

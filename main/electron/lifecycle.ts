@@ -9,12 +9,7 @@ import type { PreventableEvent } from './ports.js';
 
 /** Runs whose processes live on outside the engine: running or stopping. */
 export function inFlightRuns(host: EngineHost): number {
-  const engine = host.current;
-  if (engine === null) return 0;
-  let n = 0;
-  for (const run of engine.app.engine.runs.all())
-    if (run.state === 'running' || run.state === 'stopping') n += 1;
-  return n;
+  return host.current?.service.runsInFlight() ?? 0;
 }
 
 /** The quit confirmation (SPEC 19.6): what happens to runs in flight, and that nothing starts meanwhile. */
@@ -96,10 +91,8 @@ export interface PowerLike {
 export function watchPower(power: PowerLike, host: EngineHost, log: Log): void {
   power.on('suspend', () => log.info('system going to sleep: no run starts until it resumes'));
   power.on('resume', () => {
-    const app = host.current?.app;
-    log.info(`system resumed${app === undefined ? '' : ': starting runs that came due during sleep'}`);
-    if (app === undefined) return;
-    app.scheduler.expand();
-    app.scheduler.startDue();
+    const service = host.current?.service;
+    log.info(`system resumed${service === undefined ? '' : ': starting runs that came due during sleep'}`);
+    service?.catchUp();
   });
 }

@@ -23,12 +23,11 @@ export class FailureNotifier {
       this.#off = () => {};
       return;
     }
-    const clock = engine.app.engine.clock;
-    this.#off = engine.app.engine.events.on('transition', (run) => {
+    this.#off = engine.service.onFinished((run) => {
       if (run.state !== 'failure' && run.state !== 'error') return;
-      this.#failed.push({ runId: run.runId, jobId: run.jobId, state: run.state });
+      this.#failed.push({ runId: run.run_id, jobId: run.job_id, state: run.state });
       if (this.#failed.length > 1) return;
-      void clock.sleepUntil(clock.now() + COALESCE_MS).then(() => this.#flush());
+      void engine.service.delay(COALESCE_MS).then(() => this.#flush());
     });
   }
 

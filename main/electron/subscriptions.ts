@@ -1,11 +1,12 @@
 /**
  * Live event subscriptions of renderers (SPEC 16 over IPC): each is keyed by the renderer and an id the preload
- * chose, fed by main/service/feeds.ts and sent on the channels of shared/api/ipc.ts. A folder switch restarts every
- * summary subscription with a fresh init (reset) and ends run and output subscriptions of the old engine.
+ * chose, fed by the console service's feeds (which deliver only committed changes) and sent on the channels of
+ * shared/api/ipc.ts. A folder switch restarts every summary subscription with a fresh init (reset) and ends run and
+ * output subscriptions of the old engine.
  */
 import { ApiError } from '../../shared/api/console-api.js';
 import { EVENTS, type EventName, type EventPayloads } from '../../shared/api/ipc.js';
-import { outputFeed, runFeed, summaryFeed, type StopFeed } from '../service/feeds.js';
+import type { StopFeed } from '../service/feeds.js';
 import type { EngineHost, OpenEngine } from './engine-host.js';
 import type { Log } from './log.js';
 import type { RendererTarget } from './ports.js';
@@ -46,22 +47,30 @@ export class Subscriptions {
 
   /** A run's stream; 404 for an unknown run, 503 without an open folder. */
   run(target: RendererTarget, sub: string, runId: string): void {
-    const engine = this.#engine();
-    const run = engine.service.findRun(runId);
+    const service = this.#engine().service;
+    service.findRun(runId); // 404 before the subscription is added
     const s = this.#add(target, sub, 'run');
-    s.stop = runFeed(engine.app, run, (message) => this.#send(s, 'run', { sub, message }));
+    s.stop = service.subscribeRun(runId, (message) => this.#send(s, 'run', { sub, message }));
   }
 
   /** A run's output from byte `start`. */
   output(target: RendererTarget, sub: string, runId: string, start: number): void {
-    const engine = this.#engine();
-    const run = engine.service.findRun(runId);
+    const service = this.#engine().service;
+    service.findRun(runId); // 404 before the subscription is added
     const s = this.#add(target, sub, 'output');
-    s.stop = outputFeed(engine.app, run, start, (chunk) => {
+    // Text is decoded as UTF-8 across chunk boundaries (invalid bytes replaced).
+    const decoder = new TextDecoder();
+    let end = start;
+    s.stop = service.subscribeOutput(runId, start, (chunk) => {
       if (chunk === null) {
+        const rest = decoder.decode(); // a UTF-8 sequence cut short by the end of the output
+        if (rest !== '') this.#send(s, 'output', { sub, text: rest, end });
         this.#send(s, 'output', { sub, done: true });
         this.#subs.delete(key(target.id, sub));
-      } else this.#send(s, 'output', { sub, ...chunk });
+      } else {
+        end = chunk.end;
+        this.#send(s, 'output', { sub, text: decoder.decode(chunk.data, { stream: true }), end });
+      }
     });
   }
 
@@ -96,7 +105,7 @@ export class Subscriptions {
   }
 
   #summaryFeed(engine: OpenEngine, s: Subscription): StopFeed {
-    return summaryFeed(engine.app, (frame, reset) =>
+    return engine.service.subscribeSummary((frame, reset) =>
       this.#send(s, 'summary', { sub: s.sub, reset, messages: frame.messages }),
     );
   }

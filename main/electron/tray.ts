@@ -7,14 +7,11 @@ import type { MenuItemSpec } from './ports.js';
 const UPDATE_MS = 500;
 
 /** Runs in flight (running or stopping) and failed runs (failure or error) among `runs`. */
-export function runCounts(runs: Iterable<{ state: RunState }>): { running: number; failed: number } {
-  let running = 0;
-  let failed = 0;
-  for (const { state } of runs) {
-    if (state === 'running' || state === 'stopping') running += 1;
-    else if (state === 'failure' || state === 'error') failed += 1;
-  }
-  return { running, failed };
+export function runCounts(counts: Partial<Record<RunState, number>>): { running: number; failed: number } {
+  return {
+    running: (counts.running ?? 0) + (counts.stopping ?? 0),
+    failed: (counts.failure ?? 0) + (counts.error ?? 0),
+  };
 }
 
 /** The tray as this module drives it; app.ts builds the menu from the template. */
@@ -43,7 +40,7 @@ export class TrayStatus {
     this.#off =
       engine === null
         ? () => {}
-        : engine.app.engine.events.on('transition', (run) => {
+        : engine.service.onTransition((run) => {
             if (run.state === 'running' || isFinished(run.state) || run.state === 'stopping')
               this.#schedule();
           });
@@ -53,7 +50,7 @@ export class TrayStatus {
   /** Shows the current counts now. */
   update(): void {
     const engine = this.#engine;
-    const counts = engine === null ? null : runCounts(engine.app.engine.runs.all());
+    const counts = engine === null ? null : runCounts(engine.service.stateCounts());
     const status =
       counts === null ? 'no job folder open' : `${counts.running} running, ${counts.failed} failed`;
     this.view.setToolTip(`Apsis Console: ${status}`);
@@ -70,8 +67,7 @@ export class TrayStatus {
     const engine = this.#engine;
     if (this.#pending || engine === null) return;
     this.#pending = true;
-    const clock = engine.app.engine.clock;
-    void clock.sleepUntil(clock.now() + UPDATE_MS).then(() => {
+    void engine.service.delay(UPDATE_MS).then(() => {
       if (this.#engine !== engine || !this.#pending) return;
       this.#pending = false;
       this.update();

@@ -1,43 +1,90 @@
-/** Actions on transitions (SPEC 9): each matching action runs in the background on a snapshot of the run. */
+/**
+ * Actions on transitions (SPEC 9, 19.8). Each action a transition fires is recorded as pending in the same commit as
+ * the transition (an outbox), performed once that commit is done, on a snapshot of the run, and forgotten in the
+ * commit of its effect: for a schedule action the commit that records the run it made, so after a crash the action
+ * is performed again exactly when its run was not recorded, and never twice. Actions recorded and not performed when
+ * the engine stopped are performed at the next start (at least once). An expected run's actions are not recorded:
+ * the run itself lives in memory only and fires them again when it is made again.
+ */
 import type { ActionSpec } from '../actions/spec.js';
 import { instanceStr } from '../conditions/bind.js';
 import { isTemplated } from '../jobs/templated.js';
+import type { PendingAction } from '../store/run-store.js';
 import { renderTemplate } from '../templating/index.js';
 import type { Engine } from './engine.js';
-import type { Args, Run } from './run.js';
+import { fromRecord, toRecord, type Args, type Run } from './run.js';
 
-/** Fires the actions of `run` whose `if` matches its new state. */
-export function runActions(engine: Engine, run: Run): void {
-  for (const action of run.actions) {
-    if (!action.if.states.includes(run.state)) continue;
-    const snapshot: Run = structuredClone(run);
-    engine.tasks.num_action += 1;
-    void perform(engine, action, snapshot)
+export class ActionRunner {
+  constructor(private readonly engine: Engine) {
+    engine.onMove((run) => this.fire(run));
+  }
+
+  /** Records the actions of `run` whose `if` matches its new state, and performs each once its record is committed. */
+  private fire(run: Run): void {
+    const state = run.state;
+    const time = run.times[state] ?? run.timestamp;
+    for (const [i, action] of run.actions.entries()) {
+      if (!action.if.states.includes(state)) continue;
+      const pending: PendingAction = {
+        key: `${run.runId}/${state}/${time}/${i}`,
+        run_id: run.runId,
+        action,
+        snapshot: toRecord(structuredClone(run)),
+      };
+      const durable = !run.expected;
+      if (durable) this.engine.store.addPendingAction(pending);
+      this.engine.afterCommit(() => this.perform(pending, durable));
+    }
+  }
+
+  /**
+   * Performs the actions a previous engine left pending (SPEC 19.8), oldest first: the list as read at start, before
+   * restore fired new ones (those are performed after their own commit).
+   */
+  resume(pending: readonly PendingAction[]): void {
+    for (const action of pending) this.perform(action, true);
+  }
+
+  private perform(pending: PendingAction, durable: boolean): void {
+    const engine = this.engine;
+    const action = pending.action as ActionSpec;
+    const snapshot = fromRecord(pending.snapshot);
+    const done = (): void => {
+      if (durable) engine.store.removePendingAction(pending.key);
+    };
+    engine.countTask('num_action', 1);
+    void run(engine, action, snapshot, () => engine.atomic(done))
       .catch((e: unknown) => {
-        const target = engine.runs.get(run.runId);
-        if (target !== undefined) engine.log(target, `error: ${e instanceof Error ? e.message : String(e)}`);
+        engine.atomic(() => {
+          const target = engine.runs.get(pending.run_id);
+          if (target !== undefined)
+            engine.log(target, `error: ${e instanceof Error ? e.message : String(e)}`);
+          done();
+        });
       })
-      .finally(() => {
-        engine.tasks.num_action -= 1;
-      });
+      .finally(() => engine.countTask('num_action', -1));
   }
 }
 
-async function perform(engine: Engine, action: ActionSpec, run: Run): Promise<void> {
-  // Let the transition that fired the action finish first (actions run in the background).
-  await Promise.resolve();
+/** Performs one action; `done` is called in the same batch as the action's effect. */
+async function run(engine: Engine, action: ActionSpec, snapshot: Run, done: () => void): Promise<void> {
   switch (action.type) {
     case 'schedule':
-      scheduleAction(engine, action.job_id, action.args, run);
+      engine.atomic(() => {
+        scheduleAction(engine, action.job_id, action.args, snapshot);
+        done();
+      });
       return;
     case 'apsis.actions.test.SleepThreadAction':
       await engine.clock.sleepUntil(engine.clock.now() + (action.duration ?? 0) * 1000);
+      done();
       return;
     case 'apsis.actions.test.ErrorThreadAction':
-      throw new Error(`test action error for ${run.runId}`);
+      throw new Error(`test action error for ${snapshot.runId}`);
     case 'apsis.actions.test.CheckLabelAction':
-      if (action.label !== undefined && !run.labels.includes(action.label))
-        throw new Error(`run ${run.runId} lacks label ${action.label}`);
+      if (action.label !== undefined && !snapshot.labels.includes(action.label))
+        throw new Error(`run ${snapshot.runId} lacks label ${action.label}`);
+      done();
       return;
   }
 }

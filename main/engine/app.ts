@@ -41,8 +41,16 @@ export class MaxAgeError extends Error {
 }
 
 export class App {
+  /**
+   * Live summary subscriptions of this engine (WebSocket and IPC) and the messages queued for them: kept here, per
+   * engine, by the console service's feeds, for the stats object (SPEC 17.1 `summary_publisher`).
+   */
+  readonly summaryPublisher = { num_subs: 0, len_queues: 0 };
+
   private constructor(
     readonly engine: Engine,
+    /** The engine's database; SQL lives behind its methods (main/store). */
+    readonly store: SqliteStore,
     readonly scheduler: Scheduler,
     readonly launcher: Launcher,
     readonly startTime: number,
@@ -92,9 +100,9 @@ export class App {
         return engineStats(app);
       };
       let engineRef: Engine | null = null;
-      const engineOf = (): Engine => {
+      const hostOf = (): { engine: Engine; store: SqliteStore } => {
         if (engineRef === null) throw new Error('internal program started before the engine opened');
-        return engineRef;
+        return { engine: engineRef, store };
       };
       const engine = new Engine({
         clock,
@@ -105,24 +113,30 @@ export class App {
         dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
         runtimes: {
           [STATS_TYPE]: statsRuntime(stats),
-          [ARCHIVE_TYPE]: archiveRuntime(engineOf),
-          [VACUUM_TYPE]: vacuumRuntime(engineOf),
+          [ARCHIVE_TYPE]: archiveRuntime(hostOf),
+          [VACUUM_TYPE]: vacuumRuntime(hostOf),
           ...options.runtimes,
         },
       });
       engineRef = engine;
       const loaded = loadJobFolder(jobDir, { now, calendarsDir: settings.calendars_dir });
-      for (const [id, job] of loaded.jobs) engine.jobs.set(id, job);
-      engine.jobErrors = loaded.problems;
+      engine.applyLoad({
+        set: [...loaded.jobs.values()],
+        removed: [],
+        failed: new Set(),
+        problems: loaded.problems,
+      });
       for (const { job_id, job } of store.allJobs()) {
         const parsed = parseAdHocJob(job_id, job, engine.jobs, now, settings.calendars_dir);
-        if (parsed.ok) engine.adHocJobs.set(job_id, parsed.job);
+        if (parsed.ok) engine.restoreAdHocJob(parsed.job);
       }
       const since = settings.schedule.since;
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);
+      const leftActions = store.pendingActions();
       restoreRuns(engine);
       const { done } = scheduler.start();
+      engine.resumeActions(leftActions);
       const stopRetire = new AbortController();
       const loops = Promise.all([done, retireLoop(engine, stopRetire.signal)]).then(() => undefined);
       const sampler = new StatsSampler({
@@ -133,7 +147,7 @@ export class App {
         collect: stats,
         numTasks: () => engine.numTasks() + SCHEDULER_LOOPS,
       });
-      app = new App(engine, scheduler, launcher, now, loops, sampler, stopRetire, warn);
+      app = new App(engine, store, scheduler, launcher, now, loops, sampler, stopRetire, warn);
       sampler.start();
       return app;
     } catch (e) {
@@ -178,25 +192,22 @@ export class App {
       for (const run of [...engine.runs.ofJob(id)])
         if (run.expected && run.state === 'scheduled') engine.deleteExpected(run);
     }
-    for (const id of removed) {
-      engine.jobs.delete(id);
-      engine.events.emit('job_delete', id);
-    }
-    engine.loadErrorJobs.clear();
-    for (const id of loaded.failed) if (engine.jobs.has(id)) engine.loadErrorJobs.add(id);
     const jobsOf = (ids: string[]): Job[] =>
       ids.map((id) => loaded.jobs.get(id)).filter((j) => j !== undefined);
-    const fresh = jobsOf([...added, ...changed]);
-    for (const job of fresh) engine.jobs.set(job.jobId, job);
-    // New jobs are generated from the persisted clock (SPEC 10.3). The clock is written about once a second, so
-    // it may lag runs already started: changed jobs resume after those, never running an occurrence twice. It may
-    // also be a little ahead of now, past runs whose launch began ahead of time: a new job starts no later than now.
-    this.scheduler.setJobs(jobsOf(added), Math.min(engine.store.getClock() * 1000, now));
+    // The clock is read before the jobs change: new jobs are generated from it (SPEC 10.3). It is written about once
+    // a second, so it may lag runs already started: changed jobs resume after those, never running an occurrence
+    // twice. It may also be a little ahead of now, past runs whose launch began ahead of time: a new job starts no
+    // later than now.
+    const clockAt = Math.min(engine.store.getClock() * 1000, now);
+    engine.applyLoad({
+      set: jobsOf([...added, ...changed]),
+      removed,
+      failed: loaded.failed,
+      problems: loaded.problems,
+    });
+    this.scheduler.setJobs(jobsOf(added), clockAt);
     this.scheduler.setJobs(jobsOf(changed), startedUpTo);
     this.scheduler.expand();
-    for (const job of fresh) engine.events.emit('job', job, added.includes(job.jobId) ? 'add' : 'change');
-    engine.jobErrors = loaded.problems;
-    engine.events.emit('job_errors', loaded.problems);
     return result;
   }
 
@@ -217,7 +228,7 @@ export class App {
     this.engine.close();
     this.scheduler.writeClock();
     await this.launcher.close();
-    const store = this.engine.store;
+    const store = this.store;
     store.checkpoint();
     const failure = store.writeFailure;
     if (failure !== null)

@@ -1,11 +1,18 @@
 /**
- * The engine (SPEC 2, 11): creates runs, moves them through their states, runs their programs, and keeps
- * every change written through to SQLite before anyone hears of it.
+ * The engine (SPEC 2, 11): creates runs, moves them through their states, runs their programs, and keeps every change
+ * written through to its store before anyone outside hears of it. What it offers the rest of the product is a narrow
+ * set of commands (create, start, skip, stop, signal, mark, rerun, ad hoc jobs) and queries (runs, jobs, logs,
+ * outputs, stats); its collaborators in this folder (waiter, scheduler, restore, retire, actions) use the rest.
+ *
+ * Two kinds of listeners: `events` are for the outside (live views, notifications) and deliver each change only after
+ * the commit that records it (output bytes, which are not stored until the run ends, at once); `onMove` listeners are
+ * the engine's own (waiter, actions) and hear a transition in the same synchronous step, before it is committed.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
-import { isFinished, TRANSITIONS, type RunState } from '../../shared/model/states.js';
+import type { RunSummary } from '../../shared/model/run.js';
+import { isFinished, isLegalMove, type MoveCause, type RunState } from '../../shared/model/states.js';
 import { bindConditions } from '../conditions/bind.js';
 import type { Job } from '../jobs/job.js';
 import { jobLabels } from '../jobs/job.js';
@@ -21,20 +28,21 @@ import type {
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
 import type { Launcher } from '../procs/launcher.js';
-import { StoreUnavailableError, type SqliteStore } from '../store/sqlite-store.js';
-import { runActions } from './actions-runner.js';
+import { StoreUnavailableError } from '../store/store-error.js';
+import type { PendingAction, RunStore } from '../store/run-store.js';
+import { ActionRunner } from './actions-runner.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
 import { OutputBuffer } from './outputs.js';
 import { Publisher } from './publisher.js';
-import { RunIndex } from './run-index.js';
-import { fromRecord, slimDown, toRecord, type Args, type Run } from './run.js';
+import { RunIndex, type RunQueries } from './run-index.js';
+import { fromRecord, slimDown, toRecord, toSummary, type Args, type Run } from './run.js';
 import type { Settings } from './settings.js';
 import { Waiter } from './waiter.js';
 
 export interface EngineDeps {
   clock: Clock;
-  store: SqliteStore;
+  store: RunStore;
   launcher: Launcher;
   settings: Settings;
   /** The job folder: working directory of processes. */
@@ -54,11 +62,21 @@ export interface CreateOptions {
   notes?: string[];
 }
 
-interface TransitionOptions {
-  forced?: boolean;
+export interface TransitionOptions {
+  /** Why the run moves (SPEC 11.2); default `auto`, the automatic table. */
+  cause?: MoveCause;
   message?: string;
   meta?: Record<string, unknown>;
   runState?: Record<string, unknown> | null;
+}
+
+/** A transition as the outside hears of it: the run's summary and meta as they were right after it. */
+export interface TransitionEvent {
+  /** The live run (it may have moved on since: read `summary` and `meta` for this transition). */
+  run: Run;
+  from: RunState;
+  summary: RunSummary;
+  meta: Record<string, unknown>;
 }
 
 /** Counters for the stats object (SPEC 17.1). */
@@ -69,22 +87,37 @@ export interface TaskCounts {
   num_action: number;
 }
 
+/** An output still being written: its bytes so far. */
+export interface LiveOutput {
+  readonly length: number;
+  readonly contentType: string;
+  bytes(): Buffer;
+}
+
+/** A listener of the engine's own moves (waiter, actions): called in the transition's synchronous step. */
+export type MoveListener = (run: Run, from: RunState) => void;
+
 const FINISHED_LOG: Partial<Record<RunState, boolean>> = { failure: true, error: true };
 
 export class Engine {
-  readonly runs = new RunIndex();
-  readonly events = new Publisher();
-  readonly jobs = new Map<string, Job>();
+  readonly #index = new RunIndex();
+  /** The runs in memory (SPEC 13.4), read-only; they change only through the engine's commands. */
+  readonly runs: RunQueries = this.#index;
+  /** Changes for the outside, each delivered once the commit recording it is done (SPEC 13.3). */
+  readonly events: Publisher;
+  readonly #jobs = new Map<string, Job>();
   /** Ad hoc jobs (SPEC 10.4): kept apart, since listings leave them out. */
-  readonly adHocJobs = new Map<string, Job>();
-  jobErrors: Problem[] = [];
+  readonly #adHocJobs = new Map<string, Job>();
+  #jobErrors: Problem[] = [];
   /** Jobs whose files failed on the last reload but whose previous definition stays in force (SPEC 10.3). */
-  readonly loadErrorJobs = new Set<string>();
+  #loadErrorJobs = new Set<string>();
   readonly waiter: Waiter;
-  readonly tasks: TaskCounts = { num_waiting: 0, num_running: 0, num_stopping: 0, num_action: 0 };
+  readonly #actions: ActionRunner;
+  readonly #tasks: TaskCounts = { num_waiting: 0, num_running: 0, num_stopping: 0, num_action: 0 };
   /** Run logs of expected runs, written when they leave `scheduled` (SPEC 11.5). */
-  readonly pendingLogs = new Map<string, { timestamp: number; message: string }[]>();
-  readonly outputs = new Map<string, OutputBuffer>();
+  readonly #pendingLogs = new Map<string, { timestamp: number; message: string }[]>();
+  readonly #outputs = new Map<string, OutputBuffer>();
+  readonly #moveListeners: MoveListener[] = [];
   private readonly programs = new Map<string, RunningProgram>();
   private closed = false;
   /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
@@ -96,7 +129,9 @@ export class Engine {
   onUnscheduled: (run: Run) => void = () => {};
 
   constructor(readonly deps: EngineDeps) {
+    this.events = new Publisher((deliver) => deps.store.afterCommit(deliver));
     this.waiter = new Waiter(this);
+    this.#actions = new ActionRunner(this);
     this.runtimes = {
       shell: processRuntime,
       program: processRuntime,
@@ -111,13 +146,85 @@ export class Engine {
     return this.deps.clock;
   }
 
-  get store(): SqliteStore {
+  get store(): RunStore {
     return this.deps.store;
   }
 
-  /** The job, or undefined. Ad hoc jobs are looked up in the DB. */
+  // ---- jobs ----------------------------------------------------------------------------------------------
+
+  /** The loaded job folder's jobs (not ad hoc ones), by job ID. */
+  get jobs(): ReadonlyMap<string, Job> {
+    return this.#jobs;
+  }
+
+  /** Problems of the last load (SPEC 10.3), plus schedules that stopped since (5.5). */
+  get jobErrors(): readonly Problem[] {
+    return this.#jobErrors;
+  }
+
+  /** Jobs whose file failed on the last reload while their previous definition stays in force. */
+  get loadErrorJobs(): ReadonlySet<string> {
+    return this.#loadErrorJobs;
+  }
+
+  /** The job (file or ad hoc), or undefined. */
   job(jobId: string): Job | undefined {
-    return this.jobs.get(jobId) ?? this.adHocJobs.get(jobId);
+    return this.#jobs.get(jobId) ?? this.#adHocJobs.get(jobId);
+  }
+
+  /** Whether `jobId` names an ad hoc job. */
+  isAdHocJob(jobId: string): boolean {
+    return this.#adHocJobs.has(jobId);
+  }
+
+  /**
+   * Applies a load of the job folder (startup or reload, SPEC 10.3): `set` jobs added or replaced, `removed` ones
+   * gone, `failed` the jobs whose file failed but whose definition stays, and the load's problems.
+   */
+  applyLoad(load: {
+    set: readonly Job[];
+    removed: readonly string[];
+    failed: ReadonlySet<string>;
+    problems: Problem[];
+  }): void {
+    for (const id of load.removed) {
+      this.#jobs.delete(id);
+      this.events.emit('job_delete', id);
+    }
+    const added = new Set(load.set.filter((j) => !this.#jobs.has(j.jobId)).map((j) => j.jobId));
+    for (const job of load.set) this.#jobs.set(job.jobId, job);
+    this.#loadErrorJobs = new Set([...load.failed].filter((id) => this.#jobs.has(id)));
+    for (const job of load.set) this.events.emit('job', job, added.has(job.jobId) ? 'add' : 'change');
+    this.#jobErrors = load.problems;
+    this.events.emit('job_errors', load.problems);
+  }
+
+  /** Adds a problem found after the load (a file calendar that ran out, SPEC 5.5). */
+  addJobError(problem: Problem): void {
+    this.#jobErrors = [...this.#jobErrors, problem];
+    this.events.emit('job_errors', this.#jobErrors);
+  }
+
+  /** Takes an ad hoc job into the engine and the store (SPEC 10.4); `definition` is what the client sent. */
+  addAdHocJob(job: Job, definition: unknown): void {
+    this.#adHocJobs.set(job.jobId, job);
+    this.store.putJob(job.jobId, definition);
+  }
+
+  /** Takes an ad hoc job read back from the store at startup. */
+  restoreAdHocJob(job: Job): void {
+    this.#adHocJobs.set(job.jobId, job);
+  }
+
+  /** Forgets an ad hoc job no run refers to any more (ArchiveProgram). */
+  dropAdHocJob(jobId: string): void {
+    this.#adHocJobs.delete(jobId);
+    this.store.deleteJob(jobId);
+  }
+
+  /** IDs of the ad hoc jobs held. */
+  adHocJobIds(): string[] {
+    return [...this.#adHocJobs.keys()];
   }
 
   // ---- creation ------------------------------------------------------------------------------------
@@ -130,14 +237,13 @@ export class Engine {
 
   /**
    * Runs `fn` in the store's write batch: the writes of one event-loop turn (creations, transitions, log entries,
-   * a batch of due runs) commit together at the end of the turn. Listeners that reach outside the process send
-   * through afterCommit(), so nothing is published before it is durable (STYLE.md 2).
+   * a batch of due runs) commit together at the end of the turn, and `events` deliver after that commit.
    */
   atomic<T>(fn: () => T): T {
     return this.closed ? fn() : this.store.batch(fn);
   }
 
-  /** Calls `fn` once every change made so far is committed: the way out for live streams. */
+  /** Calls `fn` once every change made so far is committed. */
   afterCommit(fn: () => void): void {
     this.store.afterCommit(fn);
   }
@@ -160,7 +266,7 @@ export class Engine {
       labels: [],
       slim: false,
     };
-    this.runs.add(run);
+    this.#index.add(run);
     const problem = this.bind(run);
     if (options.stop !== undefined) run.times['stop'] = options.stop;
     if (problem !== null) {
@@ -203,15 +309,20 @@ export class Engine {
     return null;
   }
 
-  /** Forced error with the message as the run's output (SPEC 11.3). */
-  fail(run: Run, message: string): void {
+  /** Ends a run in error with the message as its output (SPEC 11.3, 11.6). */
+  fail(run: Run, message: string, cause: MoveCause = 'auto'): void {
     this.writeOutput(run.runId, Buffer.from(`${message}\n`), 'text/plain');
-    this.transition(run, 'error', { forced: true, message });
+    this.transition(run, 'error', { message, cause });
   }
 
   // ---- transitions ---------------------------------------------------------------------------------
 
-  /** Moves `run` to `to`: checks the table, stamps the time, writes through, then publishes (STYLE.md 2). */
+  /** Subscribes to the engine's own moves, heard in the transition's synchronous step (waiter, actions). */
+  onMove(fn: MoveListener): void {
+    this.#moveListeners.push(fn);
+  }
+
+  /** Moves `run` to `to` if its cause allows it (SPEC 11.2), stamps the time, writes through, then publishes. */
   transition(run: Run, to: RunState, options: TransitionOptions = {}): void {
     if (this.closed) return; // after shutdown nothing changes; the next start recovers (SPEC 12.4)
     this.atomic(() => this.move(run, to, options));
@@ -220,17 +331,22 @@ export class Engine {
   private move(run: Run, to: RunState, options: TransitionOptions): void {
     this.hydrate(run);
     const from = run.state;
-    if (options.forced !== true && !(TRANSITIONS[to] as readonly RunState[]).includes(from))
-      throw new OperationError(`can't move ${run.runId} from ${from} to ${to}`);
+    const cause = options.cause ?? 'auto';
+    if (!isLegalMove(from, to, cause))
+      throw new OperationError(
+        `can't move ${run.runId} from ${from} to ${to}${cause === 'auto' ? '' : ` (${cause})`}`,
+      );
     const now = this.clock.now();
     run.state = to;
     run.timestamp = now;
     run.times[to] = now;
     run.runState = options.runState === undefined ? null : options.runState;
     if (options.meta !== undefined) run.meta = { ...run.meta, program: options.meta };
-    if ((to === 'success' || to === 'failure') && run.times['running'] !== undefined)
+    const ended = isFinished(to) && !isFinished(from); // not a mark, which keeps what the run's end recorded
+    if (ended && (to === 'success' || to === 'failure') && run.times['running'] !== undefined)
       run.meta = { ...run.meta, elapsed: (now - run.times['running']) / 1000 };
-    if (from === 'stopping') this.tasks.num_stopping -= 1;
+    if (from === 'stopping') this.#tasks.num_stopping -= 1;
+    if (to === 'stopping') this.#tasks.num_stopping += 1;
     if (from === 'scheduled' && to !== 'scheduled') {
       this.onUnscheduled(run);
       if (run.expected) {
@@ -244,10 +360,12 @@ export class Engine {
         run,
         options.message !== undefined && FINISHED_LOG[to] === true ? `${to}: ${options.message}` : to,
       );
-    this.events.emit('transition', run);
-    if (isFinished(to)) this.finishOutput(run);
-    this.waiter.onTransition(run);
-    runActions(this, run);
+    if (this.events.count('transition') > 0) {
+      const event: TransitionEvent = { run, from, summary: toSummary(run), meta: run.meta };
+      this.events.emit('transition', event);
+    }
+    if (ended) this.finishOutput(run);
+    for (const fn of this.#moveListeners) fn(run, from);
     if (isFinished(to) && !run.expected) slimDown(run);
   }
 
@@ -264,7 +382,7 @@ export class Engine {
     run.slim = false;
   }
 
-  /** The whole run: `run` itself, or for a light finished run a copy read from the database (not kept). */
+  /** The whole run: `run` itself, or for a light finished run a copy read from the store (not kept). */
   full(run: Run): Run {
     if (!run.slim) return run;
     const rec = this.store.getRun(run.runId);
@@ -277,8 +395,8 @@ export class Engine {
   }
 
   /**
-   * Writes an expected run to the database while it stays scheduled: the scheduler took it ahead of its time and
-   * moved the persisted clock past it, so a restart must find it there (SPEC 12.2).
+   * Writes an expected run to the store while it stays scheduled: the scheduler took it ahead of its time and moved
+   * the persisted clock past it, so a restart must find it there (SPEC 12.2).
    */
   materialize(run: Run): void {
     if (!run.expected) return;
@@ -293,38 +411,62 @@ export class Engine {
   log(run: Run, message: string): void {
     const timestamp = this.clock.now();
     if (run.expected) {
-      let list = this.pendingLogs.get(run.runId);
-      if (list === undefined) this.pendingLogs.set(run.runId, (list = []));
+      let list = this.#pendingLogs.get(run.runId);
+      if (list === undefined) this.#pendingLogs.set(run.runId, (list = []));
       list.push({ timestamp, message });
     } else this.store.appendRunLog(run.runId, timestamp / 1000, message);
     this.events.emit('log', run.runId, timestamp, message);
   }
 
   private flushPendingLog(run: Run): void {
-    const list = this.pendingLogs.get(run.runId);
+    const list = this.#pendingLogs.get(run.runId);
     if (list === undefined) return;
-    this.pendingLogs.delete(run.runId);
+    this.#pendingLogs.delete(run.runId);
     this.store.appendRunLogs(
       list.map((e) => ({ run_id: run.runId, timestamp: e.timestamp / 1000, message: e.message })),
     );
   }
 
-  /** The run log, from memory for expected runs. */
-  runLog(runId: string): { timestamp: number; message: string }[] {
-    const pending = this.pendingLogs.get(runId);
-    if (pending !== undefined) return pending;
-    return this.store.runLog(runId).map((e) => ({ timestamp: e.timestamp * 1000, message: e.message }));
+  /** The run log (from memory for expected runs); `committedOnly` leaves out entries not committed yet. */
+  runLog(runId: string, committedOnly = false): { timestamp: number; message: string }[] {
+    const pending = this.#pendingLogs.get(runId);
+    if (pending !== undefined) return committedOnly ? [] : pending;
+    return this.store
+      .runLog(runId, committedOnly)
+      .map((e) => ({ timestamp: e.timestamp * 1000, message: e.message }));
   }
 
   /** Removes an expected run that is still scheduled (reload, SPEC 10.3). */
   deleteExpected(run: Run): void {
     this.onUnscheduled(run);
-    this.runs.remove(run);
-    this.pendingLogs.delete(run.runId);
+    this.#index.remove(run);
+    this.#pendingLogs.delete(run.runId);
     this.events.emit('delete', run.runId);
   }
 
+  /** Takes a run read back from the store into memory (restore, SPEC 12.3). */
+  adopt(run: Run): void {
+    this.#index.add(run);
+    if (run.state === 'stopping') this.#tasks.num_stopping += 1;
+  }
+
+  /**
+   * Drops finished runs from memory, each with a `run_delete` for live views (retirement and archiving, SPEC 13.4):
+   * they stay in the store (retired) or have just left it (archived). False for a run no longer held.
+   */
+  forget(run: Run): boolean {
+    if (this.#index.get(run.runId) !== run) return false;
+    this.#index.remove(run);
+    this.events.emit('delete', run.runId);
+    return true;
+  }
+
   // ---- outputs -------------------------------------------------------------------------------------
+
+  /** The output of a run still being written, or undefined. */
+  liveOutput(runId: string): LiveOutput | undefined {
+    return this.#outputs.get(runId);
+  }
 
   private writeOutput(runId: string, data: Buffer, contentType: string): void {
     this.store.writeOutput({
@@ -337,8 +479,8 @@ export class Engine {
   }
 
   private appendOutput(run: Run, data: Buffer, contentType?: string): void {
-    let buffer = this.outputs.get(run.runId);
-    if (buffer === undefined) this.outputs.set(run.runId, (buffer = new OutputBuffer()));
+    let buffer = this.#outputs.get(run.runId);
+    if (buffer === undefined) this.#outputs.set(run.runId, (buffer = new OutputBuffer()));
     if (contentType !== undefined) buffer.contentType = contentType;
     const kept = buffer.append(data);
     if (kept.length > 0) this.events.emit('output', run.runId, kept, buffer.length);
@@ -351,14 +493,14 @@ export class Engine {
       const runDir = this.runDir(run.runId);
       this.afterCommit(() => void rm(runDir, { recursive: true, force: true }).catch(() => {}));
     }
-    const buffer = this.outputs.get(run.runId);
+    const buffer = this.#outputs.get(run.runId);
     if (buffer === undefined) {
       // A program that ran and wrote nothing has an empty output, not a missing one.
       if (run.times['running'] !== undefined && isProcessProgram(run.program))
         this.writeOutput(run.runId, Buffer.alloc(0), 'application/octet-stream');
       return;
     }
-    this.outputs.delete(run.runId);
+    this.#outputs.delete(run.runId);
     this.writeOutput(run.runId, buffer.bytes(), buffer.contentType);
   }
 
@@ -407,7 +549,7 @@ export class Engine {
     const program = run.program;
     const runtime = program === null ? undefined : this.runtime(program);
     if (program === null || runtime === undefined) {
-      this.transition(run, 'error', { forced: true, message: 'interrupted by shutdown' });
+      this.transition(run, 'error', { cause: 'restore', message: 'interrupted by shutdown' });
       return;
     }
     this.follow(run, runtime.connect(program, run.runState, run.times, this.context(run), stopping));
@@ -417,7 +559,7 @@ export class Engine {
 
   private follow(run: Run, running: RunningProgram): void {
     this.programs.set(run.runId, running);
-    this.tasks.num_running += 1;
+    this.#tasks.num_running += 1;
     void (async () => {
       try {
         for await (const u of running.updates) {
@@ -431,10 +573,12 @@ export class Engine {
               this.appendOutput(run, u.data, u.contentType);
               break;
             case 'meta':
-              run.meta = { ...run.meta, program: u.meta };
-              run.timestamp = this.clock.now();
-              this.persist(run);
-              this.events.emit('meta', run);
+              this.atomic(() => {
+                run.meta = { ...run.meta, program: u.meta };
+                run.timestamp = this.clock.now();
+                this.persist(run);
+                this.events.emit('meta', run.runId, run.meta);
+              });
               break;
             case 'success':
               this.transition(run, 'success', { meta: u.meta });
@@ -444,17 +588,17 @@ export class Engine {
               break;
             case 'error':
               // Every error text goes to the output (SPEC 11.6).
-              if (!this.outputs.has(run.runId)) this.appendOutput(run, Buffer.from(`${u.message}\n`));
-              this.transition(run, 'error', { meta: u.meta, message: u.message, forced: true });
+              if (!this.#outputs.has(run.runId)) this.appendOutput(run, Buffer.from(`${u.message}\n`));
+              this.transition(run, 'error', { meta: u.meta, message: u.message });
               break;
           }
         }
       } catch (e) {
         if (!isFinished(run.state))
-          this.transition(run, 'error', { forced: true, message: `internal error: ${(e as Error).message}` });
+          this.transition(run, 'error', { message: `internal error: ${(e as Error).message}` });
       } finally {
         this.programs.delete(run.runId);
-        this.tasks.num_running -= 1;
+        this.#tasks.num_running -= 1;
       }
     })();
   }
@@ -472,17 +616,25 @@ export class Engine {
 
   // ---- operations (SPEC 11.4) ----------------------------------------------------------------------
 
-  /** The run, in memory or (read-only) from the DB; NotFoundError otherwise. */
+  /** The run in memory; NotFoundError otherwise. */
   getRun(runId: string): Run {
-    const run = this.runs.get(runId);
+    const run = this.#index.get(runId);
     if (run === undefined) throw new NotFoundError(`no run ${runId}`);
     return run;
   }
 
+  /** A run in memory, or a retired one read from the store (SPEC 13.4); undefined when there is none. */
+  findRun(runId: string): Run | undefined {
+    const run = this.#index.get(runId);
+    if (run !== undefined) return run;
+    const rec = this.store.getRun(runId);
+    return rec === undefined ? undefined : fromRecord(rec);
+  }
+
   /**
-   * Refuses an operator's change while the database cannot be written: it could be neither recorded nor shown, so
-   * the operator gets the reason at once (a 503 on the API). Stop and signal stay allowed: in an outage they may be
-   * the way to end a run that fills the disk.
+   * Refuses an operator's change while the store cannot be written: it could be neither recorded nor shown, so the
+   * operator gets the reason at once (a 503). Stop and signal stay allowed: in an outage they may be the way to end
+   * a run that fills the disk.
    */
   requireWritable(): void {
     const failure = this.store.writeFailure;
@@ -493,13 +645,17 @@ export class Engine {
     this.requireWritable();
     const run = this.getRun(runId);
     if (run.state === 'scheduled') {
-      this.log(run, 'scheduled run started by override');
-      this.onUnscheduled(run);
-      this.waiter.admit(run);
+      this.atomic(() => {
+        this.log(run, 'scheduled run started by override');
+        this.onUnscheduled(run);
+        this.waiter.admit(run);
+      });
     } else if (run.state === 'waiting') {
-      this.log(run, 'waiting run started by override');
-      this.waiter.cancel(run);
-      this.startProgram(run);
+      this.atomic(() => {
+        this.log(run, 'waiting run started by override');
+        this.waiter.cancel(run);
+        this.startProgram(run);
+      });
     } else throw new OperationError(`can't start ${runId} in state ${run.state}`);
   }
 
@@ -522,7 +678,6 @@ export class Engine {
     this.transition(run, 'stopping', {
       runState: { ...(run.runState ?? {}), stopping: true, stop_deadline: deadline },
     });
-    this.tasks.num_stopping += 1;
     program?.stop(deadline);
     return run;
   }
@@ -540,6 +695,7 @@ export class Engine {
     this.log(run, `sending ${name}`);
   }
 
+  /** An operator's mark (SPEC 11.4): a finished run to another finished state; output, meta and log are kept. */
   markRun(runId: string, state: RunState): void {
     this.requireWritable();
     const run = this.getRun(runId);
@@ -547,8 +703,10 @@ export class Engine {
     if (!isFinished(run.state))
       throw new OperationError(`can't mark ${runId}: run is ${run.state}, not finished`);
     if (run.state === state) throw new OperationError(`${runId} is already in state ${state}`);
-    this.log(run, `marked as ${state}`);
-    this.transition(run, state, { forced: true });
+    this.atomic(() => {
+      this.log(run, `marked as ${state}`);
+      this.transition(run, state, { cause: 'mark' });
+    });
   }
 
   rerun(runId: string): Run {
@@ -563,6 +721,14 @@ export class Engine {
     });
   }
 
+  /**
+   * Performs the actions a previous engine recorded and did not perform (SPEC 19.8); once, at start, with the list
+   * read from the store before restore fired any new action.
+   */
+  resumeActions(pending: readonly PendingAction[]): void {
+    this.#actions.resume(pending);
+  }
+
   /** Stops following programs and waits; nothing is transitioned (SPEC 12.4). */
   close(): void {
     this.closed = true;
@@ -571,9 +737,30 @@ export class Engine {
     this.waiter.close();
   }
 
+  /** Counts a task (wait, action) starting (+1) or ending (-1), for the stats. */
+  countTask(kind: 'num_waiting' | 'num_action', delta: 1 | -1): void {
+    this.#tasks[kind] += delta;
+  }
+
   /** Engine activities in flight, for `async.num_tasks`. */
   numTasks(): number {
-    return this.tasks.num_waiting + this.tasks.num_running + this.tasks.num_stopping + this.tasks.num_action;
+    const t = this.#tasks;
+    return t.num_waiting + t.num_running + t.num_stopping + t.num_action;
+  }
+
+  /** The engine's part of the stats object (SPEC 17.1). */
+  stats(): {
+    tasks: TaskCounts;
+    len_runlogdb_cache: number;
+    run_store: { num_runs: number; num_queues: number; len_queues: number };
+    outputs: { num_cached: number };
+  } {
+    return {
+      tasks: { ...this.#tasks },
+      len_runlogdb_cache: this.#pendingLogs.size,
+      run_store: { num_runs: this.#index.size, num_queues: this.waiter.numWatchers, len_queues: 0 },
+      outputs: { num_cached: this.#outputs.size },
+    };
   }
 }
 

@@ -19,14 +19,14 @@ export function restoreRuns(engine: Engine): void {
   for (const run of [...finished, ...unfinished].sort(
     (a, b) => (runNumber(a.runId) ?? 0) - (runNumber(b.runId) ?? 0),
   ))
-    engine.runs.add(run);
+    engine.adopt(run);
   for (const run of unfinished) {
     try {
       resume(engine, run);
     } catch (e) {
       // One run that cannot be restored must not stop the engine (SPEC 12.3, D15).
       engine.log(run, `error: cannot restore: ${(e as Error).message}`);
-      engine.transition(run, 'error', { forced: true, message: `cannot restore: ${(e as Error).message}` });
+      engine.transition(run, 'error', { message: `cannot restore: ${(e as Error).message}` });
     }
   }
 }
@@ -34,7 +34,7 @@ export function restoreRuns(engine: Engine): void {
 function resume(engine: Engine, run: Run): void {
   switch (run.state) {
     case 'new':
-      engine.transition(run, 'error', { forced: true, message: 'restored new: it was never scheduled' });
+      engine.transition(run, 'error', { message: 'restored new: it was never scheduled' });
       return;
     case 'scheduled':
       engine.log(run, 'restored');
@@ -46,7 +46,7 @@ function resume(engine: Engine, run: Run): void {
       return;
     case 'starting':
       engine.log(run, 'restored starting: might have started');
-      engine.transition(run, 'error', { forced: true, message: 'restored starting: might have started' });
+      engine.transition(run, 'error', { cause: 'restore', message: 'restored starting: might have started' });
       return;
     case 'running':
       engine.log(run, 'reconnecting');
@@ -54,7 +54,6 @@ function resume(engine: Engine, run: Run): void {
       return;
     case 'stopping': {
       engine.log(run, 'reconnecting');
-      engine.tasks.num_stopping += 1;
       const deadline = run.runState?.['stop_deadline'];
       engine.reconnect(run, { deadline: typeof deadline === 'number' ? deadline : engine.clock.now() });
       return;

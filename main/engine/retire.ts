@@ -19,13 +19,6 @@ function toRetire(engine: Engine): Run[] {
   return finished.filter((run, i) => i < excess || run.timestamp < before);
 }
 
-function retire(engine: Engine, run: Run): boolean {
-  if (engine.runs.get(run.runId) !== run) return false; // gone meanwhile (archived)
-  engine.runs.remove(run);
-  engine.events.emit('delete', run.runId);
-  return true;
-}
-
 /** Runs retired per event-loop turn: a minute's worth of thousands of runs never holds the loop at once. */
 const RETIRE_SLICE = 1000;
 
@@ -35,7 +28,7 @@ export async function retireRuns(engine: Engine, signal?: AbortSignal): Promise<
   let retired = 0;
   for (let i = 0; i < runs.length && signal?.aborted !== true; i += RETIRE_SLICE) {
     if (i > 0) await new Promise((r) => setImmediate(r));
-    for (const run of runs.slice(i, i + RETIRE_SLICE)) if (retire(engine, run)) retired += 1;
+    for (const run of runs.slice(i, i + RETIRE_SLICE)) if (engine.forget(run)) retired += 1; // false: gone meanwhile (archived)
   }
   return retired;
 }

@@ -12,7 +12,19 @@ export interface RunQuery {
   runIds?: readonly string[];
 }
 
-export class RunIndex {
+/** The read side of the index: what the engine offers the rest of the product about its runs in memory. */
+export interface RunQueries {
+  readonly size: number;
+  get(runId: string): Run | undefined;
+  all(): IterableIterator<Run>;
+  ofJob(jobId: string): ReadonlySet<Run>;
+  ofInstance(jobId: string, args: Args): Iterable<Run>;
+  /** Runs of `jobId` whose args include every entry of `args` (a partial instance). */
+  matching(jobId: string, args: Args): Iterable<Run>;
+  query(q: RunQuery): Run[];
+}
+
+export class RunIndex implements RunQueries {
   private readonly byId = new Map<string, Run>();
   private readonly byJob = new Map<string, Set<Run>>();
   /** Most instances have one run: held as the run itself, a Set only from the second (a Set per run cost ~250 B). */

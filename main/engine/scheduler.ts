@@ -165,11 +165,7 @@ export class Scheduler {
       // A file calendar that ran out (SPEC 5.5): this schedule stops; other schedules go on.
       entry.done = true;
       const message = `schedule stopped: ${(e as Error).message}`;
-      this.engine.jobErrors = [
-        ...this.engine.jobErrors,
-        { path: entry.job.file ?? entry.job.jobId, line: null, col: null, message },
-      ];
-      this.engine.events.emit('job_errors', this.engine.jobErrors);
+      this.engine.addJobError({ path: entry.job.file ?? entry.job.jobId, line: null, col: null, message });
     }
     return entry.next;
   }

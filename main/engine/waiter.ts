@@ -10,7 +10,9 @@ import { runNumber } from '../store/run-record.js';
 import type { Run } from './run.js';
 
 type Verdict =
-  { kind: 'satisfied' } | { kind: 'wait' } | { kind: 'transition'; to: RunState; message: string };
+  | { kind: 'satisfied' }
+  | { kind: 'wait' }
+  | { kind: 'transition'; to: RunState; message: string; cause: 'auto' | 'skip_duplicate' };
 
 interface WaitState {
   run: Run;
@@ -28,7 +30,10 @@ export class Waiter {
   private readonly queue = new Set<string>();
   private draining = false;
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: Engine) {
+    // Conditions that watch other runs are re-checked on every transition of a matching run (SPEC 8.1).
+    engine.onMove((run) => this.onTransition(run));
+  }
 
   get size(): number {
     return this.waiting.size;
@@ -58,7 +63,7 @@ export class Waiter {
   resume(run: Run, waitingSince: number): void {
     const state: WaitState = { run, next: 0, watching: null, abort: new AbortController() };
     this.waiting.set(run.runId, state);
-    this.engine.tasks.num_waiting += 1;
+    this.engine.countTask('num_waiting', 1);
     const maxTime = this.engine.deps.settings.waiting.max_time;
     if (maxTime !== null) {
       this.engine.clock.sleepUntil(waitingSince + maxTime * 1000, state.abort.signal).then(
@@ -67,7 +72,6 @@ export class Waiter {
           const cond = run.conds[state.next];
           this.cancel(run);
           this.engine.transition(run, 'error', {
-            forced: true,
             message: `waiting for ${cond === undefined ? 'conditions' : conditionStr(cond)}: timeout after ${maxTime} s`,
           });
         },
@@ -92,11 +96,11 @@ export class Waiter {
     this.waiting.delete(run.runId);
     this.unwatch(state);
     state.abort.abort(new Error('done waiting'));
-    this.engine.tasks.num_waiting -= 1;
+    this.engine.countTask('num_waiting', -1);
   }
 
-  /** Called after every transition: re-checks the waiting runs that watch the run's job. */
-  onTransition(run: Run): void {
+  /** Re-checks the waiting runs that watch the job of a run that moved. */
+  private onTransition(run: Run): void {
     const ids = this.watchers.get(run.jobId);
     if (ids !== undefined) for (const id of ids) if (id !== run.runId) this.enqueue(id);
   }
@@ -132,8 +136,8 @@ export class Waiter {
       }
       if (verdict.kind === 'transition') {
         this.cancel(run);
-        if (verdict.to === 'skipped' || verdict.to === 'error') this.engine.log(run, verdict.message);
-        this.engine.transition(run, verdict.to, { forced: true });
+        this.engine.log(run, verdict.message);
+        this.engine.transition(run, verdict.to, { cause: verdict.cause });
         return;
       }
       state.next += 1;
@@ -177,6 +181,7 @@ export class Waiter {
             kind: 'transition',
             to: 'error',
             message: `no dependency ${instanceStr(cond.job_id, cond.args)} exists in ${exist.join('|')}`,
+            cause: 'auto',
           };
         return { kind: 'wait' };
       }
@@ -187,6 +192,7 @@ export class Waiter {
               kind: 'transition',
               to: cond.target_state,
               message: `transitioning to ${cond.target_state} because ${r.runId} ${r.state}`,
+              cause: 'skip_duplicate',
             };
         return { kind: 'satisfied' };
       }

@@ -1,18 +1,9 @@
 /** Small HTTP helpers: JSON responses, bounded bodies, errors as `{error}` with a 4xx status (SPEC 15.1). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../../shared/api/console-api.js';
 
 /** Largest request body accepted (SPEC 15.1). */
 export const MAX_BODY = 1024 * 1024;
-
-/** A client error: answered with `status` and `{error: message}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -26,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Reads a JSON object body; 400 for malformed JSON or a non-object, 413 past MAX_BODY. */
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const tooBig = new HttpError(413, `request body is over ${MAX_BODY} bytes`);
+  const tooBig = new ApiError(413, `request body is over ${MAX_BODY} bytes`);
   if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
     req.resume(); // discard the upload so the client reads the answer instead of a reset
     throw tooBig;
@@ -45,9 +36,9 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new HttpError(400, `request body is not valid JSON: ${(e as Error).message}`);
+    throw new ApiError(400, `request body is not valid JSON: ${(e as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new HttpError(400, 'request body must be a JSON object');
+    throw new ApiError(400, 'request body must be a JSON object');
   return value as Record<string, unknown>;
 }

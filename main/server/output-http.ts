@@ -1,16 +1,8 @@
 /** Serving output bytes (SPEC 15.3): stored compression passed through when the client accepts it. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OutputData } from '../service/views.js';
 
-export interface OutputBody {
-  contentType: string;
-  compression: string | null;
-  /** The bytes as stored (compressed when `compression` is set). */
-  data: Buffer;
-  /** Decompressed bytes, for clients that do not accept the stored encoding. */
-  plain?: () => Buffer;
-}
-
-export function sendOutput(req: IncomingMessage, res: ServerResponse, body: OutputBody): void {
+export function sendOutput(req: IncomingMessage, res: ServerResponse, body: OutputData): void {
   const accepts = (req.headers['accept-encoding'] ?? '').split(',').map((s) => s.trim().split(';')[0]);
   const headers: Record<string, string | number> = {
     'content-type': body.contentType,
@@ -19,7 +11,7 @@ export function sendOutput(req: IncomingMessage, res: ServerResponse, body: Outp
   let data = body.data;
   if (body.compression !== null) {
     if (accepts.includes(body.compression)) headers['content-encoding'] = body.compression;
-    else data = body.plain?.() ?? data;
+    else data = body.bytes;
   }
   headers['content-length'] = data.length;
   res.writeHead(200, headers);

@@ -1,19 +1,23 @@
 /**
- * The headless server (SPEC 15, 18.3): the API, the live streams and the console's static files on one port.
- * Loopback without a token by default; any other address needs a token (STYLE.md section 3).
+ * The headless server (SPEC 15, 18.3): the API, the live streams and the console's static files on one port. It only
+ * translates HTTP and WebSocket to the console service, the one gate into the engine. Every request first passes the
+ * Host check, the cross-origin refusal and the token check (request-guard.ts); loopback without a token by default,
+ * any other address needs a token (STYLE.md section 3).
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { App } from '../engine/app.js';
-import { fromRecord } from '../engine/run.js';
-import { handleApi, type ApiContext } from './api.js';
-import { handleStatsApi } from './stats-api.js';
-import { HttpError, sendJson } from './http-util.js';
-import { serveOutputUpdates, serveRunUpdates } from './run-streams.js';
+import { WebSocketServer } from 'ws';
+import { ApiError } from '../../shared/api/console-api.js';
+import type { ConsoleService } from '../service/console-service.js';
+import { errorAnswer } from '../service/errors.js';
+import { writeChunks } from '../stats/streaming.js';
+import { readJsonObject, sendJson } from './http-util.js';
+import { sendOutput } from './output-http.js';
+import { bodyTypeRefusal, crossOriginRefusal, isApiPath, loopbackHosts } from './request-guard.js';
+import { ROUTES, type Reply, type Route } from './routes.js';
 import { serveStatic } from './static.js';
-import { serveSummary } from './summary-stream.js';
+import { StreamClients, streamFor, type StreamLimits } from './streams.js';
 
 export interface ServerOptions {
   host: string;
@@ -21,21 +25,14 @@ export interface ServerOptions {
   token: string | null;
   /** Folder of the built console (index.html and assets). */
   consoleDir: string;
-  shutDown: () => void;
-  stats: () => unknown;
+  /** Bounds of the WebSocket clients (SPEC 16.1); defaults for production. */
+  streamLimits?: StreamLimits;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
   close(): Promise<void>;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/** True for loopback host names and addresses. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
 }
 
 /** Compares tokens in constant time (hashes first, so lengths do not leak either). */
@@ -51,28 +48,54 @@ function bearer(req: IncomingMessage): string | null {
   return h !== undefined && h.startsWith('Bearer ') ? h.slice(7) : null;
 }
 
+/** The `apsis_token` cookie; 400 when its percent-encoding is malformed. */
 function cookieToken(req: IncomingMessage): string | null {
-  const m = /(?:^|;\s*)apsis_token=([^;]+)/.exec(req.headers.cookie ?? '');
-  return m === null ? null : decodeURIComponent(m[1] as string);
+  const m = /(?:^|;\s*)apsis_token=([^;]*)/.exec(req.headers.cookie ?? '');
+  if (m === null) return null;
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    throw new ApiError(
+      400,
+      'the apsis_token cookie is not valid percent-encoding; clear it and open ?token=TOKEN',
+    );
+  }
 }
 
-export async function startServer(app: App, options: ServerOptions): Promise<RunningServer> {
-  const ctx: ApiContext = { app, shutDown: options.shutDown, stats: options.stats };
-  let port = options.port;
-  const allowedHosts = (): Set<string> =>
-    new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+/** The route for a path and method: the route, 405 when the path exists with other methods, null for none. */
+function routeFor(path: string, method: string): { route: Route; params: string[] } | 405 | null {
+  let pathMatched = false;
+  for (const route of ROUTES) {
+    const m = route.path.exec(path);
+    if (m === null) continue;
+    pathMatched = true;
+    if (!route.methods.includes(method)) continue;
+    let params: string[];
+    try {
+      params = m.slice(1).map((p) => decodeURIComponent(p));
+    } catch {
+      throw new ApiError(400, `bad percent-encoding in ${path.slice(0, 200)}`);
+    }
+    return { route, params };
+  }
+  return pathMatched ? 405 : null;
+}
 
-  /** Host check without a token (DNS-rebinding defence, SPEC 15.1). */
+export async function startServer(service: ConsoleService, options: ServerOptions): Promise<RunningServer> {
+  let port = options.port;
+  let ownHosts = loopbackHosts(port, options.host);
+  const clients = new StreamClients(options.streamLimits);
+
+  /** Host check without a token (DNS-rebinding defence, SPEC 15.1): the loopback names and the address bound. */
   const hostOk = (req: IncomingMessage): boolean =>
-    options.token !== null || allowedHosts().has(req.headers.host ?? '');
+    options.token !== null || ownHosts.has((req.headers.host ?? '').toLowerCase());
+
+  /** This server's own `host:port` texts for the Origin check: with a token, also the Host the client used. */
+  const originHosts = (req: IncomingMessage): ReadonlySet<string> =>
+    options.token === null ? ownHosts : new Set([...ownHosts, (req.headers.host ?? '').toLowerCase()]);
 
   const server: Server = createServer((req, res) => {
-    answerWhenDurable(app, res);
-    void handle(req, res).catch((e: unknown) => {
-      console.error('apsis: request failed:', e);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.end();
-    });
+    void handle(req, res).catch((e: unknown) => answerError(res, `${req.method ?? '?'} ${req.url ?? ''}`, e));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -85,18 +108,25 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
     }
     if (!hostOk(req)) {
       sendJson(res, 403, {
-        error: `host ${req.headers.host ?? '(none)'} is not allowed; use http://127.0.0.1:${port}/`,
+        error: `host ${(req.headers.host ?? '(none)').slice(0, 200)} is not allowed; use http://127.0.0.1:${port}/`,
       });
       return;
     }
-    if (url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
+    // Before anything is read or changed: no web page of another origin may drive or read the server.
+    const refusal =
+      crossOriginRefusal(req.headers, req.method ?? 'GET', url.pathname, originHosts(req)) ??
+      bodyTypeRefusal(req.headers);
+    if (refusal !== null) {
+      req.resume();
+      sendJson(res, refusal.status, { error: refusal.message });
+      return;
+    }
+    if (isApiPath(url.pathname)) {
       if (options.token !== null && !tokenMatches(bearer(req), options.token)) {
         sendJson(res, 401, { error: 'authentication required: send Authorization: Bearer TOKEN' });
         return;
       }
-      if (await handleStatsApi(app, req, res, url)) return;
-      if (!(await handleApi(ctx, req, res, url)))
-        sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
+      await api(req, res, url);
       return;
     }
     // Console pages: ?token=T on the page URL sets a cookie that admits the static assets (never /api/).
@@ -115,13 +145,94 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
     await serveStatic(options.consoleDir, url.pathname, req, res);
   }
 
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const found = routeFor(url.pathname, method);
+    if (found === null) {
+      sendJson(res, 404, { error: `no such endpoint: ${url.pathname.slice(0, 200)}` });
+      return;
+    }
+    if (found === 405) {
+      sendJson(res, 405, {
+        error: `method ${method.slice(0, 16)} not allowed on ${url.pathname.slice(0, 200)}`,
+      });
+      return;
+    }
+    const body = found.route.body === true ? await readJsonObject(req) : {};
+    if (found.route.body !== true) req.resume();
+    const reply = await found.route.call(service, { params: found.params, query: url.searchParams, body });
+    // No answer reports what a crash could still lose: it waits for the commit of what the engine changed (SPEC 13.3).
+    await service.settled();
+    await send(req, res, reply);
+  }
+
+  async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
+    switch (reply.kind) {
+      case 'json':
+        sendJson(res, 200, reply.value);
+        return;
+      case 'text':
+        res.writeHead(200, {
+          'content-type': reply.contentType,
+          'content-length': Buffer.byteLength(reply.text),
+          'cache-control': 'no-store',
+        });
+        res.end(reply.text);
+        return;
+      case 'output':
+        sendOutput(req, res, reply.output);
+        return;
+      case 'shut_down':
+        // Closing the server drops every connection: shut down only once the answer is out.
+        res.once('close', () => service.shutDown());
+        sendJson(res, 200, {});
+        return;
+      case 'stream': {
+        const chunks = reply.chunks[Symbol.asyncIterator]();
+        // The first chunk before the head: a request refused by its parameters is a 400, not a cut stream.
+        const first = await chunks.next();
+        res.writeHead(200, {
+          'content-type': reply.contentType,
+          'cache-control': 'no-store',
+          ...reply.headers,
+        });
+        if (first.done !== true) res.write(first.value);
+        try {
+          await writeChunks({ [Symbol.asyncIterator]: () => chunks }, res);
+          res.end();
+        } catch (e) {
+          // Mid-stream (the database closed by a shutdown): cut the response so it cannot pass for complete.
+          console.error(`apsis: ${req.url ?? ''} failed: ${(e as Error).message}`);
+          res.destroy();
+        }
+        return;
+      }
+    }
+  }
+
+  function answerError(res: ServerResponse, request: string, e: unknown): void {
+    const answer = errorAnswer(request, e);
+    if (!answer.expected) console.error(`apsis: ${request} failed:`, e);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, answer.status, {
+      error: answer.message,
+      ...(answer.problems === undefined ? {} : { problems: answer.problems }),
+    });
+  }
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
+  server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const reject = (status: number, message: string): void => {
+      const body = JSON.stringify({ error: message });
       socket.end(
-        `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: message })}`,
+        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Error'}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     };
+    socket.on('error', () => socket.destroy());
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -129,27 +240,32 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
       reject(400, 'bad request URL');
       return;
     }
-    if (options.token !== null) {
-      if (!tokenMatches(url.searchParams.get('token') ?? bearer(req), options.token))
-        return reject(401, 'authentication required');
-    } else {
-      const origin = req.headers.origin;
-      if (!hostOk(req) || (origin !== undefined && !allowedHosts().has(origin.replace(/^https?:\/\//, ''))))
-        return reject(403, 'origin not allowed');
-    }
-    let target: ((ws: WebSocket) => void) | null;
+    if (!hostOk(req)) return reject(403, 'host not allowed');
+    // A WebSocket is not subject to CORS: the Origin check is what keeps other pages out.
+    if (crossOriginRefusal(req.headers, 'GET', url.pathname, originHosts(req)) !== null)
+      return reject(403, 'origin not allowed');
+    if (options.token !== null && !tokenMatches(url.searchParams.get('token') ?? bearer(req), options.token))
+      return reject(401, 'authentication required');
+    let open: ReturnType<typeof streamFor>;
     try {
-      target = streamFor(app, url);
+      open = streamFor(service, clients, url);
     } catch (e) {
-      if (e instanceof HttpError) return reject(e.status, e.message);
-      throw e;
+      const answer = errorAnswer(`WS ${url.pathname}`, e);
+      if (!answer.expected) console.error(`apsis: WS ${url.pathname} failed:`, e);
+      return reject(answer.status === 404 ? 404 : answer.status, answer.message);
     }
-    if (target === null) return reject(404, `no such stream: ${url.pathname}`);
-    const open = target;
+    if (open === null) return reject(404, `no such stream: ${url.pathname.slice(0, 200)}`);
+    const opener = open;
     wss.handleUpgrade(req, socket, head, (ws) => {
       // A client's protocol error (oversized or malformed frames) ends that connection, never the server.
       ws.on('error', () => ws.terminate());
-      open(ws);
+      if (!clients.admit(ws)) return;
+      try {
+        opener(ws);
+      } catch (e) {
+        const answer = errorAnswer(`WS ${url.pathname}`, e);
+        ws.close(answer.status === 404 ? 4404 : 1011, answer.message.slice(0, 120));
+      }
     });
   });
 
@@ -158,51 +274,16 @@ export async function startServer(app: App, options: ServerOptions): Promise<Run
     server.listen(options.port, options.host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  ownHosts = loopbackHosts(port, options.host);
   const hostText = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${hostText}:${port}`,
     port,
     close: async () => {
-      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      clients.closeAll();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function streamFor(app: App, url: URL): ((ws: WebSocket) => void) | null {
-  const init = url.searchParams.has('init');
-  const path = url.pathname;
-  if (path === '/api/v1/summary') return (ws) => serveSummary(app, ws, init);
-  const runMatch = /^\/api\/v1\/runs\/([^/]+)\/updates$/.exec(path);
-  const outMatch = /^\/api\/v1\/runs\/([^/]+)\/output\/([^/]+)\/updates$/.exec(path);
-  const runId = runMatch?.[1] ?? outMatch?.[1];
-  if (runId === undefined) return null;
-  const run = app.engine.runs.get(runId) ?? fromStore(app, runId);
-  if (run === null) throw new HttpError(404, `no run ${runId}`);
-  if (runMatch !== null) return (ws) => serveRunUpdates(app, ws, run, init);
-  if (outMatch?.[2] !== 'output') throw new HttpError(404, `no output ${outMatch?.[2] ?? ''}`);
-  const startText = url.searchParams.get('start') ?? '0';
-  if (!/^\d+$/.test(startText)) throw new HttpError(400, 'start must be a byte offset');
-  return (ws) => serveOutputUpdates(app, ws, run, Number(startText));
-}
-
-function fromStore(app: App, runId: string): ReturnType<typeof fromRecord> | null {
-  const rec = /^r\d+$/.test(runId) ? app.engine.store.getRun(runId) : undefined;
-  return rec === undefined ? null : fromRecord(rec);
-}
-
-/**
- * Holds the end of a response until what the engine changed so far is committed, so no answer reports a run or a
- * state a crash could still lose (SPEC 13.3): writes commit at the end of the event-loop turn, which a request
- * handled in the same turn would otherwise beat. While the database cannot be written, answers go at once (and the
- * stats say so): reads stay possible during an outage.
- */
-function answerWhenDurable(app: App, res: ServerResponse): void {
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.end = ((...args: unknown[]) => {
-    app.engine.store.whenDurable(() => end(...args));
-    return res;
-  }) as ServerResponse['end'];
 }

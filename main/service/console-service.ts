@@ -1,176 +1,462 @@
 /**
- * The console's requests (shared/api) over one App, independent of any transport: each method returns plain JSON
- * values or throws ApiError with the status the HTTP API answers (SPEC 15). The IPC handlers of the desktop app call
- * it; its semantics follow main/server/api.ts request by request (fuzzy job IDs, time parsing, outputs).
+ * The one gate into the engine (STYLE.md 1): every request of every transport (HTTP routes, WebSocket streams, IPC
+ * handlers, the desktop's tray and notifications) comes through here. Each method checks and bounds what the client
+ * sent (./inputs.ts), calls the engine's narrow API, and returns plain JSON values or throws ApiError with the status
+ * the HTTP API answers; errors.ts maps anything else. Transports only translate: they never see the engine.
  */
-import type { Operation, ReloadResult, ScheduleRequest } from '../../shared/api/console-api.js';
+import type { ReloadResult } from '../../shared/api/console-api.js';
 import type { JobJson } from '../../shared/model/job.js';
-import type { RunJson, RunLogEntry } from '../../shared/model/run.js';
+import type { Problem } from '../../shared/model/problem.js';
+import type { RunCollection, RunJson, RunLogEntry, RunSummary } from '../../shared/model/run.js';
 import { isFinished, type RunState } from '../../shared/model/states.js';
+import type { Stats } from '../../shared/stats/schema.js';
+import { adHocJobId, parseAdHocJob } from '../engine/adhoc.js';
 import type { App } from '../engine/app.js';
-import { fromRecord, toRunJson, type Run } from '../engine/run.js';
+import type { RunQuery } from '../engine/run-index.js';
+import { collection, toRunJson, toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
 import { matchJobId } from '../jobs/match.js';
 import { engineStats } from '../stats/collect.js';
 import { statsCsv } from '../stats/csv.js';
-import { downsample } from '../stats/downsample.js';
+import { downsample, type HistoryEntry } from '../stats/downsample.js';
+import { prometheusText } from '../stats/metrics.js';
 import { paced } from '../stats/streaming.js';
-import { outputBytes } from '../store/output-codec.js';
-import { parseDuration } from '../time/durations.js';
-import { parseInstant } from '../time/instants.js';
-import { badRequest, notFound } from './errors.js';
+import { Feeds, type OutputSink, type StopFeed, type SummaryFeedOptions, type SummarySink } from './feeds.js';
+import {
+  argsParam,
+  badRequest,
+  checkDepth,
+  clip,
+  countParam,
+  instantParam,
+  InvalidJobError,
+  MAX_JOB_DEPTH,
+  MAX_REQUEST_RUN_BYTES,
+  notFound,
+  stateParam,
+  timeOrDurationParam,
+  tooLarge,
+} from './inputs.js';
+import { outputData, outputsOf, visibleRun, type OutputData } from './views.js';
 
-/** Each request of ConsoleApi except the subscriptions (see feeds.ts), as a method of the same name and parameters. */
+export const VERSION = '0.1.0';
+
+/** A request to create runs (SPEC 15.3 POST /runs): as the client sent it, checked here. */
+export interface ScheduleInput {
+  job_id?: unknown;
+  job?: unknown;
+  args?: unknown;
+  times?: unknown;
+}
+
+/** Filters of a run listing (SPEC 15.3 GET /runs), as the client sent them. */
+export interface RunsFilter {
+  job_id?: string;
+  state?: string;
+  since?: string;
+  run_ids?: string[];
+  args?: Record<string, string>;
+}
+
+/** Runs a listing chunk holds before the loop is given back (SPEC 15.1: no request holds it over 100 ms). */
+const LIST_PACE = 500;
+
 export class ConsoleService {
-  constructor(readonly app: App) {}
+  readonly #app: App;
+  readonly #feeds: Feeds;
+  readonly #shutDown: () => void;
 
-  private now(): number {
-    return this.app.engine.clock.now();
+  /** `shutDown` is what `POST /api/control/shut_down` does (the composition root's own shutdown). */
+  constructor(app: App, shutDown: () => void = () => {}) {
+    this.#app = app;
+    this.#feeds = new Feeds(app);
+    this.#shutDown = shutDown;
   }
 
-  /** The job a target names (SPEC 15.1): an ad hoc job by exact ID, else fuzzy; `notFoundStatus` when none matches. */
+  private now(): number {
+    return this.#app.engine.clock.now();
+  }
+
+  /** The engine's time now, as the `when` of a run collection. */
+  when(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /**
+   * Resolves once what the engine changed so far is committed, at once while the database cannot be written (reads
+   * stay possible in an outage, showing what was last committed). Answers wait for it (SPEC 13.3).
+   */
+  settled(): Promise<void> {
+    return new Promise((resolve) => this.#app.store.whenDurable(resolve));
+  }
+
+  // ---- jobs --------------------------------------------------------------------------------------------
+
+  /** The job a target names (SPEC 15.1): an ad hoc job by exact ID, else fuzzy; `notFoundStatus` when none. */
   jobIdOf(target: string, notFoundStatus: 400 | 404 = 400): string {
-    const engine = this.app.engine;
-    if (engine.adHocJobs.has(target)) return target;
+    const engine = this.#app.engine;
+    if (engine.isAdHocJob(target)) return target;
     const m = matchJobId(target, engine.jobs.keys());
     if (m.ok) return m.jobId;
     throw m.error.startsWith('no job') && notFoundStatus === 404 ? notFound(m.error) : badRequest(m.error);
   }
 
-  /** A run from memory, or a retired one read from the DB (SPEC 13.4); 404 otherwise. */
-  findRun(runId: string): Run {
-    const engine = this.app.engine;
-    const run = engine.runs.get(runId);
-    if (run !== undefined) return run;
-    const rec = /^r\d+$/.test(runId) ? engine.store.getRun(runId) : undefined;
-    if (rec === undefined) throw notFound(`no run ${runId}`);
-    return fromRecord(rec);
-  }
-
-  jobs(): JobJson[] {
-    const engine = this.app.engine;
+  jobs(label: string | null = null): JobJson[] {
+    const engine = this.#app.engine;
     const now = this.now();
     return [...engine.jobs.values()]
+      .filter(
+        (j) =>
+          label === null || (Array.isArray(j.metadata['labels']) && j.metadata['labels'].includes(label)),
+      )
       .sort((a, b) => (a.jobId < b.jobId ? -1 : 1))
       .map((j) => jobJson(j, now, engine.loadErrorJobs.has(j.jobId)));
   }
 
   job(target: string): JobJson {
-    const engine = this.app.engine;
+    const engine = this.#app.engine;
     const jobId = this.jobIdOf(target, 404);
     const job = engine.job(jobId);
     if (job === undefined) throw notFound(`no job ${target}`);
     return jobJson(job, this.now(), engine.loadErrorJobs.has(jobId));
   }
 
+  /** The job's file relative to the job folder (null for an ad hoc job); 404 for an unknown job. */
+  jobFile(target: string): string | null {
+    const job = this.#app.engine.job(this.jobIdOf(target, 404));
+    if (job === undefined) throw notFound(`no job ${target}`);
+    return job.file;
+  }
+
+  jobErrors(): { errors: Problem[] } {
+    return { errors: [...this.#app.engine.jobErrors] };
+  }
+
+  // ---- runs ---------------------------------------------------------------------------------------------
+
+  /** A run from memory, or a retired one read from the store (SPEC 13.4), as the outside may see it; 404 else. */
+  findRun(runId: string): Run {
+    const run = this.#app.engine.findRun(runId);
+    const shown = run === undefined ? undefined : visibleRun(this.#app, run);
+    if (shown === undefined) throw notFound(`no run ${clip(runId)}`);
+    return shown;
+  }
+
   run(runId: string): RunJson {
-    return toRunJson(this.app.engine.full(this.findRun(runId)));
+    return toRunJson(this.#app.engine.full(this.findRun(runId)));
+  }
+
+  runCollection(runId: string): RunCollection<RunJson> {
+    return collection([this.#app.engine.full(this.findRun(runId))], this.now(), toRunJson);
+  }
+
+  runState(runId: string): { state: RunState } {
+    return { state: this.findRun(runId).state };
   }
 
   runLog(runId: string): RunLogEntry[] {
     const run = this.findRun(runId);
-    return this.app.engine.runLog(run.runId).map((e) => ({
+    const committedOnly = this.#app.store.writeFailure !== null;
+    return this.#app.engine.runLog(run.runId, committedOnly).map((e) => ({
       run_id: run.runId,
       timestamp: new Date(e.timestamp).toISOString(),
       message: e.message,
     }));
   }
 
-  /** The run's whole output as text; empty when it has none. */
-  output(runId: string): string {
+  /** `[{output_id, output_len}]` of the run (SPEC 15.3). */
+  outputs(runId: string): { output_id: string; output_len: number }[] {
     const run = this.findRun(runId);
-    const engine = this.app.engine;
-    const live = engine.outputs.get(run.runId);
-    const stored = live === undefined ? engine.store.readOutput(run.runId, 'output') : undefined;
-    const bytes = live?.bytes() ?? (stored === undefined ? Buffer.alloc(0) : outputBytes(stored));
-    return new TextDecoder().decode(bytes);
+    return Object.entries(outputsOf(this.#app, run.runId)).map(([id, o]) => ({
+      output_id: id,
+      output_len: o.length,
+    }));
+  }
+
+  /** An output's bytes (live, else stored); 404 for another output ID or a run without output. */
+  output(runId: string, outputId: string): OutputData {
+    const run = this.findRun(runId);
+    if (outputId !== 'output')
+      throw notFound(`no output ${clip(outputId)} of run ${run.runId}; the output id is 'output'`);
+    const data = outputData(this.#app, run.runId);
+    if (data === undefined) throw notFound(`run ${run.runId} has no output`);
+    return data;
+  }
+
+  /** The run's whole output as text (UTF-8, invalid bytes replaced); empty when it has none. */
+  outputText(runId: string): string {
+    const run = this.findRun(runId);
+    return new TextDecoder().decode(outputData(this.#app, run.runId)?.bytes ?? Buffer.alloc(0));
+  }
+
+  /** Every run in memory matching each dependency of the run, any state (SPEC 15.3). */
+  dependencies(
+    runId: string,
+  ): Record<string, { job_id: string; args: Record<string, string>; run_ids: string[] }[]> {
+    const run = this.#app.engine.full(this.findRun(runId));
+    const deps = run.conds
+      .filter((c) => c.type === 'dependency')
+      .map((c) => ({
+        job_id: c.job_id,
+        args: c.args,
+        run_ids: [...this.#app.engine.runs.ofInstance(c.job_id, c.args)].map((r) => r.runId),
+      }));
+    return { [run.runId]: deps };
+  }
+
+  /** The runs of a job (fuzzy; 404 when none matches) as a collection of whole runs, in chunks of JSON text. */
+  jobRuns(target: string): AsyncGenerator<string> {
+    const jobId = this.jobIdOf(target, 404);
+    return this.listing([...this.#app.engine.runs.ofJob(jobId)], false);
   }
 
   /**
-   * Resolves once what the engine changed so far is committed, at once while the database cannot be written (reads
-   * stay possible in an outage). Answers wait for it, so none reports a change a crash could still lose (SPEC 13.3).
+   * A run listing (SPEC 15.3 GET /runs) as a collection in chunks of JSON text: streamed, a few hundred runs per turn
+   * of the event loop, so 100,000 runs never hold it (SPEC 15.1).
    */
-  settled(): Promise<void> {
-    return new Promise((resolve) => this.app.engine.store.whenDurable(resolve));
+  runs(filter: RunsFilter, summary: boolean): AsyncGenerator<string> {
+    const query: RunQuery = {};
+    if (filter.job_id !== undefined) query.jobId = this.jobIdOf(filter.job_id);
+    if (filter.state !== undefined) query.state = stateParam('state', filter.state);
+    if (filter.since !== undefined) query.since = instantParam('since', filter.since);
+    if (filter.run_ids !== undefined && filter.run_ids.length > 0) query.runIds = filter.run_ids;
+    if (filter.args !== undefined && Object.keys(filter.args).length > 0) query.args = filter.args;
+    return this.listing(this.#app.engine.runs.query(query), summary);
   }
 
-  schedule(request: ScheduleRequest): RunJson[] {
-    const engine = this.app.engine;
-    const jobId = this.jobIdOf(request.job_id);
-    const { time, stop } = readTimes(request, this.now());
-    engine.requireWritable();
-    const run = engine.createRun(jobId, request.args, {
-      ...(time === undefined ? {} : { time }),
-      ...(stop === undefined ? {} : { stop }),
-    });
-    return [toRunJson(run)];
-  }
-
-  operate(runId: string, op: Operation): { run_id?: string } {
-    const engine = this.app.engine;
-    switch (op) {
-      case 'start':
-        engine.startRun(runId);
-        return {};
-      case 'skip':
-        engine.skipRun(runId);
-        return {};
-      case 'stop':
-        engine.stopRun(runId);
-        return {};
-      case 'rerun':
-        return { run_id: engine.rerun(runId).runId };
+  private async *listing(runs: Run[], summary: boolean): AsyncGenerator<string> {
+    const app = this.#app;
+    yield `{"when":${JSON.stringify(new Date(this.now()).toISOString())},"runs":{`;
+    let first = true;
+    let text = '';
+    for (let i = 0; i < runs.length; i++) {
+      const shown = visibleRun(app, runs[i] as Run);
+      if (shown !== undefined) {
+        const json: RunSummary | RunJson = summary ? toSummary(shown) : toRunJson(app.engine.full(shown));
+        text += `${first ? '' : ','}${JSON.stringify(shown.runId)}:${JSON.stringify(json)}`;
+        first = false;
+      }
+      if ((i + 1) % LIST_PACE === 0) {
+        yield text;
+        text = '';
+        await new Promise((r) => setImmediate(r));
+      }
     }
+    yield `${text}}}`;
+  }
+
+  // ---- operations ---------------------------------------------------------------------------------------
+
+  /**
+   * Creates `count` runs (SPEC 15.3 POST /runs; `countText` as given, default 1) of a job named by `job_id` or of an
+   * ad hoc job given whole as `job`. Everything is checked and bounded before anything is created; then all the runs
+   * are created in one commit, or none.
+   */
+  schedule(input: ScheduleInput, countText: string | null = null): RunJson[] {
+    const engine = this.#app.engine;
+    const count = countParam(countText);
+    const args = argsParam(input.args);
+    const { time, stop } = readTimes(input.times, this.now());
+    engine.requireWritable();
+    let jobId: string;
+    let adHoc: { job: Parameters<typeof engine.addAdHocJob>[0]; definition: unknown } | null = null;
+    if (input.job !== undefined) {
+      checkDepth('job', input.job, MAX_JOB_DEPTH);
+      jobId = adHocJobId();
+      const parsed = parseAdHocJob(
+        jobId,
+        input.job,
+        engine.jobs,
+        this.now(),
+        engine.deps.settings.calendars_dir,
+      );
+      if (!parsed.ok) throw new InvalidJobError(parsed.problems);
+      adHoc = { job: parsed.job, definition: input.job };
+    } else if (typeof input.job_id === 'string') jobId = this.jobIdOf(input.job_id);
+    else throw badRequest('job_id (a string) or job (an object) is required');
+    const size = Buffer.byteLength(JSON.stringify({ args, job: input.job ?? null }));
+    if (size * count > MAX_REQUEST_RUN_BYTES)
+      throw tooLarge(
+        `${count} runs of ${size} bytes each: over ${MAX_REQUEST_RUN_BYTES} bytes in one request`,
+      );
+    const options = { ...(time === undefined ? {} : { time }), ...(stop === undefined ? {} : { stop }) };
+    return engine.atomic(() => {
+      if (adHoc !== null) engine.addAdHocJob(adHoc.job, adHoc.definition);
+      const created: Run[] = [];
+      for (let i = 0; i < count; i += 1) created.push(engine.createRun(jobId, args, options));
+      return created.map(toRunJson);
+    });
+  }
+
+  // Changes an operator asks for are refused first while the database cannot be written (503 with the reason):
+  // they could be neither recorded nor shown. Stop and signal stay possible: they may be the way to end a run that
+  // fills the disk.
+
+  start(runId: string): void {
+    this.#app.engine.requireWritable();
+    this.#app.engine.startRun(this.findRun(runId).runId);
+  }
+
+  skip(runId: string): void {
+    this.#app.engine.requireWritable();
+    this.#app.engine.skipRun(this.findRun(runId).runId);
+  }
+
+  /** Stops a running run (SPEC 11.4); the stopping run. */
+  stop(runId: string): RunJson {
+    return toRunJson(this.#app.engine.stopRun(this.findRun(runId).runId));
+  }
+
+  /** A new run of the same instance; the new run. */
+  rerun(runId: string): RunJson {
+    this.#app.engine.requireWritable();
+    return toRunJson(this.#app.engine.rerun(this.findRun(runId).runId));
   }
 
   signal(runId: string, signal: string): void {
-    this.app.engine.signalRun(runId, signal);
+    this.#app.engine.signalRun(this.findRun(runId).runId, signal);
   }
 
-  mark(runId: string, state: RunState): void {
-    if (!isFinished(state))
-      throw badRequest(`can't mark as '${state}': use success, failure, error or skipped`);
-    this.app.engine.markRun(runId, state);
+  mark(runId: string, state: string): void {
+    if (state.length > 32 || !isFinishedName(state))
+      throw badRequest(`can't mark as '${clip(state)}': use success, failure, error or skipped`);
+    this.#app.engine.requireWritable();
+    this.#app.engine.markRun(this.findRun(runId).runId, state);
   }
 
   reload(dryRun: boolean): ReloadResult {
-    return this.app.reload(dryRun);
+    if (!dryRun) this.#app.engine.requireWritable();
+    return this.#app.reload(dryRun);
   }
 
-  stats(): unknown {
-    return engineStats(this.app);
+  /** Stops the engine and its server (SPEC 12.4), as the composition root does it. */
+  shutDown(): void {
+    this.#shutDown();
   }
 
-  async statsHistory(
+  // ---- desktop -------------------------------------------------------------------------------------------
+
+  /** Runs whose processes live on outside the engine: running or stopping (the quit question, the tray). */
+  runsInFlight(): number {
+    let n = 0;
+    for (const run of this.#app.engine.runs.all())
+      if (run.state === 'running' || run.state === 'stopping') n += 1;
+    return n;
+  }
+
+  /** Runs in memory by state (the tray's counts). */
+  stateCounts(): Partial<Record<RunState, number>> {
+    const counts: Partial<Record<RunState, number>> = {};
+    for (const run of this.#app.engine.runs.all()) counts[run.state] = (counts[run.state] ?? 0) + 1;
+    return counts;
+  }
+
+  /** Calls `fn` with the summary of every committed transition into a finished state; returns the unsubscribe. */
+  onFinished(fn: (summary: RunSummary) => void): () => void {
+    return this.#app.engine.events.on('transition', (e) => {
+      if (isFinished(e.summary.state)) fn(e.summary);
+    });
+  }
+
+  /** Calls `fn` after every committed transition; returns the unsubscribe. */
+  onTransition(fn: (summary: RunSummary) => void): () => void {
+    return this.#app.engine.events.on('transition', (e) => fn(e.summary));
+  }
+
+  /** Resolves `ms` later by the engine's clock (the desktop's batched tray and notifications). */
+  delay(ms: number): Promise<void> {
+    const clock = this.#app.engine.clock;
+    return clock.sleepUntil(clock.now() + ms);
+  }
+
+  /** After a sleep of the machine: expand schedules and start what came due meanwhile (SPEC 12.2). */
+  catchUp(): void {
+    this.#app.scheduler.expand();
+    this.#app.scheduler.startDue();
+  }
+
+  // ---- stats ---------------------------------------------------------------------------------------------
+
+  stats(): Stats {
+    return engineStats(this.#app);
+  }
+
+  /** The stats object in the Prometheus text format (`/metrics`). */
+  metrics(): string {
+    return prometheusText(this.stats());
+  }
+
+  /**
+   * Stats history entries with `from <= time < to` (SPEC 17.4), downsampled with `step`: JSON text of each entry, as
+   * stored when not downsampled.
+   */
+  statsHistoryJson(
     from: string | null,
     to: string | null,
+    step: string | number | null,
+  ): AsyncGenerator<string> {
+    // Checked before the first chunk, so a bad request is a 400 rather than a cut stream.
+    return this.historyJson(readRange(from, to), stepParam(step));
+  }
+
+  private async *historyJson(
+    range: { from: number; to: number },
     step: number | null,
-  ): Promise<{ time: number; stats: unknown }[]> {
-    const range = readRange(from, to);
-    if (step !== null && !(step > 0 && Number.isFinite(step)))
-      throw badRequest(`step: ${step} is not a number of seconds greater than 0`);
-    const rows = paced(this.app.engine.store.iterateStats(range.from, range.to));
-    const entries: { time: number; stats: unknown }[] = [];
-    if (step === null)
-      for await (const row of rows) entries.push({ time: row.time, stats: parseStats(row.stats) });
-    else for await (const entry of downsample(rows, range.from, step)) entries.push(entry);
+  ): AsyncGenerator<string> {
+    const rows = paced(this.#app.store.iterateStats(range.from, range.to));
+    if (step === null) for await (const row of rows) yield `{"time":${row.time},"stats":${row.stats}}`;
+    else for await (const entry of downsample(rows, range.from, step)) yield JSON.stringify(entry);
+  }
+
+  /** The same entries as values (IPC). */
+  async statsHistory(from: string | null, to: string | null, step: number | null): Promise<HistoryEntry[]> {
+    const entries: HistoryEntry[] = [];
+    for await (const text of this.statsHistoryJson(from, to, step))
+      entries.push(JSON.parse(text) as HistoryEntry);
     return entries;
   }
 
-  async statsCsv(from: string | null, to: string | null): Promise<string> {
+  /** The stats history CSV (SPEC 17.5) in chunks; `step` is refused (CSV is never downsampled). */
+  statsCsvChunks(from: string | null, to: string | null, step: string | null = null): AsyncGenerator<string> {
+    if (step !== null) throw badRequest('step: not supported for history.csv');
     const range = readRange(from, to);
+    return statsCsv(this.#app.store, range.from, range.to);
+  }
+
+  async statsCsv(from: string | null, to: string | null): Promise<string> {
     let text = '';
-    for await (const chunk of statsCsv(this.app.engine.store, range.from, range.to)) text += chunk;
+    for await (const chunk of this.statsCsvChunks(from, to)) text += chunk;
     return text;
+  }
+
+  // ---- live feeds ----------------------------------------------------------------------------------------
+
+  subscribeSummary(sink: SummarySink, options: SummaryFeedOptions = {}): StopFeed {
+    return this.#feeds.summary(sink, options);
+  }
+
+  /** A run's stream; 404 for an unknown run. */
+  subscribeRun(runId: string, sink: Parameters<Feeds['run']>[1]): StopFeed {
+    return this.#feeds.run(this.findRun(runId), sink);
+  }
+
+  /** A run's output from byte `start`; 404 for an unknown run. */
+  subscribeOutput(runId: string, start: number, sink: OutputSink): StopFeed {
+    return this.#feeds.output(this.findRun(runId), start, sink);
   }
 }
 
-function parseStats(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return {};
-  }
+/** `step` of a history request: seconds greater than 0, or null. */
+function stepParam(step: string | number | null): number | null {
+  if (step === null || step === '') return null;
+  const value = typeof step === 'number' ? step : /^\d{1,12}(\.\d{1,9})?$/.test(step) ? Number(step) : NaN;
+  if (!(value > 0) || !Number.isFinite(value))
+    throw badRequest(`step: '${clip(String(step))}' is not a number of seconds greater than 0`);
+  return value;
+}
+
+function isFinishedName(state: string): state is RunState {
+  return state === 'success' || state === 'failure' || state === 'error' || state === 'skipped';
 }
 
 /** `from`/`to` (ISO instants, or epoch seconds like history entries) as epoch seconds; 400 when unparsable. */
@@ -183,31 +469,30 @@ export function readRange(from: string | null, to: string | null): { from: numbe
 
 function timeParam(name: string, text: string | null): number | null {
   if (text === null || text === '') return null;
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  const ms = parseInstant(text);
-  if (ms === null)
-    throw badRequest(`${name}: '${text}' is not an ISO 8601 time with an offset or Z, nor epoch seconds`);
-  return ms / 1000;
+  if (/^-?\d{1,15}(\.\d{1,9})?$/.test(text)) return Number(text);
+  try {
+    return instantParam(name, text) / 1000;
+  } catch {
+    throw badRequest(
+      `${name}: '${clip(text)}' is not an ISO 8601 time with an offset or Z, nor epoch seconds`,
+    );
+  }
 }
 
 /** Schedule and stop times of a request (SPEC 15.3): a duration `stop` is relative to the schedule time. */
-function readTimes(request: ScheduleRequest, at: number): { time?: number; stop?: number } {
+function readTimes(times: unknown, at: number): { time?: number; stop?: number } {
+  if (times === undefined || times === null) return {};
+  if (typeof times !== 'object' || Array.isArray(times))
+    throw badRequest('times must be an object {schedule, stop}');
+  const t = times as Record<string, unknown>;
   const out: { time?: number; stop?: number } = {};
-  const schedule = request.schedule;
-  if (schedule !== undefined && schedule !== 'now') {
-    const parsed = parseInstant(schedule);
-    if (parsed === null) throw badRequest('schedule: use "now" or an ISO 8601 time with an offset or Z');
-    out.time = parsed;
+  const schedule = t['schedule'];
+  if (schedule !== undefined && schedule !== null && schedule !== 'now') {
+    if (typeof schedule !== 'string')
+      throw badRequest('times.schedule: use "now" or an ISO 8601 time with an offset or Z');
+    out.time = instantParam('times.schedule', schedule);
   }
-  const stop = request.stop;
-  if (stop !== undefined) {
-    const instant = parseInstant(stop);
-    if (instant !== null) out.stop = instant;
-    else {
-      const d = parseDuration(stop);
-      if (!d.ok) throw badRequest(`stop: use an ISO 8601 time or a duration: ${d.message}`);
-      out.stop = (out.time ?? at) + d.seconds * 1000;
-    }
-  }
+  const stop = t['stop'];
+  if (stop !== undefined && stop !== null) out.stop = timeOrDurationParam('times.stop', stop, out.time ?? at);
   return out;
 }

@@ -1,30 +1,35 @@
-/** Errors of the service as values for a transport: the status and message the HTTP API would answer. */
-import { ApiError } from '../../shared/api/console-api.js';
-import type { IpcError } from '../../shared/api/ipc.js';
-import { NotFoundError, OperationError } from '../engine/errors.js';
-import { StoreError } from '../store/store-error.js';
-
-/** 400 with `message`: a refused request (SPEC 15.1). */
-export const badRequest = (message: string): ApiError => new ApiError(400, message);
-
-/** 404 with `message`: an unknown run, job or path. */
-export const notFound = (message: string): ApiError => new ApiError(404, message);
-
 /**
- * The error a transport answers for `e`: ApiError as it is, engine refusals as 400/404, a database refusal as 500
- * with its message (meant for the operator), anything else as 500 naming the request, with `e` left to the caller's
- * log (a defect of ours).
+ * The one mapping of errors to what a client is answered, for every transport (HTTP, WebSocket, IPC): the status
+ * and message the HTTP API would answer (SPEC 15.1).
  */
-export function toIpcError(request: string, e: unknown): IpcError {
-  if (e instanceof ApiError) return { status: e.status, message: e.message };
-  if (e instanceof OperationError) return { status: 400, message: e.message };
-  if (e instanceof NotFoundError) return { status: 404, message: e.message };
-  if (e instanceof StoreError) return { status: 500, message: e.message };
-  const detail = e instanceof Error ? e.message : String(e);
-  return { status: 500, message: `internal error in ${request}: ${detail}` };
+import { ApiError } from '../../shared/api/console-api.js';
+import type { Problem } from '../../shared/model/problem.js';
+import { NotFoundError, OperationError } from '../engine/errors.js';
+import { StoreError, StoreUnavailableError } from '../store/store-error.js';
+import { InvalidJobError } from './inputs.js';
+
+/** An answered error: `expected` when it is an answer to the request rather than a defect of ours. */
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+  expected: boolean;
+  /** The problems of an ad hoc job that does not validate (HTTP answers `{error, problems}`). */
+  problems?: Problem[];
 }
 
-/** Whether `e` is expected (an answer to the request) rather than a defect worth a diagnostic log entry. */
-export function isExpectedError(e: unknown): boolean {
-  return e instanceof ApiError || e instanceof OperationError || e instanceof NotFoundError;
+/**
+ * What a transport answers for `e`: ApiError as it is; engine refusals 400 and 404; a database that cannot be
+ * written 503 with the reason and the way on; a database refused at open 500 with its message (meant for the
+ * operator); anything else 500 naming the request, to be logged as a defect.
+ */
+export function errorAnswer(request: string, e: unknown): ErrorAnswer {
+  if (e instanceof InvalidJobError)
+    return { status: e.status, message: e.message, expected: true, problems: e.problems };
+  if (e instanceof ApiError) return { status: e.status, message: e.message, expected: true };
+  if (e instanceof OperationError) return { status: 400, message: e.message, expected: true };
+  if (e instanceof NotFoundError) return { status: 404, message: e.message, expected: true };
+  if (e instanceof StoreUnavailableError) return { status: 503, message: e.message, expected: true };
+  if (e instanceof StoreError) return { status: 500, message: e.message, expected: true };
+  const detail = e instanceof Error ? e.message : String(e);
+  return { status: 500, message: `internal error in ${request}: ${detail}`, expected: false };
 }

@@ -1,14 +1,16 @@
 /**
- * The live streams of SPEC 16 over any transport: a feed subscribes to the engine's events and hands messages to a
- * sink (the desktop app's webContents.send). Same semantics as the WebSocket streams of main/server: init, 0.5 s
- * batches of at most 4096 messages for the summary, one message per change for a run, byte ranges for output.
+ * The live streams of SPEC 16 for every transport (WebSocket, IPC): a feed subscribes to the engine's events, which
+ * arrive only once committed, and hands messages to a sink: init, 0.5 s batches of at most 4096 messages for the
+ * summary, one message per change for a run, byte ranges for output. Everything here belongs to one engine: two
+ * engines in one process (the desktop switching folders) share nothing.
  */
 import type { RunStreamMessage, SummaryMessage } from '../../shared/api/console-api.js';
 import { isFinished } from '../../shared/model/states.js';
 import type { App } from '../engine/app.js';
+import type { TransitionEvent } from '../engine/engine.js';
 import { toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
-import { outputBytes } from '../store/output-codec.js';
+import { OUTPUT_INFO, outputsOf, storedOutput, visibleRun } from './views.js';
 
 const FRAME_MESSAGES = 4096;
 const BATCH_MS = 500;
@@ -18,6 +20,11 @@ const MAX_BACKLOG = 100_000;
 /** Stops a feed; idempotent. */
 export type StopFeed = () => void;
 
+/** Receives output bytes `data` from byte `start` up to `end`, or `null` once everything was sent. */
+export type OutputSink = (
+  chunk: { data: Buffer; start: number; end: number; contentType: string } | null,
+) => void;
+
 /** One frame of the summary stream: its messages, and their JSON text made once for every subscriber. */
 export interface SummaryFrame {
   readonly messages: SummaryMessage[];
@@ -26,9 +33,6 @@ export interface SummaryFrame {
 
 /** Receives summary frames; `reset` on the first frame of an init, after which the console starts afresh. */
 export type SummarySink = (frame: SummaryFrame, reset: boolean) => void;
-
-/** Live summary subscriptions (WebSocket and IPC), for the stats object. */
-export const summarySubscribers = { count: 0, queued: 0 };
 
 export interface SummaryFeedOptions {
   /** Send the init first (SPEC 16.1 `?init`); default true. */
@@ -58,29 +62,31 @@ function framesOf(messages: SummaryMessage[]): SummaryFrame[] {
  * Init frames and batch deliveries of every subscriber, one per event-loop turn in arrival order: fifty consoles
  * reconnecting at once cost fifty inits of CPU, but never block the engine's loop for longer than one frame.
  */
-const initTasks: (() => void)[] = [];
-let initTurnScheduled = false;
+class Pacer {
+  private readonly tasks: (() => void)[] = [];
+  private scheduled = false;
 
-function paced(task: () => void): Promise<void> {
-  return new Promise((resolve) => {
-    initTasks.push(() => {
-      try {
-        task();
-      } finally {
-        resolve();
+  run(task: () => void): Promise<void> {
+    return new Promise((resolve) => {
+      this.tasks.push(() => {
+        try {
+          task();
+        } finally {
+          resolve();
+        }
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.next());
       }
     });
-    if (!initTurnScheduled) {
-      initTurnScheduled = true;
-      setImmediate(runInitTask);
-    }
-  });
-}
+  }
 
-function runInitTask(): void {
-  initTasks.shift()?.();
-  if (initTasks.length > 0) setImmediate(runInitTask);
-  else initTurnScheduled = false;
+  private next(): void {
+    this.tasks.shift()?.();
+    if (this.tasks.length > 0) setImmediate(() => this.next());
+    else this.scheduled = false;
+  }
 }
 
 /**
@@ -92,6 +98,7 @@ class SummaryHub {
   private queue: SummaryMessage[] = [];
   private flushing = false;
   private offs: (() => void)[] = [];
+  readonly pacer = new Pacer();
 
   constructor(private readonly app: App) {}
 
@@ -106,16 +113,15 @@ class SummaryHub {
     if (!this.subs.delete(sub) || this.subs.size > 0) return;
     for (const off of this.offs) off();
     this.offs = [];
-    summarySubscribers.queued -= this.queue.length;
+    this.app.summaryPublisher.len_queues -= this.queue.length;
     this.queue = [];
-    hubs.delete(this.app);
   }
 
   private listen(): void {
     const engine = this.app.engine;
     const push = (m: SummaryMessage) => this.push(m);
     this.offs = [
-      engine.events.on('transition', (run) => push({ type: 'run_transition', run_summary: toSummary(run) })),
+      engine.events.on('transition', (e) => push({ type: 'run_transition', run_summary: e.summary })),
       engine.events.on('delete', (runId) => push({ type: 'run_delete', run_id: runId })),
       engine.events.on('job', (job, kind) => {
         if (!job.adHoc)
@@ -125,27 +131,24 @@ class SummaryHub {
           });
       }),
       engine.events.on('job_delete', (jobId) => push({ type: 'job_delete', job_id: jobId })),
-      engine.events.on('job_errors', (errors) => push({ type: 'job_errors', errors })),
+      engine.events.on('job_errors', (errors) => push({ type: 'job_errors', errors: [...errors] })),
     ];
   }
 
   private push(m: SummaryMessage): void {
     this.queue.push(m);
-    summarySubscribers.queued += 1;
+    this.app.summaryPublisher.len_queues += 1;
     if (this.flushing) return;
     this.flushing = true;
     const engine = this.app.engine;
-    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() =>
-      // Everything in the batch happened at least 0.5 s ago; afterCommit makes "already durable" certain.
-      engine.afterCommit(() => this.flush()),
-    );
+    void engine.clock.sleepUntil(engine.clock.now() + BATCH_MS).then(() => this.flush());
   }
 
   private flush(): void {
     this.flushing = false;
     const batch = this.queue;
     this.queue = [];
-    summarySubscribers.queued -= batch.length;
+    this.app.summaryPublisher.len_queues -= batch.length;
     if (batch.length === 0) return;
     let shared: SummaryFrame[] | undefined;
     for (const sub of [...this.subs]) {
@@ -155,12 +158,10 @@ class SummaryHub {
       const frames = joinedAt === 0 ? (shared ??= framesOf(batch)) : framesOf(batch.slice(joinedAt));
       // One subscriber per turn, in the same FIFO as init frames (so each one's order holds): a minute's burst of
       // thousands of messages to fifty clients never holds the engine's loop at once.
-      void paced(() => sub.receive(frames));
+      void this.pacer.run(() => sub.receive(frames));
     }
   }
 }
-
-const hubs = new WeakMap<App, SummaryHub>();
 
 /** One subscriber of a hub: its init, then the hub's batches, held while its init is still going out. */
 class SummarySubscriber {
@@ -181,7 +182,7 @@ class SummarySubscriber {
   ) {}
 
   start(): void {
-    summarySubscribers.count += 1;
+    this.app.summaryPublisher.num_subs += 1;
     this.hub.add(this);
     if (this.options.init !== false) void this.init();
   }
@@ -189,7 +190,7 @@ class SummarySubscriber {
   stop(): void {
     if (this.closed) return;
     this.closed = true;
-    summarySubscribers.count -= 1;
+    this.app.summaryPublisher.num_subs -= 1;
     this.held = [];
     this.hub.remove(this);
   }
@@ -239,7 +240,7 @@ class SummarySubscriber {
     const total = jobs.length + 1 + runIds.length;
     for (let i = 0, first = true; first || i < total; first = false) {
       let ok = true;
-      await paced(() => {
+      await this.hub.pacer.run(() => {
         if (this.closed || generation !== this.generation) return;
         const now = engine.clock.now();
         const messages: SummaryMessage[] = [];
@@ -247,9 +248,10 @@ class SummarySubscriber {
           if (i < jobs.length) {
             const job = jobs[i] as (typeof jobs)[number];
             messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
-          } else if (i === jobs.length) messages.push({ type: 'job_errors', errors: engine.jobErrors });
+          } else if (i === jobs.length) messages.push({ type: 'job_errors', errors: [...engine.jobErrors] });
           else {
-            const run = engine.runs.get(runIds[i - jobs.length - 1] as string);
+            const held = engine.runs.get(runIds[i - jobs.length - 1] as string);
+            const run = held === undefined ? undefined : visibleRun(this.app, held);
             if (run !== undefined) messages.push({ type: 'run_summary', run_summary: toSummary(run) });
           }
         }
@@ -266,102 +268,102 @@ class SummarySubscriber {
   }
 }
 
-/** The summary stream: init, then changes batched every 0.5 s, sent in frames of at most 4096 messages. */
-export function summaryFeed(app: App, sink: SummarySink, options: SummaryFeedOptions = {}): StopFeed {
-  let hub = hubs.get(app);
-  if (hub === undefined) hubs.set(app, (hub = new SummaryHub(app)));
-  const sub = new SummarySubscriber(app, hub, sink, options);
-  sub.start();
-  return () => sub.stop();
-}
+/** The live feeds of one engine: one summary hub, and the run and output streams. */
+export class Feeds {
+  private readonly hub: SummaryHub;
 
-const OUTPUT_INFO = { name: 'combined stdout & stderr', content_type: 'application/octet-stream' };
-
-function outputsOf(app: App, runId: string): NonNullable<RunStreamMessage['outputs']> {
-  const live = app.engine.outputs.get(runId);
-  if (live !== undefined) return { output: { ...OUTPUT_INFO, length: live.length } };
-  const out: NonNullable<RunStreamMessage['outputs']> = {};
-  for (const o of app.engine.store.listOutputs(runId))
-    out[o.output_id] = { name: o.name, length: o.length, content_type: o.content_type };
-  return out;
-}
-
-/** A run's stream (SPEC 16.2): `{run, meta, run_log, outputs}` first, then one message per change. */
-export function runFeed(app: App, run: Run, sink: (m: RunStreamMessage) => void): StopFeed {
-  const engine = app.engine;
-  const iso = (t: number): string => new Date(t).toISOString();
-  sink({
-    run: toSummary(run),
-    meta: engine.full(run).meta,
-    run_log: engine.runLog(run.runId).map((e) => ({ timestamp: iso(e.timestamp), message: e.message })),
-    outputs: outputsOf(app, run.runId),
-  });
-  let lastMeta = JSON.stringify(engine.full(run).meta);
-  const offs = [
-    engine.events.on('transition', (r) => {
-      if (r.runId !== run.runId) return;
-      const meta = JSON.stringify(r.meta);
-      sink(meta === lastMeta ? { run: toSummary(r) } : { run: toSummary(r), meta: r.meta });
-      lastMeta = meta;
-    }),
-    engine.events.on('meta', (r) => {
-      if (r.runId !== run.runId) return;
-      lastMeta = JSON.stringify(r.meta);
-      sink({ meta: r.meta });
-    }),
-    engine.events.on('log', (runId, timestamp, message) => {
-      if (runId === run.runId) sink({ run_log_append: { timestamp: iso(timestamp), message } });
-    }),
-    engine.events.on('output', (runId, _data, length) => {
-      if (runId === run.runId) sink({ outputs: { output: { ...OUTPUT_INFO, length } } });
-    }),
-  ];
-  return () => offs.splice(0).forEach((off) => off());
-}
-
-/** Receives output text up to byte offset `end`, or `null` once everything was sent. */
-export type OutputSink = (chunk: { text: string; end: number } | null) => void;
-
-/**
- * A run's output from byte `start` (SPEC 16.3): for a finished run everything at once, then the end; for an
- * unfinished one the current bytes, then the new bytes of each update until the run finishes. Text is decoded as
- * UTF-8 across chunk boundaries (invalid bytes replaced).
- */
-export function outputFeed(app: App, run: Run, start: number, sink: OutputSink): StopFeed {
-  const engine = app.engine;
-  const decoder = new TextDecoder();
-  if (isFinished(run.state)) {
-    const stored = engine.store.readOutput(run.runId, 'output');
-    const bytes =
-      engine.outputs.get(run.runId)?.bytes() ??
-      (stored === undefined ? Buffer.alloc(0) : outputBytes(stored));
-    const from = Math.min(start, bytes.length);
-    sink({ text: decoder.decode(bytes.subarray(from)), end: bytes.length });
-    sink(null);
-    return () => {};
+  constructor(private readonly app: App) {
+    this.hub = new SummaryHub(app);
   }
-  // Unfinished: the output so far (none before the program's first write), then each update.
-  const current = engine.outputs.get(run.runId)?.bytes() ?? Buffer.alloc(0);
-  const from = Math.min(start, current.length);
-  let end = current.length;
-  sink({ text: decoder.decode(current.subarray(from), { stream: true }), end });
-  let offs: (() => void)[] = [];
-  const stop = (): void => offs.splice(0).forEach((off) => off());
-  offs = [
-    engine.events.on('output', (runId, data, length) => {
-      if (runId !== run.runId) return;
-      // Bytes before `start` were asked not to be sent.
-      const skip = Math.max(0, start - (length - data.length));
-      end = length;
-      if (skip < data.length) sink({ text: decoder.decode(data.subarray(skip), { stream: true }), end });
-    }),
-    engine.events.on('transition', (r) => {
-      if (r.runId !== run.runId || !isFinished(r.state)) return;
-      const rest = decoder.decode(); // a UTF-8 sequence cut short by the end of the output
-      if (rest !== '') sink({ text: rest, end });
-      stop();
+
+  /** The summary stream: init, then changes batched every 0.5 s, sent in frames of at most 4096 messages. */
+  summary(sink: SummarySink, options: SummaryFeedOptions = {}): StopFeed {
+    const sub = new SummarySubscriber(this.app, this.hub, sink, options);
+    sub.start();
+    return () => sub.stop();
+  }
+
+  /** A run's stream (SPEC 16.2): `{run, meta, run_log, outputs}` first, then one message per committed change. */
+  run(run: Run, sink: (m: RunStreamMessage) => void): StopFeed {
+    const engine = this.app.engine;
+    const iso = (t: number): string => new Date(t).toISOString();
+    const failing = this.app.store.writeFailure !== null;
+    const shown = visibleRun(this.app, run) ?? run;
+    const meta = engine.full(shown).meta;
+    sink({
+      run: toSummary(shown),
+      meta,
+      run_log: engine
+        .runLog(run.runId, failing)
+        .map((e) => ({ timestamp: iso(e.timestamp), message: e.message })),
+      outputs: outputsOf(this.app, run.runId),
+    });
+    let lastMeta = JSON.stringify(meta);
+    const offs = [
+      engine.events.on('transition', (e: TransitionEvent) => {
+        if (e.run.runId !== run.runId) return;
+        const text = JSON.stringify(e.meta);
+        sink(text === lastMeta ? { run: e.summary } : { run: e.summary, meta: e.meta });
+        lastMeta = text;
+      }),
+      engine.events.on('meta', (runId, m) => {
+        if (runId !== run.runId) return;
+        lastMeta = JSON.stringify(m);
+        sink({ meta: m });
+      }),
+      engine.events.on('log', (runId, timestamp, message) => {
+        if (runId === run.runId) sink({ run_log_append: { timestamp: iso(timestamp), message } });
+      }),
+      engine.events.on('output', (runId, _data, length) => {
+        if (runId === run.runId) sink({ outputs: { output: { ...OUTPUT_INFO, length } } });
+      }),
+    ];
+    return () => offs.splice(0).forEach((off) => off());
+  }
+
+  /**
+   * A run's output from byte `start` (SPEC 16.3): for a finished run everything at once, then the end; for an
+   * unfinished one the current bytes, then the new bytes of each update until the run finishes.
+   */
+  output(run: Run, start: number, sink: OutputSink): StopFeed {
+    const engine = this.app.engine;
+    if (isFinished(run.state)) {
+      const stored = storedOutput(this.app, run.runId);
+      const bytes = stored?.bytes ?? Buffer.alloc(0);
+      const from = Math.min(start, bytes.length);
+      const contentType = stored?.contentType ?? OUTPUT_INFO.content_type;
+      sink({ data: bytes.subarray(from), start: from, end: bytes.length, contentType });
       sink(null);
-    }),
-  ];
-  return stop;
+      return () => {};
+    }
+    // Unfinished: the output so far (none before the program's first write), then each update.
+    const live = engine.liveOutput(run.runId);
+    const current = live?.bytes() ?? Buffer.alloc(0);
+    const contentType = live?.contentType ?? OUTPUT_INFO.content_type;
+    const from = Math.min(start, current.length);
+    sink({ data: current.subarray(from), start: from, end: current.length, contentType });
+    let offs: (() => void)[] = [];
+    const stop = (): void => offs.splice(0).forEach((off) => off());
+    offs = [
+      engine.events.on('output', (runId, data, length) => {
+        if (runId !== run.runId) return;
+        // Bytes before `start` were asked not to be sent.
+        const first = length - data.length;
+        const skip = Math.max(0, start - first);
+        if (skip < data.length)
+          sink({ data: data.subarray(skip), start: first + skip, end: length, contentType });
+      }),
+      engine.events.on('transition', (e) => {
+        if (e.run.runId !== run.runId || !isFinished(e.summary.state)) return;
+        stop();
+        sink(null);
+      }),
+    ];
+    return stop;
+  }
+
+  /** Whether any summary subscriber is connected (for tests and diagnostics). */
+  get summarySubscribers(): number {
+    return this.app.summaryPublisher.num_subs;
+  }
 }

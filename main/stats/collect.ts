@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import type { Stats } from '../../shared/stats/schema.js';
 import type { App } from '../engine/app.js';
-import { summarySubscribers } from '../service/feeds.js';
 import { gcStats } from './gc.js';
 
 const PAGE_SIZE = 4096;
@@ -20,16 +19,18 @@ function statm(): { statm_size?: number; statm_resident?: number } {
 /** The current stats object of `app` (SPEC 17.1). */
 export function engineStats(app: App): Stats {
   const engine = app.engine;
+  const store = app.store;
   const usage = process.resourceUsage();
   const heap = process.memoryUsage();
   const sched = app.scheduler.stats();
-  const failure = engine.store.writeFailure;
+  const failure = store.writeFailure;
   let dbSize: number | undefined;
   try {
-    dbSize = engine.store.stats().size;
+    dbSize = store.stats().size;
   } catch {
     dbSize = undefined;
   }
+  const own = engine.stats();
   return {
     version: '0.1.0',
     start_time: new Date(app.startTime).toISOString(),
@@ -42,14 +43,11 @@ export function engineStats(app: App): Stats {
     heap: { used: heap.heapUsed, total: heap.heapTotal },
     gc: gcStats(),
     scheduled: sched,
-    tasks: { ...engine.tasks },
-    len_runlogdb_cache: engine.pendingLogs.size,
-    run_store: { num_runs: engine.runs.size, num_queues: engine.waiter.numWatchers, len_queues: 0 },
-    outputs: { num_cached: engine.outputs.size },
-    summary_publisher: { num_subs: summarySubscribers.count, len_queues: summarySubscribers.queued },
+    ...own,
+    summary_publisher: { ...app.summaryPublisher },
     db: {
       ...(dbSize === undefined ? {} : { size: dbSize }),
-      pending_writes: engine.store.pendingWrites,
+      pending_writes: store.pendingWrites,
       ...(failure === null ? {} : { write_error: failure.message }),
     },
   };

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema version this build writes and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Tables every database of schema version 1 or later has. */
 export const TABLES = ['clock', 'next_run_id', 'jobs', 'runs', 'run_history', 'output', 'stats'] as const;
@@ -57,6 +57,17 @@ CREATE TABLE output (
 CREATE TABLE stats (time REAL NOT NULL PRIMARY KEY, stats TEXT NOT NULL);
 `;
 
+// Version 2: actions fired and not performed yet (SPEC 19.8, at least once), recorded in the commit of the transition
+// that fired them and deleted in the commit of their effect. `snapshot` is the run's record at the transition.
+const VERSION_2 = `
+CREATE TABLE pending_actions (
+  key TEXT NOT NULL PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  snapshot TEXT NOT NULL
+);
+`;
+
 /** MIGRATIONS[v] takes a database from user_version v to v + 1. */
 const MIGRATIONS: readonly Migration[] = [
   (db, { now }) => {
@@ -64,6 +75,7 @@ const MIGRATIONS: readonly Migration[] = [
     db.prepare('INSERT INTO clock (time) VALUES (?)').run(now);
     db.prepare('INSERT INTO next_run_id (number) VALUES (1)').run();
   },
+  (db) => db.exec(VERSION_2),
 ];
 
 /** The schema version recorded in the database header. */

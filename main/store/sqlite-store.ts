@@ -4,6 +4,8 @@ import type Database from 'better-sqlite3';
 import { openDatabase, type OpenOptions } from './db.js';
 import { encodeOutput, type StoredOutput } from './output-codec.js';
 import { fromRow, runNumber, toRow, type RunRecord, type RunRow } from './run-record.js';
+import type { OutputWrite, PendingAction, RunStore, StoredJob, WriteFailure } from './run-store.js';
+import { StoreUnavailableError } from './store-error.js';
 import {
   prepareStatements,
   type OutputInfo,
@@ -13,30 +15,16 @@ import {
   type SummaryRow,
 } from './statements.js';
 
-export type { OutputInfo, RunLogEntry, StatsRow };
-
-/** A final output to store; `data` uncompressed. */
-export interface OutputWrite {
-  run_id: string;
-  output_id: string;
-  name: string;
-  content_type: string;
-  data: Buffer;
-}
-
-/** An ad hoc job (SPEC 10.4) as stored. */
-export interface StoredJob {
-  job_id: string;
-  job: unknown;
-}
+export type { OutputInfo, OutputWrite, RunLogEntry, StatsRow, StoredJob, WriteFailure };
+export { StoreUnavailableError };
 
 /** Run numbers are reserved this many at a time (SPEC 11.7). */
 export const RUN_ID_BLOCK = 64;
 /** Rows per page of stats reads and per batch of stats deletes. */
 const PAGE = 1000;
 
-/** Runs, run log, outputs, ad hoc jobs, clock and stats history of one database file. */
-export class SqliteStore {
+/** Runs, run log, outputs, ad hoc jobs, clock, pending actions and stats history of one database file. */
+export class SqliteStore implements RunStore {
   /** Run numbers [nextNumber, limit) are reserved in the database and not handed out yet. */
   private nextNumber = 0;
   private limit = 0;
@@ -125,6 +113,19 @@ export class SqliteStore {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** The run as committed, without writes collected since. */
+  committedRun(runId: string): RunRecord | undefined {
+    const rowid = runNumber(runId);
+    const row = rowid === undefined ? undefined : this.q.getRun.get(rowid);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** Whether a write of this run is collected and not committed yet. */
+  isPendingRun(runId: string): boolean {
+    const rowid = runNumber(runId);
+    return rowid !== undefined && this.pending.runs.has(rowid);
+  }
+
   /** Every stored run, or those with `timestamp >= sinceTimestamp`, in run-number order. */
   loadRuns(options: { sinceTimestamp?: number } = {}): RunRecord[] {
     this.commitBatch();
@@ -178,10 +179,10 @@ export class SqliteStore {
     this.write().logs.push(...entries);
   }
 
-  /** The run's log in time order (insertion order among equal times). */
-  runLog(runId: string): RunLogEntry[] {
+  /** The run's log in time order (insertion order among equal times); `committedOnly`: without collected entries. */
+  runLog(runId: string, committedOnly = false): RunLogEntry[] {
     const stored = this.q.runLog.all(runId);
-    if (this.pending.logs.length === 0) return stored;
+    if (committedOnly || this.pending.logs.length === 0) return stored;
     const pending = this.pending.logs.filter((e) => e.run_id === runId);
     return pending.length === 0 ? stored : [...stored, ...pending].sort((a, b) => a.timestamp - b.timestamp);
   }
@@ -237,6 +238,85 @@ export class SqliteStore {
     const existed = this.getJob(jobId) !== undefined;
     this.write().jobs.set(jobId, null);
     return existed;
+  }
+
+  /** Records an action to perform, in the current batch (SPEC 19.8). */
+  addPendingAction(action: PendingAction): void {
+    this.write().actions.set(action.key, action);
+  }
+
+  /** Forgets a performed action, in the current batch. */
+  removePendingAction(key: string): void {
+    this.write().actions.set(key, null);
+  }
+
+  /** Actions recorded and not performed, oldest first. */
+  pendingActions(): PendingAction[] {
+    const out = new Map<string, PendingAction>();
+    for (const [key, run_id, action, snapshot] of this.q.pendingActions.all())
+      out.set(key, {
+        key,
+        run_id,
+        action: JSON.parse(action) as unknown,
+        snapshot: JSON.parse(snapshot) as RunRecord,
+      });
+    for (const [key, action] of this.pending.actions) {
+      if (action === null) out.delete(key);
+      else out.set(key, action);
+    }
+    return [...out.values()];
+  }
+
+  /** IDs of stored finished runs last updated before `cutoff` (epoch s), oldest first by row ID (ArchiveProgram). */
+  finishedRunIdsBefore(cutoff: number, limit: number): string[] {
+    this.commitBatch();
+    return this.q.finishedRunIdsBefore.all(cutoff, limit);
+  }
+
+  /** Whether any stored run belongs to `jobId`. */
+  jobHasRuns(jobId: string): boolean {
+    return this.q.jobHasRuns.get(jobId) !== undefined;
+  }
+
+  /**
+   * Moves the rows of these runs (`runs`, `run_history`, `output`) into the archive database at `path` (created by
+   * the caller with ARCHIVE_SCHEMA), in one transaction; refuses, moving nothing, when one of them is there already.
+   * Returns the number of rows moved per table.
+   */
+  archiveRuns(runIds: readonly string[], path: string): Record<'runs' | 'run_history' | 'output', number> {
+    this.flush(); // ATTACH is refused inside a transaction
+    const db = this.db;
+    db.prepare('ATTACH DATABASE ? AS archive').run(path);
+    try {
+      const list = JSON.stringify(runIds);
+      return this.transaction(() => {
+        const clash = db
+          .prepare<[string], string>(
+            'SELECT run_id FROM archive.runs WHERE run_id IN (SELECT value FROM json_each(?)) LIMIT 1',
+          )
+          .pluck()
+          .get(list);
+        if (clash !== undefined) throw new Error(`archive: run ${clash} is already in ${path}`);
+        const rows = { runs: 0, run_history: 0, output: 0 };
+        for (const table of ['runs', 'run_history', 'output'] as const) {
+          rows[table] = db
+            .prepare(
+              `INSERT INTO archive.${table} SELECT * FROM main.${table} WHERE run_id IN (SELECT value FROM json_each(?))`,
+            )
+            .run(list).changes;
+          db.prepare(`DELETE FROM main.${table} WHERE run_id IN (SELECT value FROM json_each(?))`).run(list);
+        }
+        return rows;
+      });
+    } finally {
+      db.exec('DETACH DATABASE archive');
+    }
+  }
+
+  /** Runs SQLite VACUUM on the database (VacuumProgram); throws while writes fail. */
+  vacuum(): void {
+    this.flush();
+    this.db.exec('VACUUM');
   }
 
   /** The persisted clock, epoch seconds (SPEC 12.2). */
@@ -376,7 +456,7 @@ export class SqliteStore {
   /** Number of collected writes not committed yet (runs, log entries, outputs, jobs, samples). */
   get pendingWrites(): number {
     const p = this.pending;
-    return p.runs.size + p.logs.length + p.outputs.size + p.jobs.size + p.stats.size;
+    return p.runs.size + p.logs.length + p.outputs.size + p.jobs.size + p.stats.size + p.actions.size;
   }
 
   /** Called when writes start failing (with the failure) and when they succeed again (with null). */
@@ -431,6 +511,10 @@ export class SqliteStore {
     }
     if (p.clock !== undefined) q.setClock.run(p.clock);
     for (const [time, stats] of p.stats) q.insertStats.run(time, stats);
+    for (const [key, a] of p.actions) {
+      if (a === null) q.deletePendingAction.run(key);
+      else q.putPendingAction.run(key, a.run_id, JSON.stringify(a.action), JSON.stringify(a.snapshot));
+    }
   }
 
   private fail(e: unknown): void {
@@ -460,25 +544,6 @@ export class SqliteStore {
 /** How often a failed commit is retried. */
 export const RETRY_MS = 2000;
 
-/** Why the database cannot be written, for the operator. */
-export interface WriteFailure {
-  /** SQLite's extended error code, e.g. SQLITE_FULL. */
-  code: string;
-  /** What failed, on which file, and the way on. */
-  message: string;
-  /** Epoch ms of the first failed commit of this outage. */
-  since: number;
-}
-
-/** An operation that needs the database written now, refused while writes fail: a 503 on the API. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-
-  constructor(readonly failure: WriteFailure) {
-    super(failure.message);
-  }
-}
-
 /** Writes collected for the next commit. */
 interface Writes {
   nextRunId: number | undefined;
@@ -489,6 +554,8 @@ interface Writes {
   jobs: Map<string, string | null>;
   clock: number | undefined;
   stats: Map<number, string>;
+  /** Pending actions to record, or null to delete. */
+  actions: Map<string, PendingAction | null>;
 }
 
 function emptyWrites(): Writes {
@@ -500,6 +567,7 @@ function emptyWrites(): Writes {
     jobs: new Map(),
     clock: undefined,
     stats: new Map(),
+    actions: new Map(),
   };
 }
 

@@ -54,6 +54,11 @@ export interface Statements {
   statsFrom: Statement<[number, number, number], StatsRow>;
   statsAfter: Statement<[number, number, number], StatsRow>;
   pruneStats: Statement<[number, number]>;
+  putPendingAction: Statement<[string, string, string, string]>;
+  deletePendingAction: Statement<[string]>;
+  pendingActions: Statement<[], [string, string, string, string]>;
+  finishedRunIdsBefore: Statement<[number, number], string>;
+  jobHasRuns: Statement<[string], number>;
 }
 
 /** Prepares every statement of the store on `db`. */
@@ -125,5 +130,20 @@ export function prepareStatements(db: Database.Database): Statements {
     pruneStats: db.prepare<[number, number]>(
       'DELETE FROM stats WHERE time IN (SELECT time FROM stats WHERE time < ? ORDER BY time LIMIT ?)',
     ),
+    putPendingAction: db.prepare<[string, string, string, string]>(
+      'INSERT OR REPLACE INTO pending_actions (key, run_id, action, snapshot) VALUES (?, ?, ?, ?)',
+    ),
+    deletePendingAction: db.prepare<[string]>('DELETE FROM pending_actions WHERE key = ?'),
+    pendingActions: db
+      .prepare<[], [string, string, string, string]>(
+        'SELECT key, run_id, action, snapshot FROM pending_actions ORDER BY rowid',
+      )
+      .raw(),
+    finishedRunIdsBefore: db
+      .prepare<[number, number], string>(
+        `SELECT run_id FROM runs WHERE state IN ${FINISHED_SQL} AND timestamp < ? ORDER BY rowid LIMIT ?`,
+      )
+      .pluck(),
+    jobHasRuns: db.prepare<[string], number>('SELECT 1 FROM runs WHERE job_id = ? LIMIT 1').pluck(),
   };
 }

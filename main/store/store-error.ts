@@ -1,3 +1,5 @@
+import type { WriteFailure } from './run-store.js';
+
 /** Refusals to open a database file, each naming the file and the way on (STYLE.md section 4). */
 export type StoreErrorCode = 'missing' | 'not-sqlite' | 'foreign' | 'newer' | 'in-use' | 'unwritable';
 
@@ -10,5 +12,14 @@ export class StoreError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** An operation that needs the database written now, refused while writes fail: a 503 on the API. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+
+  constructor(readonly failure: WriteFailure) {
+    super(failure.message);
   }
 }

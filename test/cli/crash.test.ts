@@ -44,7 +44,11 @@ describe('crash', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'apsis-crash-')), 'apsis.db');
     const first = await serve(dir, db);
     const post = (body: unknown): Promise<Response> =>
-      fetch(`${first.url}/api/v1/runs`, { method: 'POST', body: JSON.stringify(body) });
+      fetch(`${first.url}/api/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     for (let n = 1; n <= 9; n += 1) await post({ job_id: 'short', args: { n: String(n) } });
     await post({ job_id: 'long' });
     await post({ job_id: 'noop' });

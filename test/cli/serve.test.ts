@@ -51,13 +51,21 @@ describe('apsis serve', () => {
     const created = (await json(
       await fetch(`${first.url}/api/v1/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ job_id: 'sleeper' }),
       }),
     )) as {
       runs: Record<string, { run_id: string }>;
     };
     const runId = Object.keys(created.runs)[0] as string;
-    await new Promise((r) => setTimeout(r, 300));
+    // A running run (not one still starting: that one ends in error at the next start, SPEC 12.3).
+    let before = '';
+    for (let i = 0; i < 100 && before !== 'running'; i += 1) {
+      before = ((await json(await fetch(`${first.url}/api/v1/runs/${runId}/state`))) as { state: string })
+        .state;
+      if (before !== 'running') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(before).toBe('running');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
@@ -117,7 +125,11 @@ describe('apsis serve', () => {
     expect(refused.status).toBe(401);
     expect(await refused.text()).not.toContain(WRONG);
     const created = (await json(
-      await fetch(`${url}/api/v1/runs`, { method: 'POST', headers: as(SECRET), body: '{"job_id": "env"}' }),
+      await fetch(`${url}/api/v1/runs`, {
+        method: 'POST',
+        headers: { ...as(SECRET), 'content-type': 'application/json' },
+        body: '{"job_id": "env"}',
+      }),
     )) as { runs: Record<string, unknown> };
     const runId = Object.keys(created.runs)[0] as string;
     let output = '';

@@ -102,6 +102,7 @@ describe('console in chromium', () => {
     const before = await list.locator('[data-run-id]').count();
     await fetch(`${served.url}/api/v1/runs`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ job_id: 'team/hello', args: { who: 'api' } }),
     });
     await expect.poll(() => list.locator('[data-run-id]').count(), { timeout: 5000 }).toBeGreaterThan(before);
@@ -113,6 +114,7 @@ describe('console in chromium', () => {
   it('job names, args and output are never rendered as HTML', async () => {
     const res = await fetch(`${served.url}/api/v1/runs`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ job_id: 'team/hello', args: { who: '<img src=x onerror=alert(1)>' } }),
     });
     const runId = Object.keys(((await res.json()) as { runs: Record<string, unknown> }).runs)[0] as string;

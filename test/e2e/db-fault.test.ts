@@ -28,7 +28,7 @@ describe('console during a database fault', () => {
     const errors = watchErrors(page);
     await page.goto(`${h.url}/#/runs`);
     await page.getByTestId('connection').getByText('live').waitFor();
-    const store = h.app.engine.store;
+    const store = h.app.store;
     store.db.pragma('query_only = 1');
     h.app.engine.createRun('quick', {});
     const banner = page.getByTestId('db-write-error');

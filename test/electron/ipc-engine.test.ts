@@ -64,7 +64,10 @@ describe('IPC requests against a real engine', () => {
     });
     expect(await d.call('schedule', [{ job_id: 'x', args: {}, schedule: 'tomorrow' }])).toMatchObject({
       ok: false,
-      error: { status: 400, message: 'schedule: use "now" or an ISO 8601 time with an offset or Z' },
+      error: {
+        status: 400,
+        message: "times.schedule: 'tomorrow' is not an ISO 8601 time with an offset or Z",
+      },
     });
     expect(await d.value('mark', [id, 'success'])).toBeUndefined();
     expect(await d.call('mark', [id, 'success'])).toMatchObject({ ok: false, error: { status: 400 } });
@@ -89,7 +92,7 @@ describe('IPC requests against a real engine', () => {
 
   it('answers stats, the stats history and its CSV', async () => {
     d = await openDesktopOn({ 'a.yaml': 'program: {type: no-op}\n' });
-    const store = appOf(d).engine.store;
+    const store = appOf(d).store;
     store.insertStats(1_773_235_800, { time: '2026-03-11T13:30:00.000Z', runs: { num_running: 2 } });
     store.insertStats(1_773_235_810, { time: '2026-03-11T13:30:10.000Z', runs: { num_running: 5 } });
     expect(await d.value('stats', [])).toMatchObject({ version: '0.1.0' });

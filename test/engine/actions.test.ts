@@ -42,7 +42,7 @@ async function quiet(app: App): Promise<void> {
     const busy = [...app.engine.runs.all()].some(
       (r) => !FINISHED_STATES.includes(r.state as (typeof FINISHED_STATES)[number]),
     );
-    if (!busy && app.engine.tasks.num_action === 0) return;
+    if (!busy && app.engine.stats().tasks.num_action === 0) return;
   }
 }
 
@@ -159,11 +159,11 @@ describe('actions in flight', () => {
     const run = h.app.engine.createRun('sleepy', {});
     await waitFor(h.app, run, 'success');
     await settle();
-    expect(h.app.engine.tasks.num_action).toBe(1);
+    expect(h.app.engine.stats().tasks.num_action).toBe(1);
     await clock.advance(1000);
-    expect(h.app.engine.tasks.num_action).toBe(1);
+    expect(h.app.engine.stats().tasks.num_action).toBe(1);
     await clock.advance(1000);
-    expect(h.app.engine.tasks.num_action).toBe(0);
+    expect(h.app.engine.stats().tasks.num_action).toBe(0);
     expect(run.state).toBe('success');
   });
 
@@ -180,6 +180,6 @@ describe('actions in flight', () => {
     // `if: {}` matches every state: scheduled, starting, running, success.
     expect(errors).toHaveLength(4);
     expect(errors[0]).toBe(`error: test action error for ${run.runId}`);
-    expect(h.app.engine.tasks.num_action).toBe(0);
+    expect(h.app.engine.stats().tasks.num_action).toBe(0);
   });
 });

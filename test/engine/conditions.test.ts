@@ -21,10 +21,10 @@ const states = (runs: Run[]): RunState[] => runs.map((r) => r.state);
 function concurrency(app: App, jobId: string): { max: number } {
   const active = new Set<string>();
   const out = { max: 0 };
-  app.engine.events.on('transition', (r) => {
-    if (r.jobId !== jobId) return;
-    if (r.state === 'starting' || r.state === 'running') active.add(r.runId);
-    else active.delete(r.runId);
+  app.engine.events.on('transition', ({ summary: r }) => {
+    if (r.job_id !== jobId) return;
+    if (r.state === 'starting' || r.state === 'running') active.add(r.run_id);
+    else active.delete(r.run_id);
     out.max = Math.max(out.max, active.size);
   });
   return out;

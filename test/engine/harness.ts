@@ -61,7 +61,18 @@ export function waitFor(
       resolve(app.engine.full(current));
       return;
     }
+    // Events arrive once committed; while the database cannot be written they are held, so the state in memory is
+    // looked at too.
+    const poll = setInterval(() => {
+      const held = app.engine.runs.get(runId);
+      if (held === undefined || !wanted.includes(held.state)) return;
+      clearTimeout(timer);
+      clearInterval(poll);
+      off();
+      resolve(app.engine.full(held));
+    }, 25);
     const timer = setTimeout(() => {
+      clearInterval(poll);
       off();
       reject(
         new Error(
@@ -69,9 +80,10 @@ export function waitFor(
         ),
       );
     }, ms);
-    const off = app.engine.events.on('transition', (r) => {
-      if (r.runId === runId && wanted.includes(r.state)) {
+    const off = app.engine.events.on('transition', ({ run: r, summary }) => {
+      if (summary.run_id === runId && wanted.includes(summary.state)) {
         clearTimeout(timer);
+        clearInterval(poll);
         off();
         // A finished run is held in its light form; tests look at the whole run, as the API shows it.
         queueMicrotask(() => resolve(app.engine.full(r)));
@@ -83,4 +95,9 @@ export function waitFor(
 /** Run-log messages of a run. */
 export function logOf(app: App, runId: string): string[] {
   return app.engine.runLog(runId).map((e) => e.message);
+}
+
+/** Resolves once what the engine changed so far is committed, and its events delivered. */
+export function committed(app: App): Promise<void> {
+  return new Promise((resolve) => app.store.afterCommit(() => queueMicrotask(resolve)));
 }

@@ -81,14 +81,14 @@ describe('launch begun ahead of the schedule time', () => {
     const finished: { state: string; schedule: number; starting: number; running: number; exec: number }[] =
       [];
     await new Promise<void>((resolve) => {
-      app.engine.events.on('transition', (run) => {
+      app.engine.events.on('transition', ({ summary: run, meta }) => {
         if (run.state !== 'success' && run.state !== 'failure' && run.state !== 'error') return;
-        const started = (run.meta['program'] as { start_time?: string } | undefined)?.start_time;
+        const started = (meta['program'] as { start_time?: string } | undefined)?.start_time;
         finished.push({
           state: run.state,
-          schedule: run.times['schedule'] ?? NaN,
-          starting: run.times['starting'] ?? NaN,
-          running: run.times['running'] ?? NaN,
+          schedule: Date.parse(run.times['schedule'] ?? ''),
+          starting: Date.parse(run.times['starting'] ?? ''),
+          running: Date.parse(run.times['running'] ?? ''),
           exec: Date.parse(started ?? ''),
         });
         if (finished.length === 3) resolve();

@@ -165,7 +165,7 @@ describe('operations', () => {
     h = openApp({ 'noop.yaml': 'program: {type: no-op}\n' });
     const run = h.app.engine.createRun('noop', {});
     await waitFor(h.app, run, 'success');
-    h.app.engine.jobs.delete('noop');
+    h.app.engine.applyLoad({ set: [], removed: ['noop'], failed: new Set(), problems: [] });
     expect(refusal(() => h?.app.engine.rerun(run.runId))).toBe(
       `can't rerun ${run.runId}: job noop no longer exists`,
     );

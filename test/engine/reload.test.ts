@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../main/engine/app.js';
 import type { Run } from '../../main/engine/run.js';
 import { FakeClock, settle } from '../helpers/fake-clock.js';
-import { openApp, type Harness } from './harness.js';
+import { committed, openApp, type Harness } from './harness.js';
 
 const T0 = Date.parse('2024-06-03T12:00:30Z');
 
@@ -23,7 +23,7 @@ const hourly = (duration: number): string =>
   `program: {type: no-op, duration: ${duration}}\nschedule: {type: interval, interval: 1h}\n`;
 
 describe('reload', () => {
-  it('a changed job gets new expected runs with new IDs; unchanged and API runs are kept', () => {
+  it('a changed job gets new expected runs with new IDs; unchanged and API runs are kept', async () => {
     const clock = new FakeClock(T0);
     h = openApp(
       { 'job.yaml': hourly(1), 'same.yaml': hourly(1) },
@@ -46,6 +46,7 @@ describe('reload', () => {
       expect(old.map((o) => o.runId)).not.toContain(r.runId);
       expect(durationOf(r)).toBe(2);
     }
+    await committed(app); // live views hear of the deletes once they are committed
     expect(deleted.sort()).toEqual(old.map((r) => r.runId).sort());
     for (const r of old) expect(app.engine.runs.get(r.runId)).toBeUndefined();
     expect(expected(app, 'same').map((r) => r.runId)).toEqual(same);

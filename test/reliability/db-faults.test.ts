@@ -36,7 +36,7 @@ describe('database faults', () => {
     const warnings: string[] = [];
     h = await openServer(JOBS, { warn: (line) => warnings.push(line) });
     const { app } = h;
-    const store = app.engine.store;
+    const store = app.store;
     const warm = app.engine.createRun('noisy', {});
     await waitFor(app, warm, ['success']);
 
@@ -101,7 +101,7 @@ describe('database faults', () => {
     const warnings: string[] = [];
     h = await openServer(JOBS, { warn: (line) => warnings.push(line) });
     const { app } = h;
-    const store = app.engine.store;
+    const store = app.store;
     store.db.pragma('query_only = 1'); // as if the file system were remounted read-only
     const run = app.engine.createRun('quick', {});
     await expect.poll(() => store.writeFailure?.code, { timeout: 10_000 }).toBe('SQLITE_READONLY');

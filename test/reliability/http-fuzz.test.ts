@@ -93,7 +93,9 @@ describe('HTTP fuzz', () => {
           if (p.includes('shut_down')) return;
           const r = await fetch(h.url + p + q, {
             method,
-            ...(b === undefined || method === 'GET' ? {} : { body: b }),
+            ...(b === undefined || method === 'GET'
+              ? {}
+              : { body: b, headers: { 'content-type': 'application/json' } }),
             signal: AbortSignal.timeout(5000),
           });
           const text = await r.text();
@@ -111,6 +113,7 @@ describe('HTTP fuzz', () => {
     for (const chunked of [false, true]) {
       const r = await fetch(`${h.url}/api/v1/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         // A stream has no content-length: the server must count as it reads.
         body: chunked ? new Blob([big]).stream() : big,
         ...(chunked ? { duplex: 'half' } : {}),

@@ -57,6 +57,32 @@ describe('HTTP API', () => {
     expect((await h.post(`/api/v1/runs/${run.run_id}/mark/running`)).status).toBe(400);
   });
 
+  it('mark keeps the evidence: output, meta and log as the run left them', async () => {
+    h = await openServer({ 'bad.yaml': 'program: "echo evidence of the failure; exit 4"\n' });
+    const run = only((await h.post('/api/v1/runs', { job_id: 'bad' })).body);
+    await waitFor(h.app, run.run_id, 'failure');
+    const before = (await h.get(`/api/v1/runs/${run.run_id}`)).body as {
+      runs: Record<string, { meta: unknown }>;
+    };
+    expect((await h.post(`/api/v1/runs/${run.run_id}/mark/success`)).status).toBe(200);
+    const output = await h.get(`/api/v1/runs/${run.run_id}/output/output`);
+    expect(output.text).toBe('evidence of the failure\n');
+    const after = (await h.get(`/api/v1/runs/${run.run_id}`)).body as {
+      runs: Record<string, { state: string; meta: unknown }>;
+    };
+    expect(after.runs[run.run_id]?.state).toBe('success');
+    expect(after.runs[run.run_id]?.meta).toEqual(before.runs[run.run_id]?.meta);
+    const log = (await h.get(`/api/v1/runs/${run.run_id}/log`)).body as { run_log: { message: string }[] };
+    expect(log.run_log.map((e) => e.message)).toEqual([
+      'scheduled: now',
+      'starting',
+      'running',
+      'failure: program failed: exit code 4',
+      'marked as success',
+      'success',
+    ]);
+  });
+
   it('AC-20: fuzzy job ids', async () => {
     h = await openServer({
       'match prefix.yaml': 'program: {type: no-op}\n',

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { engineStats } from '../../main/stats/collect.js';
+import { ConsoleService } from '../../main/service/console-service.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { openApp, type Harness } from '../engine/harness.js';
 import type { Settings } from '../../main/engine/settings.js';
@@ -38,13 +38,11 @@ export async function openServer(
     ...(options.warn === undefined ? {} : { warn: options.warn }),
   });
   const consoleDir = options.consoleDir ?? mkdtempSync(join(tmpdir(), 'apsis-console-'));
-  const server = await startServer(h.app, {
+  const server = await startServer(new ConsoleService(h.app), {
     host: '127.0.0.1',
     port: 0,
     token: options.token ?? null,
     consoleDir,
-    shutDown: () => {},
-    stats: () => engineStats(h.app),
   });
   const parse = (text: string): unknown => {
     try {

@@ -65,7 +65,7 @@ describe('GET /api/v1/stats/history', () => {
 
   it('step: one entry per bucket at its first time, numeric fields at their maximum, others from the last', async () => {
     h = await openStatsServer({}, { clock: new FakeClock(T0) });
-    const store = h.app.engine.store;
+    const store = h.app.store;
     const sample = (t: number, n: number, extra: Record<string, unknown> = {}): void =>
       store.insertStats(S0 + t, {
         time: new Date((S0 + t) * 1000).toISOString(),
@@ -143,7 +143,7 @@ describe('GET /api/v1/stats/history', () => {
 describe('GET /api/v1/stats/history.csv and apsis stats-csv', () => {
   it('AC-27: the same bytes from both, header `time` then sorted dotted names, empty cells for missing fields', async () => {
     const sh = await sampled(5);
-    const store = sh.app.engine.store;
+    const store = sh.app.store;
     // A field added later (a newer engine), and strings that need quoting.
     store.insertStats(S0 + 5.5, {
       time: new Date((S0 + 5.5) * 1000).toISOString(),

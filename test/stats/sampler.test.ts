@@ -20,7 +20,7 @@ afterEach(async () => {
 
 /** Every stored sample, oldest first. */
 function samples(app: App): { time: number; stats: Stats }[] {
-  return [...app.engine.store.iterateStats()].map((row) => ({
+  return [...app.store.iterateStats()].map((row) => ({
     time: row.time,
     stats: JSON.parse(row.stats) as Stats,
   }));
@@ -102,7 +102,7 @@ describe('stats sampler', () => {
   it('SPEC 17.3: samples older than stats.retention are deleted at the first sample and at least hourly', async () => {
     const clock = new FakeClock(T0);
     h = openApp({}, { clock, settings: (s) => ((s.stats.interval = 60), (s.stats.retention = 600)) });
-    const store = h.app.engine.store;
+    const store = h.app.store;
     // A long-running engine's backlog: more than one deletion batch.
     store.transaction(() => {
       for (let i = 0; i < 2500; i += 1) store.insertStats(T0 / 1000 - 86_400 + i, { time: 'old' });

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../main/engine/clock.js';
 import type { Settings } from '../../main/engine/settings.js';
+import { ConsoleService } from '../../main/service/console-service.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
-import { engineStats } from '../../main/stats/collect.js';
 import { openApp, type Harness } from '../engine/harness.js';
 
 export interface StatsServer extends Harness {
@@ -28,13 +28,11 @@ export async function openStatsServer(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.settings === undefined ? {} : { settings: options.settings }),
   });
-  const server = await startServer(h.app, {
+  const server = await startServer(new ConsoleService(h.app), {
     host: '127.0.0.1',
     port: 0,
     token: options.token ?? null,
     consoleDir: mkdtempSync(join(tmpdir(), 'apsis-console-')),
-    shutDown: () => {},
-    stats: () => engineStats(h.app),
   });
   return {
     ...h,

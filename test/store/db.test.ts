@@ -24,7 +24,7 @@ function rawDb(path: string, sql: string): void {
 }
 
 describe('openDatabase', () => {
-  it('creates every table and index at schema version 1 with the pragmas of SPEC 13.1', () => {
+  it('creates every table and index at the current schema version with the pragmas of SPEC 13.1', () => {
     const db = closeLater(openDatabase(tempDbPath(), { now: CREATED }));
     const names = (type: string) =>
       db
@@ -33,13 +33,13 @@ describe('openDatabase', () => {
         )
         .pluck()
         .all(type);
-    expect(new Set(names('table'))).toEqual(new Set(TABLES));
+    expect(new Set(names('table'))).toEqual(new Set([...TABLES, 'pending_actions']));
     expect(names('index')).toEqual(
       expect.arrayContaining(['runs_job_id', 'runs_timestamp', 'run_history_run_id', 'runs_unfinished']),
     );
     const pragma = (name: string) => db.pragma(name, { simple: true });
     expect(pragma('user_version')).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
     expect(pragma('journal_mode')).toBe('wal');
     expect(pragma('synchronous')).toBe(1);
     expect(pragma('page_size')).toBe(8192);
@@ -117,11 +117,11 @@ describe('openDatabase', () => {
   it('refuses a database from a newer schema version', () => {
     const path = tempDbPath();
     openDatabase(path, { now: CREATED }).close();
-    rawDb(path, 'PRAGMA user_version = 2');
+    rawDb(path, 'PRAGMA user_version = 3');
     const e = refusal(() => openDatabase(path, { now: CREATED }));
     expect(e.code).toBe('newer');
     expect(e.message).toBe(
-      `${path} was written by a newer Apsis Console (schema version 2; this version reads up to 1): ` +
+      `${path} was written by a newer Apsis Console (schema version 3; this version reads up to 2): ` +
         'upgrade Apsis Console or choose another --db file',
     );
   });
@@ -140,7 +140,31 @@ describe('openDatabase', () => {
     writeFileSync(path, '');
     expect(refusal(() => openDatabase(path, { readonly: true })).message).toMatch(/\(it is empty\)/);
     const db = closeLater(openDatabase(path, { now: CREATED }));
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  });
+
+  it('migrates a version 1 database forward, keeping its runs', () => {
+    const path = tempDbPath();
+    const store = openStore(path);
+    store.upsertRun({
+      run_id: 'r7',
+      timestamp: CREATED,
+      job_id: 'j',
+      args: {},
+      state: 'success',
+      program: null,
+      times: {},
+      meta: {},
+      run_state: null,
+      conds: null,
+      actions: null,
+    });
+    store.close();
+    rawDb(path, 'DROP TABLE pending_actions; PRAGMA user_version = 1');
+    const db = closeLater(openDatabase(path, { now: CREATED }));
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare('SELECT count(*) FROM pending_actions').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT run_id FROM runs').pluck().all()).toEqual(['r7']);
   });
 
   it('opens read-only while an engine has the database open, and sees its later writes', () => {

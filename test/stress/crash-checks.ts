@@ -182,7 +182,11 @@ export function checkTicks(
         ctx.report.maxTickLatenessMs = Math.max(ctx.report.maxTickLatenessMs, (r.exec ?? r.starting) - time);
 }
 
-/** An action fires at most once per transition: no more `after` than `chain` successes, per instance. */
+/**
+ * An action is performed exactly once per transition, whatever the kills (SPEC 19.8: recorded in the commit of its
+ * transition, performed after, forgotten in the commit of its effect): as many `after` runs as `chain` successes and
+ * as many `notify` runs as `chain` failures, per instance.
+ */
 export function checkActions(
   ctx: CheckContext,
   rows: { job_id: string; args: string; state: string }[],
@@ -202,7 +206,10 @@ export function checkActions(
     for (const [args, n] of made)
       if (n > (triggers.get(args) ?? 0))
         ctx.violation(`actions: ${n} ${job} runs for ${args}, from ${triggers.get(args) ?? 0} chain runs`);
-    if (job === 'after')
-      for (const [args, n] of triggers) ctx.report.actionsLost += Math.max(0, n - (made.get(args) ?? 0));
+    for (const [args, n] of triggers) {
+      const lost = Math.max(0, n - (made.get(args) ?? 0));
+      ctx.report.actionsLost += lost;
+      if (lost > 0) ctx.violation(`actions: ${lost} of ${n} ${job} runs for ${args} never made`);
+    }
   }
 }

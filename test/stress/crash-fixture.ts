@@ -37,10 +37,7 @@ export interface CrashReport {
   finalStates: Record<string, number>;
   /** Why runs ended in error (from their run logs) → count. */
   errorReasons: Record<string, number>;
-  /**
-   * Successes of `chain` with no `after` run: actions run in the background after the transition is stored
-   * (SPEC 9.1), so a kill between the two loses the action. A figure, not a violation.
-   */
+  /** Transitions of `chain` whose action made no run (each one also a violation: actions are never lost). */
   actionsLost: number;
   wallMs: number;
   violations: string[];

@@ -296,6 +296,7 @@ class Scenario {
     try {
       res = await fetch(`${engine.url}/api/v1/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ job_id: p.jobId, args }),
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });

@@ -39,7 +39,7 @@ export async function runFlood(bytes: number): Promise<FloodReport> {
       clearInterval(sampler);
     }
     const seconds = (performance.now() - t0) / 1000;
-    app.engine.store.commitBatch();
+    app.store.commitBatch();
     const stored = app.engine.store.readOutput(run.runId, 'output');
     const data = stored === undefined ? Buffer.alloc(0) : outputBytes(stored);
     const runDir = join(`${h.dbPath}.runs`, 'runs', run.runId);

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Engine } from '../../engine/engine.js';
-import { FINISHED_SQL } from '../../store/schema.js';
+import type { SqliteStore } from '../../store/sqlite-store.js';
 import type { BoundProgram } from '../bind.js';
 import type { ARCHIVE_TYPE } from '../spec.js';
 import {
@@ -53,10 +53,16 @@ function internal(make: (stopped: () => boolean) => AsyncGenerator<ProgramUpdate
   };
 }
 
+/** What the archive and vacuum programs need: the engine's runs and ad hoc jobs, and its SQLite store. */
+export interface InternalHost {
+  engine: Engine;
+  store: SqliteStore;
+}
+
 async function* archive(
   p: ArchiveProgram,
   ctx: ProgramContext,
-  engine: Engine,
+  { engine, store }: InternalHost,
   stopped: () => boolean,
 ): AsyncGenerator<ProgramUpdate> {
   yield { kind: 'running', runState: null, meta: {} };
@@ -75,13 +81,6 @@ async function* archive(
   target.exec(ARCHIVE_SCHEMA);
   target.close();
 
-  const store = engine.store;
-  const db = store.db;
-  const select = db
-    .prepare<[number, number], string>(
-      `SELECT run_id FROM runs WHERE state IN ${FINISHED_SQL} AND timestamp < ? ORDER BY rowid LIMIT ?`,
-    )
-    .pluck();
   const cutoff = ctx.clock.now() / 1000 - p.age;
   const runIds: string[][] = [];
   const rows = { runs: 0, run_history: 0, output: 0 };
@@ -89,52 +88,33 @@ async function* archive(
   let remaining = p.count;
   while (remaining > 0 && !stopped()) {
     let t0 = performance.now();
-    const ids = select.all(cutoff, Math.min(remaining, p.chunk_size ?? remaining));
+    let ids: string[];
+    try {
+      ids = store.finishedRunIdsBefore(cutoff, Math.min(remaining, p.chunk_size ?? remaining));
+    } catch (e) {
+      yield { kind: 'error', message: `archive: ${(e as Error).message}`, meta: {} };
+      return;
+    }
     time['get runs'] += (performance.now() - t0) / 1000;
     if (ids.length === 0) break;
     t0 = performance.now();
     // Out of memory and out of the live views first (run_delete), then moved in one transaction.
     for (const id of ids) {
       const run = engine.runs.get(id);
-      if (run !== undefined) engine.runs.remove(run);
-      engine.events.emit('delete', id);
+      if (run !== undefined) engine.forget(run);
     }
     try {
-      store.flush(); // ATTACH is refused inside a transaction
-    } catch (e) {
-      yield { kind: 'error', message: `archive: ${(e as Error).message}`, meta: {} };
-      return;
-    }
-    db.prepare('ATTACH DATABASE ? AS archive').run(path);
-    try {
-      const list = JSON.stringify(ids);
-      store.transaction(() => {
-        const clash = db
-          .prepare<[string], string>(
-            'SELECT run_id FROM archive.runs WHERE run_id IN (SELECT value FROM json_each(?)) LIMIT 1',
-          )
-          .pluck()
-          .get(list);
-        if (clash !== undefined) throw new Error(`archive: run ${clash} is already in ${path}`);
-        for (const table of ['runs', 'run_history', 'output'] as const) {
-          const moved = db
-            .prepare(
-              `INSERT INTO archive.${table} SELECT * FROM main.${table} WHERE run_id IN (SELECT value FROM json_each(?))`,
-            )
-            .run(list);
-          rows[table] += moved.changes;
-          db.prepare(`DELETE FROM main.${table} WHERE run_id IN (SELECT value FROM json_each(?))`).run(list);
-        }
-      });
+      const moved = store.archiveRuns(ids, path);
+      for (const table of ['runs', 'run_history', 'output'] as const) rows[table] += moved[table];
     } catch (e) {
       yield {
         kind: 'error',
-        message: (e as Error).message,
+        message: (e as Error).message.startsWith('archive:')
+          ? (e as Error).message
+          : `archive: ${(e as Error).message}`,
         meta: { 'run count': runIds.flat().length, run_ids: runIds },
       };
       return;
-    } finally {
-      db.exec('DETACH DATABASE archive');
     }
     time['archive runs'] += (performance.now() - t0) / 1000;
     runIds.push(ids);
@@ -143,26 +123,21 @@ async function* archive(
     else await new Promise((r) => setImmediate(r)); // yield to the event loop between chunks
   }
   // Ad hoc jobs that no run refers to any more go too (SPEC 6.4).
-  const used = db.prepare<[string], number>('SELECT 1 FROM runs WHERE job_id = ? LIMIT 1').pluck();
-  for (const { job_id } of store.allJobs())
-    if (used.get(job_id) === undefined && ![...engine.runs.ofJob(job_id)].length) {
-      store.deleteJob(job_id);
-      engine.adHocJobs.delete(job_id);
-    }
+  for (const jobId of engine.adHocJobIds())
+    if (!store.jobHasRuns(jobId) && engine.runs.ofJob(jobId).size === 0) engine.dropAdHocJob(jobId);
   yield {
     kind: 'success',
     meta: { 'run count': runIds.flat().length, run_ids: runIds, 'row counts': rows, time },
   };
 }
 
-async function* vacuum(engine: Engine): AsyncGenerator<ProgramUpdate> {
+async function* vacuum(store: SqliteStore): AsyncGenerator<ProgramUpdate> {
   yield { kind: 'running', runState: null, meta: {} };
   // Let the transition above commit first: VACUUM cannot run inside a transaction.
   await new Promise((r) => setImmediate(r));
   const t0 = performance.now();
   try {
-    engine.store.flush();
-    engine.store.db.exec('VACUUM');
+    store.vacuum();
   } catch (e) {
     yield { kind: 'error', message: `vacuum: ${(e as Error).message}`, meta: {} };
     return;
@@ -170,16 +145,16 @@ async function* vacuum(engine: Engine): AsyncGenerator<ProgramUpdate> {
   yield { kind: 'success', meta: { time: (performance.now() - t0) / 1000 } };
 }
 
-/** ArchiveProgram runtime over the engine `engineOf()` returns. */
-export function archiveRuntime(engineOf: () => Engine): ProgramRuntime {
+/** ArchiveProgram runtime over the engine and store `hostOf()` returns. */
+export function archiveRuntime(hostOf: () => InternalHost): ProgramRuntime {
   return {
     start: (program, ctx) =>
-      internal((stopped) => archive(program as ArchiveProgram, ctx, engineOf(), stopped)),
+      internal((stopped) => archive(program as ArchiveProgram, ctx, hostOf(), stopped)),
     connect: interrupted,
   };
 }
 
-/** VacuumProgram runtime over the engine `engineOf()` returns. */
-export function vacuumRuntime(engineOf: () => Engine): ProgramRuntime {
-  return { start: () => internal(() => vacuum(engineOf())), connect: interrupted };
+/** VacuumProgram runtime over the store `hostOf()` returns. */
+export function vacuumRuntime(hostOf: () => InternalHost): ProgramRuntime {
+  return { start: () => internal(() => vacuum(hostOf().store)), connect: interrupted };
 }
