@@ -9,7 +9,8 @@ import { roundFloat } from './decimal-format.js';
 import { PY_SPACE } from './lexer.js';
 import { percentFormat, pyFormat } from './py-format.js';
 import { pyGetAttr } from './py-methods.js';
-import { checkInt, escapeHtml, pyArith, pyOrder, toArray } from './py-ops.js';
+import { escapeHtml, pyBinary } from './py-binary.js';
+import { checkInt, pyOrder, toArray } from './py-ops.js';
 import { LINE_BREAK, pyCapitalize, pyJustify, pyReplace, pyStrip } from './py-str.js';
 import {
   asInt,
@@ -315,7 +316,7 @@ function doRound(value: unknown, precision: unknown, method: unknown): unknown {
     }
     return roundFloat(n, Number(p));
   }
-  const scale = Number(pyArith('**', 10n, p));
+  const scale = Number(pyBinary('**', 10n, p));
   const x = Number(n) * scale;
   if (!Number.isFinite(x)) throw new PyError('cannot convert float infinity to integer');
   // math.ceil and math.floor return ints, which have no negative zero.
@@ -343,7 +344,7 @@ function doSum(env: RenderEnv, value: unknown, attribute: unknown, start: unknow
   const get = attrGetter(env, attribute, false);
   if (typeof start === 'string') throw new PyError("sum() can't sum strings [use ''.join(seq) instead]");
   let total = start;
-  for (const item of items(value)) total = pyArith('+', total, attribute === null ? item : get(item));
+  for (const item of items(value)) total = pyBinary('+', total, attribute === null ? item : get(item));
   return total;
 }
 

@@ -5,7 +5,6 @@
  */
 import { meter } from './budget.js';
 import { formatValue } from './format-spec.js';
-import { pyGetAttr } from './py-methods.js';
 import { pyGetItem } from './py-ops.js';
 import {
   asInt,
@@ -183,7 +182,12 @@ export function percentFormat(format: string, args: unknown): string {
 }
 
 /** Python's `str.format(*args, **kwargs)`. */
-export function strFormat(format: string, args: readonly unknown[], kwargs: Kwargs): string {
+export function strFormat(
+  format: string,
+  args: readonly unknown[],
+  kwargs: Kwargs,
+  getattr: (obj: unknown, name: string) => unknown,
+): string {
   let auto = 0;
   let mode: 'auto' | 'manual' | null = null;
   const field = (name: string): unknown => {
@@ -214,7 +218,7 @@ export function strFormat(format: string, args: readonly unknown[], kwargs: Kwar
     while (rest !== '') {
       const attr = /^\.([^.[]+)/.exec(rest);
       if (attr !== null) {
-        value = pyGetAttr(value, attr[1] ?? '');
+        value = getattr(value, attr[1] ?? '');
         if (value === undefined) throw new PyError(`object has no attribute '${attr[1] ?? ''}'`);
         rest = rest.slice(attr[0].length);
         continue;

@@ -4,6 +4,7 @@
  */
 import { meter } from './budget.js';
 import { pyContains, pyOrder, toArray } from './py-ops.js';
+import { strFormat } from './py-format.js';
 import { strMethod } from './py-str.js';
 import {
   asInt,
@@ -249,8 +250,21 @@ export function pyGetAttr(obj: unknown, name: string): unknown {
   if (name.startsWith('_')) return undefined;
   const bind = (m: Method | undefined): PyFunction | undefined =>
     m === undefined ? undefined : new PyFunction(name, m);
-  if (typeof obj === 'string') return strMethod(obj, name);
-  if (obj instanceof PyMarkup) return strMethod(obj.text, name);
+  if (typeof obj === 'string' || obj instanceof PyMarkup) {
+    const s = typeof obj === 'string' ? obj : obj.text;
+    if (name === 'format')
+      return new PyFunction(name, (args, kwargs) => strFormat(s, args, kwargs, pyGetAttr));
+    if (name === 'format_map')
+      return new PyFunction(
+        name,
+        fixed(name, 1, 1, ([m]) => {
+          if (!(m instanceof PyDict)) throw new PyError(`'${typeName(m)}' object is not a mapping`);
+          const kwargs = new Map(m.entries().filter(([k]) => typeof k === 'string') as [string, unknown][]);
+          return strFormat(s, [], kwargs, pyGetAttr);
+        }),
+      );
+    return strMethod(s, name);
+  }
   if (typeof obj === 'bigint' || typeof obj === 'number' || typeof obj === 'boolean')
     return numberAttr(obj, name);
   if (isList(obj)) return bind(listMethod(obj, name));

@@ -5,7 +5,6 @@
  * value built here is bounded by the render's budget.
  */
 import { MAX_INT_BITS, meter } from './budget.js';
-import { percentFormat } from './py-format.js';
 import { floatPow } from './py-pow.js';
 import {
   asInt,
@@ -179,7 +178,7 @@ function dateShift(d: TemplateDate, days: bigint): TemplateDate {
   return new TemplateDate(d.dayNumber + Number(days));
 }
 
-function operandError(op: string, a: unknown, b: unknown): PyError {
+export function operandError(op: string, a: unknown, b: unknown): PyError {
   if (op === '+' && typeof a === 'string')
     return new PyError(`can only concatenate str (not "${typeName(b)}") to str`);
   if (op === '+' && isList(a)) return new PyError(`can only concatenate list (not "${typeName(b)}") to list`);
@@ -193,7 +192,6 @@ function operandError(op: string, a: unknown, b: unknown): PyError {
 /** Python's binary `a op b` for `+ - * / // % **`. */
 export function pyArith(op: string, x: unknown, y: unknown): unknown {
   if (x instanceof PyUndefined || y instanceof PyUndefined) throw undefinedError();
-  if (x instanceof PyMarkup || y instanceof PyMarkup) return markupArith(op, x, y);
   const a = x;
   const b = y;
   const na = asNumber(a);
@@ -224,40 +222,6 @@ export function pyArith(op: string, x: unknown, y: unknown): unknown {
       if (isSeq(a) && asInt(b) !== null) return repeat(a, asInt(b) as bigint);
       if (isSeq(b) && asInt(a) !== null) return repeat(b, asInt(a) as bigint);
       break;
-    case '%':
-      if (typeof a === 'string') return percentFormat(a, b);
-      break;
-  }
-  throw operandError(op, a, b);
-}
-
-/** HTML escaping as Markup does it. */
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&#34;')
-    .replace(/'/g, '&#39;');
-}
-
-/** Markup's operators: the plain-string side is escaped (`+`), or each argument (`%`). */
-function markupArith(op: string, a: unknown, b: unknown): unknown {
-  const text = (v: unknown): unknown =>
-    v instanceof PyMarkup ? v.text : typeof v === 'string' ? escapeHtml(v) : v;
-  if (
-    op === '+' &&
-    (typeof a === 'string' || a instanceof PyMarkup) &&
-    (typeof b === 'string' || b instanceof PyMarkup)
-  )
-    return new PyMarkup(pyArith('+', text(a), text(b)) as string);
-  if (op === '*' && a instanceof PyMarkup) return new PyMarkup(pyArith('*', a.text, b) as string);
-  if (op === '*' && b instanceof PyMarkup) return new PyMarkup(pyArith('*', a, b.text) as string);
-  if (op === '%' && a instanceof PyMarkup) {
-    const esc = (v: unknown): unknown =>
-      v instanceof PyMarkup ? v.text : typeof v === 'string' ? escapeHtml(v) : v;
-    const args = b instanceof PyTuple ? new PyTuple(b.items.map(esc)) : esc(b);
-    return new PyMarkup(percentFormat(a.text, args));
   }
   throw operandError(op, a, b);
 }

@@ -5,18 +5,8 @@
  */
 import { meter } from './budget.js';
 import { PY_SPACE } from './lexer.js';
-import { strFormat } from './py-format.js';
 import { iterate } from './py-ops.js';
-import {
-  asInt,
-  codePoints,
-  type Kwargs,
-  PyDict,
-  PyError,
-  PyFunction,
-  PyTuple,
-  typeName,
-} from './py-values.js';
+import { asInt, codePoints, type Kwargs, PyError, PyFunction, PyTuple, typeName } from './py-values.js';
 
 const SPACE = new RegExp(`[${PY_SPACE}]`);
 const SPACE_RUN = new RegExp(`[${PY_SPACE}]+`);
@@ -451,21 +441,6 @@ const METHODS: Readonly<Record<string, Method>> = {
       return items.join(s);
     },
     'join',
-    1,
-    1,
-  ),
-  format: (s, args, kwargs) => strFormat(s, args, kwargs),
-  format_map: noKw(
-    (s, a) => {
-      const m = a[0];
-      if (!(m instanceof PyDict)) throw new PyError(`'${typeName(m)}' object is not a mapping`);
-      return strFormat(
-        s,
-        [],
-        new Map(m.entries().filter(([k]) => typeof k === 'string') as [string, unknown][]),
-      );
-    },
-    'format_map',
     1,
     1,
   ),

@@ -7,7 +7,8 @@
 import type { CallArgs, Expr, MacroDef, Stmt, Target } from './ast.js';
 import { BudgetExceeded, MAX_CALL_DEPTH, meter } from './budget.js';
 import { pyGetAttr } from './py-methods.js';
-import { concat, iterate, pyArith, pyContains, pyGetItem, pyOrder, pyUnary, toArray } from './py-ops.js';
+import { pyBinary } from './py-binary.js';
+import { concat, iterate, pyContains, pyGetItem, pyOrder, pyUnary, toArray } from './py-ops.js';
 import {
   asInt,
   asNumber,
@@ -456,7 +457,7 @@ export class Interpreter implements RenderEnv {
         const left = this.eval(e.left, scope);
         const right = this.eval(e.right, scope);
         try {
-          return pyArith(e.op, left, right);
+          return pyBinary(e.op, left, right);
         } catch (err) {
           throw withArgHint(err, e.left, left, e.right, right);
         }

@@ -1,6 +1,7 @@
 /** Jinja2's built-in tests (`x is even`, `x is divisibleby(3)`, `x is in(xs)`), with Jinja2's results. */
 import { bindArgs } from './filters.js';
-import { pyArith, pyContains, pyOrder } from './py-ops.js';
+import { pyBinary } from './py-binary.js';
+import { pyContains, pyOrder } from './py-ops.js';
 import {
   hashKey,
   isList,
@@ -56,9 +57,9 @@ const le = (v: unknown, o: unknown): boolean => pyOrder('<=', v, o) <= 0;
 export function makeTests(filters: ReadonlyMap<string, unknown>): ReadonlyMap<string, FilterFn> {
   const tests = new Map<string, FilterFn>();
   const list: [string, FilterFn][] = [
-    ['odd', one('odd', (v) => pyEquals(pyArith('%', v, 2n), 1n))],
-    ['even', one('even', (v) => pyEquals(pyArith('%', v, 2n), 0n))],
-    ['divisibleby', two('divisibleby', 'num', (v, n) => pyEquals(pyArith('%', v, n), 0n))],
+    ['odd', one('odd', (v) => pyEquals(pyBinary('%', v, 2n), 1n))],
+    ['even', one('even', (v) => pyEquals(pyBinary('%', v, 2n), 0n))],
+    ['divisibleby', two('divisibleby', 'num', (v, n) => pyEquals(pyBinary('%', v, n), 0n))],
     ['defined', one('defined', (v) => !(v instanceof PyUndefined))],
     ['undefined', one('undefined', (v) => v instanceof PyUndefined)],
     ['filter', one('filter', (v) => hashKey(v) !== '' && typeof v === 'string' && filters.has(v))],
