@@ -11,6 +11,10 @@ import { EnumValue, TemplateValue } from './values.js';
 
 interface Spec {
   fill: string;
+  /** Whether the spec names its fill character (the `0` flag fills with zeros only when it does not). */
+  fillGiven: boolean;
+  /** Whether the spec names a sign (strings accept none, not even `-`). */
+  signGiven: boolean;
   align: string | undefined;
   sign: string;
   z: boolean;
@@ -30,7 +34,9 @@ function parseSpec(spec: string): Spec {
   const m = SPEC.exec(spec);
   if (m === null) throw new Error(`invalid format spec '${spec}'`);
   return {
-    fill: m[1] ?? ' ',
+    fill: m[1] ?? (m[6] !== undefined ? '0' : ' '),
+    fillGiven: m[1] !== undefined,
+    signGiven: m[3] !== undefined,
     align: m[2],
     sign: m[3] ?? '-',
     z: m[4] !== undefined,
@@ -74,20 +80,20 @@ function formatString(text: string, s: Spec): string {
     const hint = NUMBER_TYPES.includes(s.type) ? ' (args are strings: convert with | int or | float)' : '';
     throw new Error(`unknown format code '${s.type}' for object of type 'str'${hint}`);
   }
-  if (s.sign !== '-' || s.z) throw new Error('sign not allowed in string format specifier');
+  if (s.signGiven || s.z) throw new Error('Sign not allowed in string format specifier');
   if (s.alt) throw new Error('alternate form (#) not allowed in string format specifier');
   if (s.grouping !== undefined) throw new Error(`cannot specify '${s.grouping}' with 's'`);
   if (s.align === '=') throw new Error("'=' alignment not allowed in string format specifier");
   const chars = Array.from(text);
   const body = s.precision === undefined ? text : chars.slice(0, s.precision).join('');
-  const fill = s.zero && s.align === undefined ? '0' : s.fill;
-  return pad('', body, s.width, fill, s.align ?? '<');
+  return pad('', body, s.width, s.fill, s.align ?? '<');
 }
 
 function formatNumber(n: bigint | number, s: Spec): string {
   const integer = typeof n === 'bigint';
   let type = s.type ?? (integer ? 'd' : s.precision === undefined ? 'r' : 'g~');
   if (type === 's') throw new Error(`Unknown format code 's' for object of type '${typeOf(n)}'`);
+  if (type === 'n' && s.grouping !== undefined) throw new Error(`Cannot specify '${s.grouping}' with 'n'.`);
   if (type === 'n') type = integer ? 'd' : 'g';
   if (INTEGER_TYPES.includes(type) && !integer) {
     throw new Error(`unknown format code '${type}' for object of type '${typeOf(n)}'`);
@@ -129,24 +135,42 @@ function formatNumber(n: bigint | number, s: Spec): string {
   }
   if (upper) body = body.toUpperCase();
   if (prefix !== '' && upper) prefix = prefix.toUpperCase();
-  if (s.grouping !== undefined && Number.isFinite(abs))
-    body = group(body, s.grouping, 'bxXo'.includes(type) ? 4 : 3);
   const isZero = !/[1-9]/.test(body.replace(/e.*$/i, ''));
   const signChar =
     negative && !(s.z && isZero) && !(integer && n === 0n) ? '-' : s.sign === '-' ? '' : s.sign;
-  const zeroPad = s.zero && s.align === undefined;
-  return pad(signChar + prefix, body, s.width, zeroPad ? '0' : s.fill, zeroPad ? '=' : (s.align ?? '>'));
+  const lead = signChar + prefix;
+  const align = s.align ?? (s.zero ? '=' : '>');
+  if (s.grouping !== undefined && Number.isFinite(abs)) {
+    const size = 'bxXo'.includes(type) ? 4 : 3;
+    // Zero padding between the sign and the digits is grouped too (`format(7, '+012_d')` is `+000_000_007`).
+    const minWidth = s.fill === '0' && align === '=' ? s.width - Array.from(lead).length : 0;
+    body = group(body, s.grouping, size, minWidth);
+  }
+  return pad(lead, body, s.width, s.fill, align);
 }
 
-/** Inserts `sep` every `size` digits in the integer part of `body`. */
-function group(body: string, sep: string, size: number): string {
-  const m = /^([0-9a-fA-F]+)(.*)$/.exec(body);
+/**
+ * Inserts `sep` every `size` digits in the integer part of `body`, as Python does: when the number is
+ * zero-padded, it is padded with grouped zeros up to `minWidth` characters in all.
+ */
+function group(body: string, sep: string, size: number, minWidth: number): string {
+  const m = /^([0-9a-fA-F]*)(.*)$/.exec(body);
   if (m === null) return body;
   const digits = m[1] ?? '';
+  const rest = m[2] ?? '';
+  let remaining = digits.length;
+  let min = minWidth - Array.from(rest).length;
   const parts: string[] = [];
-  for (let end = digits.length; end > 0; end -= size)
-    parts.unshift(digits.slice(Math.max(0, end - size), end));
-  return parts.join(sep) + (m[2] ?? '');
+  for (;;) {
+    const l = Math.min(Math.max(remaining, min, 1), size);
+    const chars = Math.max(0, Math.min(remaining, l));
+    parts.unshift('0'.repeat(Math.max(0, l - remaining)) + digits.slice(remaining - chars, remaining));
+    remaining -= chars;
+    min -= l;
+    if (remaining <= 0 && min <= 0) break;
+    min -= sep.length;
+  }
+  return parts.join(sep) + rest;
 }
 
 /** Pads `lead + body` to `width` code points; `=` puts the padding between the sign/prefix and the digits. */

@@ -5,10 +5,11 @@
  * construct we cannot render as Apsis does is refused when the template is read, naming it. Every render
  * is bounded (budget.ts). Errors are returned, never thrown. Parsed templates are cached by source.
  */
-import type { Stmt } from './ast.js';
+import type { Expr, Stmt } from './ast.js';
 import { BudgetMeter, newRenderBudget, withMeter, type RenderBudget } from './budget.js';
 import { makeGetCalendar, weekdayCalendarResolver, type CalendarResolver } from './calendar-helper.js';
 import { checkTemplateAst, type Finding } from './check.js';
+import { foldConstants } from './fold.js';
 import { FILTERS, REFUSED_FILTERS } from './filters.js';
 import { JINJA_GLOBALS, REFUSED_GLOBALS, wrapHelper } from './globals.js';
 import { STATIC_HELPERS } from './helpers.js';
@@ -124,7 +125,18 @@ function compile(source: string): Compiled {
     body,
     vocabulary(() => true),
   )[0];
+  if (first === undefined) body = foldConstants(body, evaluateConstant);
   return { ok: true, body, problem: first === undefined ? null : asError(first) };
+}
+
+/** A constant expression's value, or undefined when evaluating it fails (or goes over the bounds). */
+function evaluateConstant(e: Expr): { value: unknown } | undefined {
+  try {
+    const meter = new BudgetMeter(newRenderBudget());
+    return { value: withMeter(meter, () => new Interpreter(TABLES).evalConstant(e)) };
+  } catch {
+    return undefined;
+  }
 }
 
 function compiled(source: string): Compiled {

@@ -110,7 +110,11 @@ export function percentFormat(format: string, args: unknown): string {
     const sign = flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
     const alt = flags.includes('#') ? '#' : '';
     const w = Math.abs(width);
-    const pad = (s: string): string => (s.length >= w ? s : left ? s.padEnd(w) : s.padStart(w));
+    const pad = (s: string): string => {
+      const missing = w - Array.from(s).length;
+      if (missing <= 0) return s;
+      return left ? s + ' '.repeat(missing) : ' '.repeat(missing) + s;
+    };
     let text: string;
     switch (type) {
       case 's':

@@ -186,6 +186,11 @@ export class Interpreter implements RenderEnv {
   private depth = 0;
   constructor(private readonly tables: Tables) {}
 
+  /** Evaluates an expression that reads no names (a constant Jinja2 would fold). */
+  evalConstant(e: Expr): unknown {
+    return this.eval(e, new Scope(null));
+  }
+
   render(body: readonly Stmt[], vars: ReadonlyMap<string, unknown>): string {
     const root = new Scope(null);
     for (const [k, v] of vars) root.set(k, v);

@@ -82,7 +82,7 @@ describe('format(value, spec): Python format-spec mini-language', () => {
       "unknown format code 'd' for object of type 'str' (args are strings: convert with | int or | float)",
     ],
     ['ab', '=5', "'=' alignment not allowed in string format specifier"],
-    ['ab', '+', 'sign not allowed in string format specifier'],
+    ['ab', '+', 'Sign not allowed in string format specifier'],
     [255n, ',x', "cannot specify ',' with 'x'"],
     [1n, '.2d', 'precision not allowed in integer format specifier'],
     [1n, 'q', "invalid format spec 'q'"],

@@ -556,6 +556,16 @@ const STATEMENTS = [
   '{{ "%d" % name }}',
   '{{ "{}".format }}',
   '{% print name, n %}',
+  // Jinja2 folds constants and writes an overflowed float back as the name `inf`: Apsis fails these.
+  '{{ 1e400 }} {{ 1e300 * 1e300 }} {{ [1e400] }} {{ (1e400, 1) }} {{ -1e400 }} {{ 0 * 1e400 }} {{ 1e400 > 1 }}',
+  "{{ 'x' if true else 1e400 }} {{ (1e400 | string) ~ 'x' }} {{ [1e400][0] }}",
+  '{% if 1e400 %}a{% endif %}',
+  '{% set y = [1e400] %}x',
+  '{{ x if 1e400 else 2 }}',
+  '{{ n ~ 1e400 }}',
+  '{{ [1e400] | map("string") | join }}',
+  '{% for x in [1e400] %}{{ x }}{% endfor %}',
+  '{% macro m(a=1e400) %}{{ a }}{% endmacro %}{{ m() }}',
   '{% print %}',
 ];
 
@@ -615,6 +625,95 @@ function powers(count: number): string[] {
   return out;
 }
 
+/** Random format specs and printf conversions over numbers and strings. */
+function formats(count: number): string[] {
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const values = [
+    '0',
+    '7',
+    '-42',
+    '255',
+    '123456789',
+    '10**20',
+    '2.5',
+    '-0.5',
+    '3.14159',
+    '1e16',
+    '1e-7',
+    '0.0',
+    '-0.0',
+    'true',
+    "'ab'",
+    "'é😀'",
+    '1e300 * 1e300',
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const spec =
+      pick(['', '', '*<', '0>', '^', '<', '>', '=', '_^']) +
+      pick(['', '', '+', '-', ' ']) +
+      pick(['', '', '#']) +
+      pick(['', '', '0']) +
+      pick(['', '', '8', '12', '1']) +
+      pick(['', '', ',', '_']) +
+      pick(['', '', '.0', '.2', '.10']) +
+      pick(['', 'd', 'x', 'X', 'o', 'b', 'e', 'E', 'f', 'F', 'g', 'G', '%', 'n', 's', 'c']);
+    out.push(`{{ format(${pick(values)}, '${spec}') }}`);
+    const conv =
+      '%' +
+      pick(['', '', '-', '+', ' ', '0', '#', '-0', '+0']) +
+      pick(['', '', '6', '12', '*']) +
+      pick(['', '', '.0', '.3', '.*']) +
+      pick(['d', 'i', 'x', 'X', 'o', 'e', 'E', 'f', 'F', 'g', 'G', 's', 'r', 'a', 'c', '%']);
+    const star = (conv.match(/\*/g) ?? []).length;
+    const arg = pick(values);
+    const args = star === 0 ? arg : `(${Array.from({ length: star }, () => '5').join(', ')}, ${arg})`;
+    out.push(`{{ '[${conv}]' % ${args} }}`);
+  }
+  return out;
+}
+
+/** Each value iterated, indexed, printed every way, and in a loop with its attributes. */
+function valueShapes(): string[] {
+  const out: string[] = [];
+  for (const v of VALUES) {
+    out.push(
+      `{% for x in ${v} %}{{ x }}{{ loop.index }}{{ loop.revindex0 }}{{ loop.first }};{% else %}empty{% endfor %}`,
+      `{{ ${v}[0] }}`,
+      `{{ ${v}[-1:] }}`,
+      `{{ ${v}.upper() }}`,
+      `{{ ${v} ~ '|' ~ ${v} }}`,
+      `{{ '%s|%r' | format(${v}, ${v}) }}`,
+      `{{ ${v} in ${v} }}`,
+      `{{ ${v} | string | length }}`,
+      `{{ (${v},) }}`,
+      `{{ ${v} == ${v} }} {{ ${v} != 1 }}`,
+      `{% set y = ${v} %}{{ y is defined }}{{ y is none }}{{ y is number if false else 0 }}`,
+      `{{ ${v} if ${v} else 'falsy' }}`,
+    );
+  }
+  return out;
+}
+
+/** Whitespace control and data around every kind of tag. */
+function whitespace(): string[] {
+  const out: string[] = [];
+  const opens = ['{%', '{%-', '{%+'];
+  const closes = ['%}', '-%}', '+%}'];
+  for (const o of opens)
+    for (const c of closes) {
+      out.push(` a \n ${o} if true ${c} \n b \n ${o} endif ${c} \n c `);
+      out.push(`x\n\t ${o} for i in range(2) ${c}\n  {{ i }}  \n${o} endfor ${c}\n y`);
+      out.push(` ${o} set q = 1 ${c} \n {{- q -}} \n {#- c -#} \n {{ q }} `);
+    }
+  return out.map((t) => t.replace(/\\n/g, '\n').replace(/\\t/g, '\t'));
+}
+
 function generate(): string[] {
   const out: string[] = [];
   for (const [filter, argLists] of Object.entries(FILTER_ARGS))
@@ -635,7 +734,14 @@ function generate(): string[] {
   for (const [fmt, args] of PERCENT) out.push(`{{ ${fmt} % ${args} }}`);
   for (const [fmt, args] of FORMAT) out.push(`{{ ${fmt}.format${args} }}`);
   for (const s of SEQUENCES) for (const sl of SLICES) out.push(`{{ ${s}${sl} }}`);
-  out.push(...STATEMENTS, ...randomExpressions(400), ...powers(300));
+  out.push(
+    ...STATEMENTS,
+    ...randomExpressions(400),
+    ...powers(300),
+    ...formats(400),
+    ...valueShapes(),
+    ...whitespace(),
+  );
   return out;
 }
 
