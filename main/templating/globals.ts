@@ -4,7 +4,7 @@
  * as Python callables.
  */
 import { meter } from './budget.js';
-import { bindArgs } from './filters.js';
+import { bindArgs } from './filter-support.js';
 import type { Helper } from './helpers.js';
 import { toArray } from './py-ops.js';
 import {

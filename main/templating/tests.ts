@@ -1,5 +1,5 @@
 /** Jinja2's built-in tests (`x is even`, `x is divisibleby(3)`, `x is in(xs)`), with Jinja2's results. */
-import { bindArgs } from './filters.js';
+import { bindArgs } from './filter-support.js';
 import { pyBinary } from './py-binary.js';
 import { pyContains, pyOrder } from './py-ops.js';
 import {
