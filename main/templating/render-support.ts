@@ -1,6 +1,6 @@
 /** What the interpreter (render.ts) uses besides the values: Jinja2's `loop` object, argument hints, macro signatures. */
 import type { Expr, Stmt } from './ast.js';
-import type { PyRange} from './py-values.js';
+import type { PyRange } from './py-values.js';
 import { asNumber, PyError, pyEquals, PyFunction, PyObject, PyTuple } from './py-values.js';
 
 /** Jinja2's `loop` object of a `for`. */
