@@ -14,7 +14,7 @@ import { FILTERS, REFUSED_FILTERS } from './filters.js';
 import { JINJA_GLOBALS, REFUSED_GLOBALS, wrapHelper } from './globals.js';
 import { STATIC_HELPERS } from './helpers.js';
 import { TemplateSyntaxError } from './lexer.js';
-import { parseTemplate, UnsupportedConstruct } from './parser.js';
+import { MAX_NESTING, parseTemplate, UnsupportedConstruct } from './parser.js';
 import { Interpreter, RenderError } from './render.js';
 import { makeTests, REFUSED_TESTS } from './tests.js';
 
@@ -114,7 +114,10 @@ function compile(source: string): Compiled {
         error: { message: `template syntax error: ${e.message}`, line: e.line, col: e.col },
       };
     if (e instanceof RangeError)
-      return { ok: false, error: { message: 'template syntax error: the template nests too deeply' } };
+      return {
+        ok: false,
+        error: { message: `template syntax error: the template nests more than ${MAX_NESTING} levels deep` },
+      };
     return {
       ok: false,
       error: { message: `template syntax error: ${e instanceof Error ? e.message : String(e)}` },
@@ -146,7 +149,16 @@ function compiled(source: string): Compiled {
     cache.set(source, hit);
     return hit;
   }
-  const entry = compile(source);
+  let entry: Compiled;
+  try {
+    entry = compile(source);
+  } catch (e) {
+    // A defect of ours: the template is refused with the reason rather than thrown at the caller.
+    entry = {
+      ok: false,
+      error: { message: `template check failed: ${e instanceof Error ? e.message : String(e)}` },
+    };
+  }
   cache.set(source, entry);
   const oldest = cache.keys().next();
   if (cache.size > CACHE_SIZE && oldest.done !== true) cache.delete(oldest.value);
@@ -194,8 +206,12 @@ export function renderTemplate(
 export function checkTemplate(source: string, known: ReadonlySet<string>): TemplateError[] {
   const entry = compiled(source);
   if (!entry.ok) return [entry.error];
-  return checkTemplateAst(
-    entry.body,
-    vocabulary((name) => known.has(name) || TEMPLATE_GLOBALS.has(name) || CONSTANT_NAMES.has(name)),
-  ).map(asError);
+  try {
+    return checkTemplateAst(
+      entry.body,
+      vocabulary((name) => known.has(name) || TEMPLATE_GLOBALS.has(name) || CONSTANT_NAMES.has(name)),
+    ).map(asError);
+  } catch (e) {
+    return [{ message: `template check failed: ${e instanceof Error ? e.message : String(e)}` }];
+  }
 }

@@ -148,9 +148,11 @@ export function tokenize(input: string): Token[] {
   let line = 1;
   let lineStart = 0;
   const advance = (to: number): void => {
-    for (let i = source.indexOf('\n', pos); i !== -1 && i < to; i = source.indexOf('\n', i + 1)) {
-      line += 1;
-      lineStart = i + 1;
+    for (let i = pos; i < to; i += 1) {
+      if (source.charCodeAt(i) === 10) {
+        line += 1;
+        lineStart = i + 1;
+      }
     }
     pos = to;
   };

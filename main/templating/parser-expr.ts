@@ -10,14 +10,14 @@ const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 /** The position where an expression's source begins (its leftmost operand); `t` when unknown. */
 function startOf(e: Expr, t: Token): { line: number; col: number } {
   switch (e.kind) {
+    // These are made at their leftmost operand's start already: no walk down a long chain (`1 + 1 + ...`).
     case 'binary':
+    case 'compare':
+    case 'concat':
+      return { line: e.line, col: e.col };
     case 'and':
     case 'or':
       return startOf(e.left, t);
-    case 'compare':
-      return startOf(e.first, t);
-    case 'concat':
-      return e.items[0] === undefined ? { line: t.line, col: t.col } : startOf(e.items[0], t);
     case 'getattr':
     case 'getitem':
       return startOf(e.target, t);

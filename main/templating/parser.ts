@@ -213,7 +213,43 @@ class Parser extends ExpressionParser {
   }
 }
 
+/** Deepest nesting of expressions and statements (Jinja2's own compiler gives up with RecursionError sooner). */
+export const MAX_NESTING = 200;
+
+/** The depth of the deepest node, walked without recursion so that no depth can overflow the stack. */
+function depthOf(body: readonly Stmt[]): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[body, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, depth] = top;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth]);
+    } else if (typeof value === 'object' && value !== null) {
+      const d = 'kind' in value ? depth + 1 : depth;
+      if (d > max) max = d;
+      if (max > MAX_NESTING) return max;
+      for (const child of Object.values(value)) if (typeof child === 'object') stack.push([child, d]);
+    }
+  }
+  return max;
+}
+
+/**
+ * Longest template source: reading one is linear but not free, and no job template comes near this
+ * (it keeps reading a template well under SPEC 7's 100 ms).
+ */
+export const MAX_SOURCE_LENGTH = 256 * 1024;
+
 /** Parses a template source; throws TemplateSyntaxError (UnsupportedConstruct for refused tags). */
 export function parseTemplate(source: string): Stmt[] {
-  return new Parser(tokenize(source)).parseTemplate();
+  if (source.length > MAX_SOURCE_LENGTH)
+    throw new TemplateSyntaxError(
+      `the template is ${source.length.toLocaleString('en-US')} characters long; at most ${MAX_SOURCE_LENGTH.toLocaleString('en-US')} are read`,
+      1,
+      1,
+    );
+  const body = new Parser(tokenize(source)).parseTemplate();
+  if (depthOf(body) > MAX_NESTING)
+    throw new TemplateSyntaxError(`the template nests more than ${MAX_NESTING} levels deep`, 1, 1);
+  return body;
 }

@@ -85,9 +85,20 @@ export function rangeItems(r: PyRange): bigint[] {
   return out;
 }
 
-/** Names a macro body reads, to know whether it takes `varargs`, `kwargs` and `caller`. */
+const readCache = new WeakMap<readonly Stmt[], Map<string, boolean>>();
+
+/** Whether a macro body reads `name` (`varargs`, `kwargs`, `caller`), which decides what the macro accepts. */
 export function reads(body: readonly Stmt[], name: string): boolean {
-  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes(
-    `"kind":"name","name":${JSON.stringify(name)}`,
-  );
+  let names = readCache.get(body);
+  if (names === undefined) {
+    names = new Map();
+    readCache.set(body, names);
+  }
+  let found = names.get(name);
+  if (found === undefined) {
+    const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    found = text.includes(`"kind":"name","name":${JSON.stringify(name)}`);
+    names.set(name, found);
+  }
+  return found;
 }

@@ -168,3 +168,28 @@ describe('a budget shared by several renders', () => {
     expect(render(nested, {}, { budget: loops })).toBe(LOOPS);
   });
 });
+
+describe('reading a hostile template is bounded too', () => {
+  test.each([
+    ['deep parentheses', `{{ ${'('.repeat(5000)}1${')'.repeat(5000)} }}`],
+    ['a long left-nested chain', `{{ ${Array(5000).fill('1').join(' + ')} }}`],
+    ['deeply nested blocks', `${'{% if true %}'.repeat(3000)}x${'{% endif %}'.repeat(3000)}`],
+    ['a long filter chain', `{{ n${' | upper'.repeat(5000)} }}`],
+    ['a long method chain', `{{ n${'.upper()'.repeat(5000)} }}`],
+  ])('%s: a syntax error naming the nesting limit, never a throw', (_what, src) => {
+    expect(render(src, { n: 'x' })).toBe(
+      'template syntax error: the template nests more than 200 levels deep',
+    );
+  });
+
+  test('a source over 256 KiB is refused as it is read', () => {
+    expect(render('{{ n }}'.repeat(40_000), { n: 'x' })).toBe(
+      'template syntax error: the template is 280,000 characters long; at most 262,144 are read',
+    );
+  });
+
+  test('nesting within the limit renders', () => {
+    expect(render(`{{ ${'('.repeat(150)}1${')'.repeat(150)} }}`)).toBe('ok: 1 chars');
+    expect(render(`{{ ${Array(150).fill('1').join(' + ')} }}`)).toBe('ok: 3 chars');
+  });
+});

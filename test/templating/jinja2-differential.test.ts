@@ -9,7 +9,6 @@
  * that says so.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { checkTemplate, renderTemplate } from '../../main/templating/index.js';
 
@@ -814,7 +813,6 @@ describe('templates render as real Jinja2 renders them', () => {
           `${template}\n    jinja2: ${want.ok ? JSON.stringify(want.value) : `error ${want.error}`}\n    ours:   ${got.ok ? JSON.stringify(got.value) : `error ${got.error.message}`}`,
         );
     }
-    if (process.env['DIFF_OUT'] !== undefined) writeFileSync(process.env['DIFF_OUT'], differences.join('\n'));
     expect(differences.join('\n')).toBe('');
   });
 });
