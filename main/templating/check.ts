@@ -172,7 +172,7 @@ export function checkTemplateAst(body: readonly Stmt[], vocabulary: Vocabulary):
           bind(s.target, scope);
           break;
         case 'setblock':
-          stmts(s.body, scope);
+          stmts(s.body, new Scope(scope));
           expr(s.filter, scope);
           bind(s.target, scope);
           break;

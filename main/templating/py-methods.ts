@@ -294,7 +294,7 @@ export function pyGetAttr(obj: unknown, name: string): unknown {
     }
     return v;
   }
-  if (obj instanceof PyFunction && name === 'name' && obj.typeName === 'Macro') return obj.pyName;
+  if (obj instanceof PyFunction) return obj.attrs.get(name);
   return undefined;
 }
 

@@ -130,6 +130,8 @@ export class PyFunction {
     readonly call: (args: readonly unknown[], kwargs: Kwargs) => unknown,
     /** Python's type name for messages (`builtin_function_or_method`, `Macro`, ...). */
     readonly typeName = 'builtin_function_or_method',
+    /** Attributes templates can read (a macro's `name`, `arguments`, ...). */
+    readonly attrs: ReadonlyMap<string, unknown> = new Map(),
   ) {}
 }
 

@@ -132,7 +132,8 @@ export class Interpreter implements RenderEnv {
           break;
         case 'setblock': {
           const buffer = new Out(false);
-          this.exec(stmt.body, scope, buffer);
+          // The captured body has a scope of its own: a `{% set %}` inside it stays inside.
+          this.exec(stmt.body, new Scope(scope), buffer);
           let value: unknown = buffer.text();
           if (stmt.filter !== null) value = this.eval(stmt.filter, scope, value);
           this.assign(stmt.target, value, scope);
@@ -294,6 +295,13 @@ export class Interpreter implements RenderEnv {
           return buffer.text();
         }),
       'Macro',
+      new Map<string, unknown>([
+        ['name', def.name],
+        ['arguments', new PyTuple(def.params.map((p) => p.name))],
+        ['catch_kwargs', takesKwargs],
+        ['catch_varargs', takesVarargs],
+        ['caller', takesCaller],
+      ]),
     );
   }
 

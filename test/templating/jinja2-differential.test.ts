@@ -555,6 +555,35 @@ const STATEMENTS = [
   '{{ "%d" % name }}',
   '{{ "{}".format }}',
   '{% print name, n %}',
+  // Scoping of macros, blocks and sets.
+  '{% macro m() %}{{ x }}{% endmacro %}{% set x = 1 %}{{ m() }}',
+  '{% set x = 1 %}{% macro m() %}{{ x }}{% endmacro %}{% set x = 2 %}{{ m() }}',
+  '{% for i in range(2) %}{% macro m() %}{{ i }}{% endmacro %}{{ m() }}{% endfor %}',
+  '{% macro m() %}{% set y = 5 %}{{ y }}{% endmacro %}{{ m() }}{{ y is defined }}',
+  '{% with %}{% set z = 1 %}{% endwith %}{{ z }}',
+  '{% if true %}{% set w = 3 %}{% endif %}{{ w }}',
+  '{% set ns = namespace() %}{% set ns.a = 1 %}{{ ns.a }}',
+  '{% set ns = 5 %}{% set ns.a = 1 %}',
+  '{% macro m() %}{{ caller() }}{% endmacro %}{{ m() }}',
+  '{% macro m(a, b) %}{{ a }}{{ b }}{% endmacro %}{{ m(1, a=2) }}',
+  '{{ m }}{% macro m() %}{% endmacro %}',
+  '{% macro m(a, b=1) %}{{ varargs }}{% endmacro %}{{ m.name }} {{ m.arguments }} {{ m.catch_kwargs }} {{ m.catch_varargs }} {{ m.caller }}',
+  '{% set x = [1,2] %}{% for x in x %}{{ x }}{% endfor %}{{ x }}',
+  '{% set a = 1 %}{% set b = a + 1 %}{% set a = b * 10 %}{{ a }}',
+  '{% for i in range(3) %}{% break %}{% endfor %}',
+  '{% set x = 1 %}{% filter upper %}{% set x = 2 %}{{ x }}{% endfilter %}{{ x }}',
+  '{% set x = 1 %}{% set y %}{% set x = 2 %}{{ x }}{% endset %}{{ y }}{{ x }}',
+  '{% set x = 1 %}{% macro m() %}{% set x = 2 %}{% endmacro %}{{ m() }}{{ x }}',
+  '{% set x = 0 %}{% for i in range(3) %}{% set x = x + 1 %}{% endfor %}{{ x }}',
+  '{% for i in range(2) %}{% for j in range(2) %}{{ loop.index }}{% endfor %}{{ loop.index }}{% endfor %}',
+  '{{ loop.index }}',
+  '{% for a in [1] %}{% for b in [2] %}{{ a }}{{ b }}{% endfor %}{% endfor %}',
+  '{% call(x, y=2) m(1) %}{% endcall %}{% macro m(a) %}{% endmacro %}',
+  '{% macro m(a) %}{{ caller(a) }}{% endmacro %}{% call(x, y=2) m(1) %}{{ x }}{{ y }}{% endcall %}',
+  '{% macro m() %}{{ kwargs }}{% endmacro %}{{ m(a=1, b=2) }}',
+  '{% macro m() %}{{ varargs | length }}{% endmacro %}{{ m(1, 2, 3) }}',
+  '{% set d = {"a": 1} %}{{ d.a }}{{ d["a"] }}{{ d.get("a") }}{{ d.items() | list }}',
+  '{{ {"a": 1, "b": 2} | length }} {{ {"a": 1} | list }} {{ {"a": 1} | first }}',
   // Jinja2 folds constants and writes an overflowed float back as the name `inf`: Apsis fails these.
   '{{ 1e400 }} {{ 1e300 * 1e300 }} {{ [1e400] }} {{ (1e400, 1) }} {{ -1e400 }} {{ 0 * 1e400 }} {{ 1e400 > 1 }}',
   "{{ 'x' if true else 1e400 }} {{ (1e400 | string) ~ 'x' }} {{ [1e400][0] }}",
@@ -813,6 +842,7 @@ describe('templates render as real Jinja2 renders them', () => {
           `${template}\n    jinja2: ${want.ok ? JSON.stringify(want.value) : `error ${want.error}`}\n    ours:   ${got.ok ? JSON.stringify(got.value) : `error ${got.error.message}`}`,
         );
     }
+    if (differences.length > 0) console.log(differences.join('\n'));
     expect(differences.join('\n')).toBe('');
   });
 });
