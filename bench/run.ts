@@ -5,6 +5,7 @@ import { formatRows, type Benchmark, type BenchRow } from './harness.js';
 import { consoleBenchmark } from './console.bench.js';
 import { engineBenchmark } from './engine.bench.js';
 import { planBenchmark } from './plan.bench.js';
+import { remoteBenchmark } from './remote.bench.js';
 import { startupBenchmark } from './startup.bench.js';
 import { statsBenchmark } from './stats.bench.js';
 
@@ -14,6 +15,7 @@ const BENCHMARKS: Benchmark[] = [
   engineBenchmark,
   startupBenchmark,
   consoleBenchmark,
+  remoteBenchmark,
 ];
 
 async function main(): Promise<void> {

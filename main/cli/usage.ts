@@ -7,7 +7,7 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: apsis <command> [options]
 commands:
-  check DIR                                   check the job files of DIR
+  check DIR [--config FILE]                   check the job files of DIR (host groups from the settings)
   plan DIR --from TIME --to TIME [--json]     list the runs the schedules create in [from, to)
   serve DIR [--db FILE] [--host H] [--port N] [--token T] [--config FILE] [-o KEY=VALUE]...
   stats-csv --db FILE [--from TIME] [--to TIME] [--out FILE]

@@ -6,7 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { ReloadResult } from '../../shared/api/console-api.js';
 import type { Job } from '../jobs/job.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
+import type { Env } from '../procs/base-env.js';
 import { Launcher, type SpawnHelper } from '../procs/launcher.js';
+import { RemoteHosts } from '../remote/hosts.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from './clock.js';
 import { Engine } from './engine.js';
@@ -31,6 +33,11 @@ export interface AppOptions {
   runtimes?: Record<string, ProgramRuntime>;
   /** Starts the launcher helper (default: child_process.fork; the desktop app passes utilityProcess). */
   spawnHelper?: SpawnHelper;
+  /**
+   * The environment job processes start from, before APSIS_RUN_ID and APSIS_JOB_ID (SPEC 6.2; default: this
+   * process's environment). The desktop app passes its own without Electron's and the AppImage's additions.
+   */
+  baseEnv?: Env;
   /** Where the engine reports trouble the operator must know about (default: stderr). */
   warn?: (line: string) => void;
 }
@@ -78,6 +85,7 @@ export class App {
         );
     };
     let launcher: Launcher | null = null;
+    let remote: RemoteHosts | null = null;
     try {
       const clockAt = store.getClock() * 1000;
       if (
@@ -104,13 +112,17 @@ export class App {
         if (engineRef === null) throw new Error('internal program started before the engine opened');
         return { engine: engineRef, store };
       };
+      const dataDir = join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`);
+      remote = new RemoteHosts({ clock, settings, stateDir: dataDir });
       const engine = new Engine({
         clock,
         store,
         launcher,
+        remote,
+        baseEnv: options.baseEnv ?? process.env,
         settings,
         jobDir,
-        dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
+        dataDir,
         runtimes: {
           [STATS_TYPE]: statsRuntime(stats),
           [ARCHIVE_TYPE]: archiveRuntime(hostOf),
@@ -133,8 +145,10 @@ export class App {
       const since = settings.schedule.since;
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);
+      remote.onSlotFreed = () => engine.waiter.slotsFreed();
       const leftActions = store.pendingActions();
       restoreRuns(engine);
+      remote.start();
       const { done } = scheduler.start();
       engine.resumeActions(leftActions);
       const stopRetire = new AbortController();
@@ -152,9 +166,18 @@ export class App {
       return app;
     } catch (e) {
       void launcher?.close();
+      remote?.close();
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * Gets the launch machinery ready (the launcher helper, its fork server, one trivial process through them) so the
+   * first runs after a start are as punctual as later ones; call it before serving (issue 18).
+   */
+  warm(): Promise<void> {
+    return this.launcher.warm(this.engine.deps.dataDir);
   }
 
   /** Reads the job folder again and applies it per file (SPEC 10.3); with dryRun nothing changes. */
@@ -226,6 +249,7 @@ export class App {
     await this.launcher.aheadAnswered();
     await new Promise((r) => setImmediate(r));
     this.engine.close();
+    this.engine.deps.remote?.close();
     this.scheduler.writeClock();
     await this.launcher.close();
     const store = this.store;

@@ -20,14 +20,17 @@ import { templateOptions } from '../jobs/template-options.js';
 import { bindProgram, isProcessProgram, type BoundProgram } from '../programs/bind.js';
 import { noOpRuntime } from '../programs/runtime/no-op.js';
 import { processRuntime } from '../programs/runtime/process.js';
-import type {
-  ProgramContext,
-  ProgramRuntime,
-  RunningProgram,
-  StoppingState,
+import {
+  isTerminal,
+  type ProgramContext,
+  type ProgramRuntime,
+  type RunningProgram,
+  type StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
+import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
+import type { RemoteHosts } from '../remote/hosts.js';
 import { StoreUnavailableError } from '../store/store-error.js';
 import type { PendingAction, RunStore } from '../store/run-store.js';
 import { ActionRunner } from './actions-runner.js';
@@ -44,6 +47,10 @@ export interface EngineDeps {
   clock: Clock;
   store: RunStore;
   launcher: Launcher;
+  /** Remote hosts over SSH (SPEC 24); without them a program with a host ends in error. */
+  remote?: RemoteHosts;
+  /** The environment processes start from (SPEC 6.2; default: this process's environment). */
+  baseEnv?: Env;
   settings: Settings;
   /** The job folder: working directory of processes. */
   jobDir: string;
@@ -60,6 +67,11 @@ export interface CreateOptions {
   expected?: boolean;
   /** Run-log messages after `scheduled: ...` (e.g. `scheduled by action of r12`). */
   notes?: string[];
+  /**
+   * One of many runs a single request creates: when due, it is handed to the waiter at once only up to a slice of
+   * runs per event-loop turn, the rest in the next turns (SPEC 15.1: no request holds the loop).
+   */
+  paced?: boolean;
 }
 
 export interface TransitionOptions {
@@ -123,8 +135,8 @@ export class Engine {
   /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
   private readonly lifetime = new AbortController();
   private readonly runtimes: Record<string, ProgramRuntime>;
-  /** Called when a scheduled run is created, to put it in the due queue; set by the scheduler. */
-  onScheduled: (run: Run) => void = () => {};
+  /** Called when a scheduled run is created (or restored), to put it in the due queue; set by the scheduler. */
+  onScheduled: (run: Run, paced?: boolean) => void = () => {};
   /** Called when a run leaves `scheduled`, to take it out of the due queue; set by the scheduler. */
   onUnscheduled: (run: Run) => void = () => {};
 
@@ -137,6 +149,8 @@ export class Engine {
       program: processRuntime,
       'apsis.program.process.ShellCommandProgram': processRuntime,
       'apsis.program.process.ProcessProgram': processRuntime,
+      procstar: processRuntime,
+      'procstar-shell': processRuntime,
       'no-op': noOpRuntime,
       ...deps.runtimes,
     };
@@ -283,7 +297,7 @@ export class Engine {
     );
     if (options.stop !== undefined) this.log(run, `stop time: ${new Date(options.stop).toISOString()}`);
     for (const note of options.notes ?? []) this.log(run, note);
-    this.onScheduled(run);
+    this.onScheduled(run, options.paced === true);
     return run;
   }
 
@@ -521,6 +535,8 @@ export class Engine {
       cwd: this.deps.jobDir,
       runDir,
       launcher: this.deps.launcher,
+      ...(this.deps.remote === undefined ? {} : { remote: this.deps.remote }),
+      baseEnv: this.deps.baseEnv ?? process.env,
       log: (message) => this.log(run, message),
     };
   }
@@ -592,6 +608,7 @@ export class Engine {
               this.transition(run, 'error', { meta: u.meta, message: u.message });
               break;
           }
+          if (isTerminal(u)) this.afterCommit(() => running.finished?.());
         }
       } catch (e) {
         if (!isFinished(run.state))

@@ -43,8 +43,14 @@ const EXPAND_EVERY_MS = 60_000;
 /** Schedule entries expanded per event-loop turn by the periodic expansion. */
 const EXPAND_SLICE = 250;
 
+/** Runs due at their creation handed to the waiter per event-loop turn, at most. */
+const ADMIT_SLICE = 64;
+
 export class Scheduler {
   readonly queue = new DueQueue<Run>();
+  /** Runs due at their creation beyond this turn's ADMIT_SLICE, in creation order. */
+  private readonly admitQueue: Run[] = [];
+  private admittedThisTurn = 0;
   /** Runs taken from the queue ahead of their time that cannot begin early: recorded, and started at their time. */
   private readonly held = new DueQueue<Run>();
   private readonly handles = new Map<string, DueHandle>();
@@ -71,7 +77,7 @@ export class Scheduler {
   ) {
     this.scheduledUpTo = from;
     this.startedUpTo = from;
-    engine.onScheduled = (run) => this.add(run);
+    engine.onScheduled = (run, paced) => this.add(run, paced === true);
     engine.onUnscheduled = (run) => this.remove(run);
   }
 
@@ -171,18 +177,43 @@ export class Scheduler {
   }
 
   /** A new scheduled run: started at once when due (SPEC 11.3 step 3), else queued until due. */
-  private add(run: Run): void {
+  private add(run: Run, paced: boolean): void {
     const time = run.times['schedule'] ?? this.engine.clock.now();
     if (run.expected && this.creating !== null) {
       this.expectedOf.set(run.runId, this.creating);
       this.creating.outstanding += 1;
     }
     if (time <= this.engine.clock.now()) {
-      this.engine.waiter.admit(run);
+      if (paced) this.admitPaced(run);
+      else this.engine.waiter.admit(run);
       return;
     }
     this.handles.set(run.runId, this.queue.push(time, run));
     if (time - LAUNCH_LEAD_MS < this.wakeAt) this.wake.abort(new Error('earlier run'));
+  }
+
+  /**
+   * Hands a due run of a many-run request to the waiter: at once, up to ADMIT_SLICE runs per event-loop turn; past
+   * that, in the next turns, in order (a request creating a thousand runs never holds the loop while it launches them
+   * all, SPEC 15.1). Such runs are recorded at creation: a restart meanwhile finds them `scheduled` and starts them.
+   */
+  private admitPaced(run: Run): void {
+    if (this.admitQueue.length === 0 && this.admittedThisTurn < ADMIT_SLICE) {
+      if (this.admittedThisTurn++ === 0) setImmediate(() => (this.admittedThisTurn = 0));
+      this.engine.waiter.admit(run);
+      return;
+    }
+    this.admitQueue.push(run);
+    if (this.admitQueue.length === 1) setImmediate(() => this.drainAdmissions());
+  }
+
+  private drainAdmissions(): void {
+    const slice = this.admitQueue.splice(0, ADMIT_SLICE);
+    this.engine.atomic(() => {
+      // A run skipped, started by hand or deleted meanwhile has left `scheduled`.
+      for (const run of slice) if (run.state === 'scheduled') this.engine.waiter.admit(run);
+    });
+    if (this.admitQueue.length > 0) setImmediate(() => this.drainAdmissions());
   }
 
   private remove(run: Run): void {

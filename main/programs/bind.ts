@@ -1,6 +1,7 @@
 /** Binding a program to a run: every templated field rendered with the run's names (SPEC 7), values checked. */
 import { isTemplated } from '../jobs/templated.js';
 import { parseDuration } from '../time/durations.js';
+import { pathEscape } from './contained-path.js';
 import { renderTemplate, type TemplateOptions } from '../templating/index.js';
 import { normalizeSignal } from './signals.js';
 import type { PROCESS_TYPES, SHELL_TYPES } from './spec.js';
@@ -28,6 +29,10 @@ export interface BoundTimeout {
 
 interface ProcessCommon {
   user?: string;
+  /** Where it runs: a host or host group (SPEC 24.1); absent: this host. */
+  host?: string;
+  /** Procstar's name for the host group; `default`, unless host_groups defines it, is this host (SPEC 6.1). */
+  group_id?: string;
   timeout?: BoundTimeout;
   stop: BoundStop;
 }
@@ -69,6 +74,14 @@ function render(source: string, vars: BindVars, what: string): string {
   const result = renderTemplate(source, vars.names, vars.options);
   if (!result.ok) throw new BindError(`${what}: ${result.error.message}`);
   return result.value;
+}
+
+/** A templated path that must stay under its literal directory (SPEC 7). */
+function containedPath(source: string, vars: BindVars, what: string): string {
+  const rendered = render(source, vars, what);
+  const escape = isTemplated(source) ? pathEscape(source, rendered) : null;
+  if (escape !== null) throw new BindError(`${what}: ${escape}`);
+  return rendered;
 }
 
 function duration(field: DurationField, vars: BindVars, what: string): number {
@@ -114,23 +127,37 @@ function bindUser(user: string | undefined, vars: BindVars): { user?: string } {
   return user === undefined ? {} : { user: render(user, vars, 'user') };
 }
 
+function bindHost(
+  spec: { host?: string; group_id?: string },
+  vars: BindVars,
+): { host?: string; group_id?: string } {
+  return {
+    ...(spec.host === undefined ? {} : { host: render(spec.host, vars, 'host').trim() }),
+    ...(spec.group_id === undefined ? {} : { group_id: render(spec.group_id, vars, 'group_id').trim() }),
+  };
+}
+
 function bind(spec: ProgramSpec, vars: BindVars): BoundProgram {
   switch (spec.type) {
     case 'shell':
     case 'apsis.program.process.ShellCommandProgram':
+    case 'procstar-shell':
       return {
         type: spec.type,
         command: render(spec.command, vars, 'command'),
         ...bindUser(spec.user, vars),
+        ...bindHost(spec, vars),
         ...bindTimeout(spec.timeout, vars),
         stop: bindStop(spec.stop, vars),
       };
     case 'program':
     case 'apsis.program.process.ProcessProgram':
+    case 'procstar':
       return {
         type: spec.type,
         argv: spec.argv.map((a, i) => render(a, vars, `argv[${i}]`)),
         ...bindUser(spec.user, vars),
+        ...bindHost(spec, vars),
         ...bindTimeout(spec.timeout, vars),
         stop: bindStop(spec.stop, vars),
       };
@@ -141,13 +168,16 @@ function bind(spec: ProgramSpec, vars: BindVars): BoundProgram {
         success: spec.success,
       };
     case STATS_TYPE:
-      return { type: STATS_TYPE, path: spec.path === undefined ? null : render(spec.path, vars, 'path') };
+      return {
+        type: STATS_TYPE,
+        path: spec.path === undefined ? null : containedPath(spec.path, vars, 'path'),
+      };
     case ARCHIVE_TYPE:
       return {
         type: ARCHIVE_TYPE,
         age: duration(spec.age, vars, 'age'),
         count: integer(spec.count, vars, 'count'),
-        path: render(spec.path, vars, 'path'),
+        path: containedPath(spec.path, vars, 'path'),
         chunk_size: spec.chunk_size === undefined ? null : integer(spec.chunk_size, vars, 'chunk_size'),
         chunk_sleep: spec.chunk_sleep === undefined ? null : duration(spec.chunk_sleep, vars, 'chunk_sleep'),
       };
@@ -175,9 +205,11 @@ export function programStr(p: BoundProgram): string {
   switch (p.type) {
     case 'shell':
     case 'apsis.program.process.ShellCommandProgram':
+    case 'procstar-shell':
       return p.command;
     case 'program':
     case 'apsis.program.process.ProcessProgram':
+    case 'procstar':
       return p.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
     case 'no-op':
       return p.duration === null ? 'no-op' : `no-op for ${p.duration} s`;

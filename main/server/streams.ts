@@ -23,7 +23,7 @@ export const STREAM_LIMITS: StreamLimits = {
   maxBufferedClient: 64 * 1024 * 1024,
 };
 
-/** Past this many unsent bytes on one client, the total over all clients is looked at. */
+/** Past this many unsent bytes on one client (or an eighth of the total bound), the total is looked at. */
 const CHECK_TOTAL_FROM = 1024 * 1024;
 
 const TOO_SLOW = 1013;
@@ -32,7 +32,11 @@ const TOO_SLOW = 1013;
 export class StreamClients {
   readonly #clients = new Set<WebSocket>();
 
-  constructor(private readonly limits: StreamLimits = STREAM_LIMITS) {}
+  private readonly checkFrom: number;
+
+  constructor(private readonly limits: StreamLimits = STREAM_LIMITS) {
+    this.checkFrom = Math.min(CHECK_TOTAL_FROM, limits.maxBufferedTotal / 8);
+  }
 
   get size(): number {
     return this.#clients.size;
@@ -58,7 +62,7 @@ export class StreamClients {
   send(ws: WebSocket, data: string | Buffer): void {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(data);
-    if (ws.bufferedAmount < CHECK_TOTAL_FROM) return;
+    if (ws.bufferedAmount < this.checkFrom) return;
     if (this.tooSlow(ws)) {
       overflow(ws);
       return;

@@ -279,7 +279,11 @@ export class ConsoleService {
       throw tooLarge(
         `${count} runs of ${size} bytes each: over ${MAX_REQUEST_RUN_BYTES} bytes in one request`,
       );
-    const options = { ...(time === undefined ? {} : { time }), ...(stop === undefined ? {} : { stop }) };
+    const options = {
+      ...(time === undefined ? {} : { time }),
+      ...(stop === undefined ? {} : { stop }),
+      paced: count > 1,
+    };
     return engine.atomic(() => {
       if (adHoc !== null) engine.addAdHocJob(adHoc.job, adHoc.definition);
       const created: Run[] = [];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ConsoleService } from '../../main/service/console-service.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
+import type { StreamLimits } from '../../main/server/streams.js';
 import { openApp, type Harness } from '../engine/harness.js';
 import type { Settings } from '../../main/engine/settings.js';
 
@@ -31,6 +32,8 @@ export async function openServer(
     warn?: (line: string) => void;
     /** The built console to serve (default: an empty folder). */
     consoleDir?: string;
+    /** Bounds of the WebSocket clients (default: production's). */
+    streamLimits?: StreamLimits;
   } = {},
 ): Promise<ServerHarness> {
   const h = openApp(files, {
@@ -43,6 +46,7 @@ export async function openServer(
     port: 0,
     token: options.token ?? null,
     consoleDir,
+    ...(options.streamLimits === undefined ? {} : { streamLimits: options.streamLimits }),
   });
   const parse = (text: string): unknown => {
     try {
