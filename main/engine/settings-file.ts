@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readYamlValue } from '../jobs/yaml-parse.js';
+import { readGlobalActions } from '../actions/global.js';
 import { parseHostGroups } from '../remote/host-groups.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
@@ -129,9 +130,11 @@ const SETTERS: Record<string, Setter> = {
       setter(s, value, base);
     }
   },
+  // The settings file's `action` is read with positions by readGlobalActions; `-o` may only clear it.
   action: (s, v) => {
-    if (v === null || (Array.isArray(v) && v.length === 0)) s.action = [];
-    else throw new SettingsError('action: global actions in settings are not supported yet; remove the key');
+    if (v === null || (Array.isArray(v) && v.length === 0) || v === '[]') s.action = [];
+    else
+      throw new SettingsError('action: write global actions in the settings file; -o can only set action=[]');
   },
 };
 
@@ -234,7 +237,13 @@ export function loadSettings(jobDir: string, configFile: string | null, override
     const read = readYamlValue(text);
     if (!read.ok) throw new SettingsError(`${file}: ${read.message}`);
     const tree = read.value ?? {};
-    apply(settings, tree, '', dirname(resolve(file)), file);
+    if (tree !== null && typeof tree === 'object' && !Array.isArray(tree) && 'action' in tree) {
+      const actions = readGlobalActions(file, text);
+      if (!actions.ok) throw new SettingsError(actions.problems.join('\n'));
+      settings.action = actions.actions;
+      const { action: _read, ...rest } = tree as Record<string, unknown>;
+      apply(settings, rest, '', dirname(resolve(file)), file);
+    } else apply(settings, tree, '', dirname(resolve(file)), file);
   }
   for (const o of overrides) {
     const eq = o.indexOf('=');

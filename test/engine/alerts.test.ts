@@ -193,6 +193,38 @@ describe('webhook actions', () => {
   });
 });
 
+describe('global alert actions (settings action)', () => {
+  it("fire for the runs of every job, after the job's own actions", async () => {
+    const hook = await receiver([200]);
+    h = openApp(
+      {
+        'plain.yaml': 'program: {type: no-op, success: false}\n',
+        'own.yaml': `program: {type: no-op, success: false}\naction: {type: webhook, url: "${hook.url}/own"}\n`,
+      },
+      {
+        settings: (s) => {
+          s.action = [
+            { type: 'webhook', url: `${hook.url}/global`, headers: {}, if: { states: ['failure'] } },
+          ];
+        },
+      },
+    );
+    const plain = await waitFor(h.app, h.app.engine.createRun('plain', {}), 'failure');
+    const own = await waitFor(h.app, h.app.engine.createRun('own', {}), 'failure');
+    await hook.waitFor(3);
+    const keys = hook.received.map((r) => `${r.url} ${String(r.headers['idempotency-key'])}`).sort();
+    expect(keys).toEqual(
+      [
+        `/global ${keyOf(own, 'failure', 1)}`,
+        `/global ${keyOf(plain, 'failure', 0)}`,
+        `/own ${keyOf(own, 'failure', 0)}`,
+      ].sort(),
+    );
+    await delivered(h.app, plain.runId);
+    await delivered(h.app, own.runId);
+  });
+});
+
 describe('email actions', () => {
   it('reaches the SMTP server with its subject, the facts and the outbox key as Message-ID', async () => {
     const smtp = await SmtpReceiver.start();

@@ -88,3 +88,50 @@ describe('smtp', () => {
     );
   });
 });
+
+describe('action (global actions)', () => {
+  it('reads webhook and email actions for every run from the settings file', () => {
+    const s = load(
+      [
+        'action:',
+        '  - {type: webhook, url: "https://hooks.example.com/x", if: {states: [failure, error]}}',
+        '  - type: email',
+        '    to: ops@example.com',
+        '    subject: "{{ job_id }} {{ run_id }} {{ state }}"',
+        'smtp: {host: localhost, from: a@b.c}',
+        '',
+      ].join('\n'),
+    );
+    expect(s.action).toEqual([
+      {
+        type: 'webhook',
+        url: 'https://hooks.example.com/x',
+        headers: {},
+        if: { states: ['failure', 'error'] },
+      },
+      {
+        type: 'email',
+        to: ['ops@example.com'],
+        subject: '{{ job_id }} {{ run_id }} {{ state }}',
+        if: { states: ['success', 'failure', 'error', 'skipped'] },
+      },
+    ]);
+    expect(load('action: []\n').action).toEqual([]);
+    expect(load(null, ['action=[]']).action).toEqual([]);
+  });
+
+  it('refuses schedule actions, unknown keys and templates naming args, at their line and column', () => {
+    expect(refusal('action:\n  - {type: schedule, job_id: x}\n')).toMatch(
+      /\.apsis\.yaml:2:12: a global action must be a webhook or an email, not 'schedule'; put schedule actions in job files$/,
+    );
+    expect(refusal('action:\n  - {type: webhook, url: "https://x.example", retry: 3}\n')).toMatch(
+      /\.apsis\.yaml:2:47: unexpected key 'retry' in webhook action; allowed keys: type, url, body, headers, if$/,
+    );
+    expect(refusal('action:\n  - {type: email, to: a@b.c, subject: "{{ date }}"}\n')).toMatch(
+      /\.apsis\.yaml:2:39: email subject: name 'date' is not defined \(global actions know run_id, job_id and state\)$/,
+    );
+    expect(refusal(null, ['action=[{type: webhook}]'])).toBe(
+      'action: write global actions in the settings file; -o can only set action=[]',
+    );
+  });
+});
