@@ -63,6 +63,17 @@ export class LiveStore {
     this.version += 1;
   }
 
+  /** Files with a problem in the latest load. */
+  private readonly problemFiles = $derived(new Set(this.jobErrors.map((p) => p.path)));
+
+  /**
+   * Whether the job's file failed to load and its previous definition is in force. Read from the latest problem
+   * list, which every load sends, rather than the job's `load_error`, which is only sent again with the job.
+   */
+  loadError(job: JobJson): boolean {
+    return job.file !== null && this.problemFiles.has(job.file);
+  }
+
   /** The job's latest run that is not scheduled. */
   lastRunOf(jobId: string): RunSummary | undefined {
     return this.model.lastRunOf(jobId);
