@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { parseHostGroups } from '../remote/host-groups.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
 import { defaultSettings, type Settings } from './settings.js';
@@ -73,6 +74,44 @@ const SETTERS: Record<string, Setter> = {
     if (v !== null && typeof v !== 'string')
       throw new SettingsError('calendars_dir: must be a directory path or null');
     s.calendars_dir = v === null ? null : resolve(base, v);
+  },
+  host_groups: (s, v) => {
+    // From -o the value is text: a YAML flow mapping such as {workers: [w1, w2]}.
+    let value = v;
+    if (typeof v === 'string') {
+      try {
+        value = parse(v);
+      } catch (e) {
+        throw new SettingsError(`host_groups: ${(e as Error).message.split('\n')[0] ?? ''}`);
+      }
+    }
+    const parsed = parseHostGroups(value);
+    if (!parsed.ok) throw new SettingsError(parsed.message);
+    s.host_groups = parsed.groups;
+  },
+  'remote.ssh_config': (s, v, base) => {
+    if (v !== null && (typeof v !== 'string' || v === ''))
+      throw new SettingsError('remote.ssh_config: must be the path of an ssh_config file, or null');
+    s.remote.ssh_config = v === null ? null : resolve(base, v);
+  },
+  'remote.dir': (s, v) => {
+    if (typeof v !== 'string' || v.trim() === '' || /[\0\n]/.test(v))
+      throw new SettingsError('remote.dir: must be a folder path (relative to the remote home, or absolute)');
+    s.remote.dir = v;
+  },
+  'remote.connect_timeout': (s, v) =>
+    (s.remote.connect_timeout = duration('remote.connect_timeout', { positive: true })(v) as number),
+  'remote.reconnect_for': (s, v) =>
+    (s.remote.reconnect_for = duration('remote.reconnect_for', { positive: true })(v) as number),
+  'remote.max_running': (s, v) => {
+    if (v === null) {
+      s.remote.max_running = null;
+      return;
+    }
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new SettingsError('remote.max_running: must be a whole number of at least 1, or null');
+    s.remote.max_running = n;
   },
   action: (s, v) => {
     if (v === null || (Array.isArray(v) && v.length === 0)) s.action = [];
