@@ -1,7 +1,7 @@
 /** Reading settings (SPEC 14): a YAML file, then `-o key.path=value` overrides; unknown keys are errors. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { readYamlValue } from '../jobs/yaml-parse.js';
 import { parseHostGroups } from '../remote/host-groups.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
@@ -79,11 +79,9 @@ const SETTERS: Record<string, Setter> = {
     // From -o the value is text: a YAML flow mapping such as {workers: [w1, w2]}.
     let value = v;
     if (typeof v === 'string') {
-      try {
-        value = parse(v);
-      } catch (e) {
-        throw new SettingsError(`host_groups: ${(e as Error).message.split('\n')[0] ?? ''}`);
-      }
+      const read = readYamlValue(v);
+      if (!read.ok) throw new SettingsError(`host_groups: ${read.message}`);
+      value = read.value;
     }
     const parsed = parseHostGroups(value);
     if (!parsed.ok) throw new SettingsError(parsed.message);
@@ -146,12 +144,10 @@ export function loadSettings(jobDir: string, configFile: string | null, override
     } catch (e) {
       throw new SettingsError(`cannot read settings file ${file}: ${(e as Error).message}`);
     }
-    let tree: unknown;
-    try {
-      tree = parse(text) ?? {};
-    } catch (e) {
-      throw new SettingsError(`${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-    }
+    // Read with the job files' bounds: a deeply nested file must not exhaust the stack (issue 19).
+    const read = readYamlValue(text);
+    if (!read.ok) throw new SettingsError(`${file}: ${read.message}`);
+    const tree = read.value ?? {};
     apply(settings, tree, '', dirname(resolve(file)), file);
   }
   for (const o of overrides) {

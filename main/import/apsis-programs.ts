@@ -37,14 +37,17 @@ function mapType(type: string, f: Fields): Mapped<BoundProgram> {
       const stop = stopOf(f);
       if (argv === undefined || host === undefined || user === undefined || timeout === undefined || !stop.ok)
         return stop.ok ? f.failure() : stop;
-      if (host !== null)
-        return {
-          ok: false,
-          reason: `it runs on host "${host}" through Apsis's agent, which is not carried over`,
-        };
+      // A host runs over SSH here (SPEC 24): the same name, looked up in host_groups or passed to ssh.
       return {
         ok: true,
-        value: { type: 'program', argv, ...(user === null ? {} : { user }), ...timeout, stop: stop.value },
+        value: {
+          type: 'program',
+          argv,
+          ...(host === null ? {} : { host }),
+          ...(user === null ? {} : { user }),
+          ...timeout,
+          stop: stop.value,
+        },
       };
     }
     case PROCESS: {
@@ -60,11 +63,16 @@ function mapType(type: string, f: Fields): Mapped<BoundProgram> {
       const stop = stopOf(f);
       if (argv === undefined || group === undefined || sudoUser === undefined || !stop.ok)
         return stop.ok ? f.failure() : stop;
-      if (group !== null && group !== PROCSTAR_DEFAULT_GROUP)
-        return { ok: false, reason: `it runs on Procstar group "${group}", which is not carried over` };
+      // A Procstar group names a host group here (SPEC 6.1); `default`, unless defined, is this host.
       return {
         ok: true,
-        value: { type: 'program', argv, ...(sudoUser === null ? {} : { user: sudoUser }), stop: stop.value },
+        value: {
+          type: 'program',
+          argv,
+          ...(group === null || group === PROCSTAR_DEFAULT_GROUP ? {} : { group_id: group }),
+          ...(sudoUser === null ? {} : { user: sudoUser }),
+          stop: stop.value,
+        },
       };
     }
     case NO_OP: {

@@ -1,4 +1,5 @@
 /** Parses `program:` (SPEC 6.1): a mapping with `type`, a shell command string, or an argv list. */
+import { quoted } from '../../shared/model/clip.js';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { isTemplated, type TemplateKind, type TemplateSink } from '../jobs/templated.js';
 import { readBool, readStringLike } from '../jobs/values.js';
@@ -62,7 +63,7 @@ function signalField(p: Parser, node: Value, what: string): string | undefined {
   if (text !== undefined && !isTemplated(text) && normalizeSignal(text) === null) {
     p.ctx.error(
       node,
-      `${what}: unknown signal '${text}'; use a name such as SIGTERM, TERM or SIGKILL, or a number`,
+      `${what}: unknown signal ${quoted(text)}; use a name such as SIGTERM, TERM or SIGKILL, or a number`,
     );
     return undefined;
   }
@@ -172,7 +173,7 @@ function processOptions(p: Parser, keys: ProcessKeys): ProcessOptions | undefine
 
 function required(p: Parser, key: string, help: string): Value | undefined {
   const node = p.r.take(key);
-  if (node === undefined) p.ctx.error(p.r.node, `${p.r.what} is missing '${key}'; add ${key}: ${help}`);
+  if (node === undefined) p.ctx.error(p.r.node, `${p.r.what} is missing ${quoted(key)}; add ${key}: ${help}`);
   return node;
 }
 
@@ -273,7 +274,7 @@ function integerField(p: Parser, node: Value, what: string): number | string | u
   }
   const text = templatedString(p, node, what, 'integer');
   if (text !== undefined && !isTemplated(text) && !/^\s*\d+\s*$/.test(text)) {
-    p.ctx.error(node, `${what} must be a positive whole number, got '${text}'`);
+    p.ctx.error(node, `${what} must be a positive whole number, got ${quoted(text)}`);
     return undefined;
   }
   return text;
@@ -310,7 +311,7 @@ export function parseProgram(ctx: FileContext, sink: TemplateSink, node: Value):
     if (type.includes('.') && !type.startsWith('apsis.program.'))
       ctx.error(
         typeNode,
-        `program type '${type}' is not available; known types: ${visibleTypes().join(', ')}`,
+        `program type ${quoted(type)} is not available; known types: ${visibleTypes().join(', ')}`,
       );
     else ctx.error(typeNode, programTypes.unknownMessage(type, visibleTypes()));
     return undefined;

@@ -47,7 +47,8 @@ describe('import-apsis-db with damaged and odd rows', () => {
       UPDATE runs SET times = '{"schedule": "yesterday"}' WHERE run_id = 'r5';
       UPDATE runs SET program = '{"type": "mycompany.programs.Spark", "job": "x"}' WHERE run_id = 'r6';
       UPDATE runs SET args = '{"who": "w2", "a": "first"}', message = 'done by hand' WHERE run_id = 'r2';
-      UPDATE runs SET program = '${agent({ host: 'batch1' })}' WHERE run_id = 'r18';
+      UPDATE runs SET program = '{"type": "mycompany.programs.Hadoop", "job": "y"}' WHERE run_id = 'r18';
+      UPDATE runs SET program = '${agent({ host: 'batch2' })}' WHERE run_id = 'r17';
       UPDATE runs SET actions = '[{"type": "apsis.actions.test.SleepThreadAction", "duration": 1}]' WHERE run_id = 'r7';
       UPDATE run_history SET timestamp = 'noon' WHERE rowid = (SELECT MIN(rowid) FROM run_history WHERE run_id = 'r8');
       UPDATE output SET compression = 'zstd' WHERE run_id = 'r11';
@@ -119,7 +120,7 @@ describe('import-apsis-db with damaged and odd rows', () => {
     );
     expect(text).toContain('    r2 (demo/hello): done by hand');
     expect(text).toContain(
-      `    r18 (demo/hello): imported from Apsis: it cannot run in Apsis Console: it runs on host "batch1" through Apsis's agent, which is not carried over`,
+      `    r18 (demo/hello): imported from Apsis: it cannot run in Apsis Console: its program type "mycompany.programs.Hadoop" has no counterpart in Apsis Console`,
     );
     expect(text).toContain('    r20 (demo/long): was running');
 
@@ -134,6 +135,7 @@ describe('import-apsis-db with damaged and odd rows', () => {
     expect(runs.get('r2')?.args).toBe('{"a":"first","who":"w2"}'); // sorted, as our instances are
     expect(runs.get('r6')?.program).toBeNull();
     expect(runs.get('r18')?.state).toBe('error');
+    expect(JSON.parse(runs.get('r17')?.program ?? 'null')).toMatchObject({ type: 'program', host: 'batch2' });
     expect(runs.get('r19')?.state).toBe('waiting');
     expect(JSON.parse(runs.get('r19')?.conds ?? '')).toEqual([
       { type: 'dependency', job_id: 'demo/hello', args: { who: 'nobody' }, states: ['success'] },
@@ -141,7 +143,7 @@ describe('import-apsis-db with damaged and odd rows', () => {
     expect(runs.get('r20')?.state).toBe('error');
     const log18 = query<{ message: string }>(target, "SELECT message FROM run_history WHERE run_id = 'r18'");
     expect(log18.at(-1)?.message).toMatch(
-      /^error: imported from Apsis: it cannot run in Apsis Console: it runs on host/,
+      /^error: imported from Apsis: it cannot run in Apsis Console: its program type "mycompany\.programs\.Hadoop"/,
     );
 
     // Compressed outputs come over as stored, bytes and all; the damaged one is kept as Apsis had it.
