@@ -87,6 +87,21 @@ describe('view state in the URL', () => {
     ]);
     table.setFilter(runFilterOf(runListState({ state: 'failure', since: '2026-01-01T02:00:00Z' })));
     expect(table.slice(0, 10).map((r) => r.run_id)).toEqual(['r2']);
+    table.setFilter(runFilterOf(runListState({ before: '2026-01-01T01:00:00Z' })));
+    expect(table.slice(0, 10).map((r) => r.run_id)).toEqual(['r1']);
+  });
+
+  it('filters runs past their stop time (overdue)', () => {
+    const table = new RunTable();
+    table.reset([
+      run(1, 'running', { schedule: '2026-01-01T00:00:00Z', stop: '2026-01-01T01:00:00Z' }),
+      run(2, 'running', { schedule: '2026-01-01T00:00:00Z', stop: '2026-01-01T03:00:00Z' }),
+      run(3, 'running', { schedule: '2026-01-01T00:00:00Z' }),
+    ]);
+    const s = runListState({ state: 'running,stopping', stop_before: '2026-01-01T02:00:00Z' });
+    expect(runListState(runListParams(s))).toEqual(s);
+    table.setFilter(runFilterOf(s));
+    expect(table.slice(0, 10).map((r) => r.run_id)).toEqual(['r1']);
   });
 
   it('titles name the screen and the object', () => {

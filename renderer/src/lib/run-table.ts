@@ -18,6 +18,10 @@ export interface RunFilter {
   labels: string[];
   /** Only runs that entered their current state at or after this time (epoch ms); null for no bound. */
   since?: number | null;
+  /** Only runs that entered their current state before this time (epoch ms); null for no bound. */
+  before?: number | null;
+  /** Only runs with a stop time before this time (epoch ms): overdue once it is past; null for no bound. */
+  stopBefore?: number | null;
 }
 
 export const NO_FILTER: RunFilter = { jobPrefix: '', keywords: [], states: [], args: [], labels: [] };
@@ -41,7 +45,9 @@ export function isEmptyFilter(f: RunFilter): boolean {
     f.states.length === 0 &&
     f.args.length === 0 &&
     f.labels.length === 0 &&
-    (f.since ?? null) === null
+    (f.since ?? null) === null &&
+    (f.before ?? null) === null &&
+    (f.stopBefore ?? null) === null
   );
 }
 
@@ -56,6 +62,11 @@ export function matches(run: RunSummary, f: RunFilter): boolean {
   }
   for (const l of f.labels) if (!run.labels.includes(l)) return false;
   if (f.since !== undefined && f.since !== null && stateTime(run) < f.since) return false;
+  if (f.before !== undefined && f.before !== null && stateTime(run) >= f.before) return false;
+  if (f.stopBefore !== undefined && f.stopBefore !== null) {
+    const stop = run.times['stop'];
+    if (stop === undefined || Date.parse(stop) >= f.stopBefore) return false;
+  }
   return true;
 }
 

@@ -85,8 +85,12 @@ export interface RunListState {
   labels: string;
   args: string;
   states: RunState[];
-  /** Only runs whose sort time is at or after this ISO time ('' for no bound). */
+  /** Only runs that entered their state at or after this ISO time ('' for no bound). */
   since: string;
+  /** Only runs that entered their state before this ISO time ('' for no bound). */
+  before: string;
+  /** Only runs whose stop time is before this ISO time ('' for no bound): overdue runs. */
+  stopBefore: string;
   descending: boolean;
 }
 
@@ -94,14 +98,19 @@ export function runListState(params: Record<string, string>): RunListState {
   const states = (params['state'] ?? '')
     .split(',')
     .filter((s): s is RunState => (RUN_STATES as readonly string[]).includes(s));
-  const since = params['since'] ?? '';
+  const time = (name: string): string => {
+    const t = params[name] ?? '';
+    return Number.isNaN(Date.parse(t)) ? '' : t;
+  };
   return {
     job: params['job'] ?? '',
     q: params['q'] ?? '',
     labels: params['labels'] ?? '',
     args: params['args'] ?? '',
     states,
-    since: Number.isNaN(Date.parse(since)) ? '' : since,
+    since: time('since'),
+    before: time('before'),
+    stopBefore: time('stop_before'),
     descending: params['order'] !== 'asc',
   };
 }
@@ -114,6 +123,8 @@ export function runListParams(s: RunListState): Record<string, string> {
     args: s.args,
     state: s.states.join(','),
     since: s.since,
+    before: s.before,
+    stop_before: s.stopBefore,
     order: s.descending ? '' : 'asc',
   };
 }
@@ -127,6 +138,8 @@ export function runFilterOf(s: RunListState): RunFilter {
     args: parseArgFilter(s.args),
     labels: s.labels.split(/[\s,]+/).filter((w) => w !== ''),
     since: s.since === '' ? null : Date.parse(s.since),
+    before: s.before === '' ? null : Date.parse(s.before),
+    stopBefore: s.stopBefore === '' ? null : Date.parse(s.stopBefore),
   };
 }
 
@@ -138,7 +151,9 @@ export function isFiltered(s: RunListState): boolean {
     s.labels.trim() !== '' ||
     s.args.trim() !== '' ||
     s.states.length > 0 ||
-    s.since !== ''
+    s.since !== '' ||
+    s.before !== '' ||
+    s.stopBefore !== ''
   );
 }
 
