@@ -208,8 +208,16 @@ export class Engine {
     }
     const added = new Set(load.set.filter((j) => !this.#jobs.has(j.jobId)).map((j) => j.jobId));
     for (const job of load.set) this.#jobs.set(job.jobId, job);
+    const before = this.#loadErrorJobs;
     this.#loadErrorJobs = new Set([...load.failed].filter((id) => this.#jobs.has(id)));
+    const set = new Set(load.set.map((j) => j.jobId));
     for (const job of load.set) this.events.emit('job', job, added.has(job.jobId) ? 'add' : 'change');
+    // A job whose file broke or loads again keeps its definition, but its `load_error` flag changed: send it again.
+    for (const id of new Set([...before, ...this.#loadErrorJobs])) {
+      const job = this.#jobs.get(id);
+      if (job !== undefined && !set.has(id) && before.has(id) !== this.#loadErrorJobs.has(id))
+        this.events.emit('job', job, 'change');
+    }
     this.#jobErrors = load.problems;
     this.events.emit('job_errors', load.problems);
   }
