@@ -1,0 +1,133 @@
+/**
+ * The shapes of the server's replies the CLI uses, checked before use (issue 15 item 8): a server may be an old
+ * version, another program on the port, or hostile. A check returns the value it was given (extra fields kept, so
+ * `--json` prints what the server sent) or throws ShapeError naming where the reply differs.
+ */
+
+/** Where a reply differs from the shape a command needs: `runs["r1"].state is a number, not a string`. */
+export class ShapeError extends Error {
+  override readonly name = 'ShapeError';
+}
+
+export type Shape<T> = (value: unknown, at: string) => T;
+
+/** Deepest nesting of a reply the CLI takes: the engine's ad hoc jobs nest at most 64 levels (SPEC 15.1). */
+export const MAX_DEPTH = 256;
+
+function kind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+function fail(at: string, want: string, v: unknown): never {
+  throw new ShapeError(`${at === '' ? 'the reply' : at} is ${kind(v)}, not ${want}`);
+}
+
+/** `at` extended by a key the server chose: plain names as `.name`, others quoted and cut to 40 characters. */
+function member(at: string, key: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(key)) return at === '' ? key : `${at}.${key}`;
+  return `${at}[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export const string: Shape<string> = (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v));
+
+export const nullableString: Shape<string | null> = (v, at) =>
+  v === null || typeof v === 'string' ? v : fail(at, 'a string or null', v);
+
+export const nullableCount: Shape<number | null> = (v, at) =>
+  v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
+    ? v
+    : fail(at, 'a whole number or null', v);
+
+export function arrayOf<T>(item: Shape<T>): Shape<T[]> {
+  return (v, at) => {
+    if (!Array.isArray(v)) return fail(at, 'an array', v);
+    v.forEach((x, i) => item(x, `${at}[${i}]`));
+    return v as T[];
+  };
+}
+
+export function recordOf<T>(item: Shape<T>): Shape<Record<string, T>> {
+  return (v, at) => {
+    if (!isObject(v)) return fail(at, 'an object', v);
+    for (const [k, x] of Object.entries(v)) item(x, member(at, k));
+    return v as Record<string, T>;
+  };
+}
+
+type Fields = Record<string, Shape<unknown>>;
+type Checked<F extends Fields> = { [K in keyof F]: ReturnType<F[K]> };
+
+/** An object with the `required` fields and, when present, the `optional` ones; other fields pass unchecked. */
+export function object<R extends Fields, O extends Fields = Record<never, never>>(
+  required: R,
+  optional?: O,
+): Shape<Checked<R> & Partial<Checked<O>> & Record<string, unknown>> {
+  return (v, at) => {
+    if (!isObject(v)) return fail(at, 'an object', v);
+    for (const [k, check] of Object.entries(required)) {
+      if (!Object.hasOwn(v, k)) throw new ShapeError(`${member(at, k)} is missing`);
+      check(v[k], member(at, k));
+    }
+    for (const [k, check] of Object.entries(optional ?? {}))
+      if (Object.hasOwn(v, k) && v[k] !== undefined) check(v[k], member(at, k));
+    return v as Checked<R> & Partial<Checked<O>> & Record<string, unknown>;
+  };
+}
+
+/** Throws ShapeError when `value` nests deeper than MAX_DEPTH (JSON.stringify would overflow the stack). */
+export function checkDepth(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_DEPTH) throw new ShapeError(`the reply nests deeper than ${MAX_DEPTH} levels`);
+    for (const x of Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
+  }
+}
+
+// ---- the replies of the client commands (SPEC 15.2, 15.3, 16.2) -------------------------------------------
+
+/** What a command prints of a run (`runLine`). */
+export const RUN_LINE = object({
+  run_id: string,
+  state: string,
+  job_id: string,
+  args: recordOf(string),
+  times: recordOf(string),
+});
+
+export const RUN_COLLECTION = object({ when: string, runs: recordOf(RUN_LINE) });
+
+export const JOB_LIST = arrayOf(object({ job_id: string, params: arrayOf(string), next_time: nullableString }));
+
+export const JOB = object({ job_id: string });
+
+export const LOG_ENTRY = object({ timestamp: string, message: string });
+
+export const RUN_LOG = object({ run_log: arrayOf(LOG_ENTRY) });
+
+export const PROBLEM = object({ path: string, line: nullableCount, col: nullableCount, message: string });
+
+export const RELOAD_RESULT = object({
+  added: arrayOf(string),
+  removed: arrayOf(string),
+  changed: arrayOf(string),
+  errors: arrayOf(PROBLEM),
+});
+
+/** The `{}` of start, skip, signal, mark and shut-down (and the run collection of stop, not used). */
+export const ANY_OBJECT = object({});
+
+export const RERUN_RESULT = object({ show_run_id: string });
+
+/** One message of a run stream (SPEC 16.2), as `watch` reads it. */
+export const RUN_STREAM_MESSAGE = object(
+  {},
+  { run: object({ state: string }), run_log: arrayOf(LOG_ENTRY), run_log_append: LOG_ENTRY },
+);
