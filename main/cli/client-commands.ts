@@ -172,11 +172,7 @@ const schedule: Command = async (args, io) => {
   return list.some((r) => r.state === 'error') ? 1 : 0;
 };
 
-function operation(
-  name: string,
-  path: (id: string, extra: string) => string,
-  extraName?: string,
-): Command {
+function operation(name: string, path: (id: string, extra: string) => string, extraName?: string): Command {
   return async (args, io) => {
     const { values, positionals } = parseCommandArgs(name, args, COMMON);
     let extra = '';
@@ -189,7 +185,8 @@ function operation(
     const client = clientOf(values, io);
     for (const id of ids) {
       const where = path(encodeURIComponent(id), extra);
-      if (name === 'rerun') io.out(escapeControls((await client.json('POST', where, RERUN_RESULT)).show_run_id));
+      if (name === 'rerun')
+        io.out(escapeControls((await client.json('POST', where, RERUN_RESULT)).show_run_id));
       else await client.json('POST', where, ANY_OBJECT);
     }
     return 0;
@@ -210,7 +207,8 @@ function frameWarnings(io: CliIo, command: string, url: string): { skip(why: str
   return {
     skip(why) {
       count += 1;
-      if (count === 1) io.err(escapeControls(`apsis ${command}: warning: skipped a frame from ${url}: ${why}`));
+      if (count === 1)
+        io.err(escapeControls(`apsis ${command}: warning: skipped a frame from ${url}: ${why}`));
     },
     end() {
       if (count > 1) io.err(`apsis ${command}: warning: skipped ${count} malformed frames in all`);

@@ -169,7 +169,10 @@ export class ApsisClient {
           next = await new Promise<{ done: boolean; value?: Uint8Array }>((resolve, reject) => {
             if (idleMs !== undefined)
               idle = setTimeout(
-                () => reject(new ClientError(`the reply from ${this.url} stalled: nothing for ${seconds(idleMs)}`)),
+                () =>
+                  reject(
+                    new ClientError(`the reply from ${this.url} stalled: nothing for ${seconds(idleMs)}`),
+                  ),
                 idleMs,
               );
             reader.read().then(resolve, reject);
@@ -177,7 +180,9 @@ export class ApsisClient {
         } catch (e) {
           if (e instanceof ClientError) throw e;
           if (signal.aborted)
-            throw new ClientError(`no complete reply from ${this.url} within ${seconds(this.limits.requestMs)}`);
+            throw new ClientError(
+              `no complete reply from ${this.url} within ${seconds(this.limits.requestMs)}`,
+            );
           throw new ClientError(`the reply from ${this.url} broke off: ${causeOf(e)}`);
         } finally {
           clearTimeout(idle);
@@ -274,7 +279,8 @@ export class ApsisClient {
       let pinger: NodeJS.Timeout | undefined;
       // ws's handshakeTimeout is a socket idle timeout, which a server sending a byte now and then never trips.
       const handshake = setTimeout(
-        () => settle(new ClientError(`no WebSocket handshake from ${this.url} within ${seconds(handshakeMs)}`)),
+        () =>
+          settle(new ClientError(`no WebSocket handshake from ${this.url} within ${seconds(handshakeMs)}`)),
         handshakeMs,
       );
       const settle = (result: { value: T } | Error): void => {
@@ -342,7 +348,9 @@ export class ApsisClient {
       ws.on('unexpected-response', (req, res: IncomingMessage) => {
         void refusal(res, this.limits.maxErrorBytes).then((message) => {
           req.destroy();
-          settle(new ClientError(message ?? `${res.statusCode ?? '?'} (from ${this.url}, WebSocket refused)`));
+          settle(
+            new ClientError(message ?? `${res.statusCode ?? '?'} (from ${this.url}, WebSocket refused)`),
+          );
         });
       });
       ws.on('error', (e: Error & { code?: string }) => {

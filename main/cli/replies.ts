@@ -104,7 +104,9 @@ export const RUN_LINE = object({
 
 export const RUN_COLLECTION = object({ when: string, runs: recordOf(RUN_LINE) });
 
-export const JOB_LIST = arrayOf(object({ job_id: string, params: arrayOf(string), next_time: nullableString }));
+export const JOB_LIST = arrayOf(
+  object({ job_id: string, params: arrayOf(string), next_time: nullableString }),
+);
 
 export const JOB = object({ job_id: string });
 
