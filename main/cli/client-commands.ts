@@ -15,11 +15,11 @@ import {
   RELOAD_RESULT,
   RERUN_RESULT,
   RUN_COLLECTION,
-  RUN_LINE,
   RUN_LOG,
   RUN_STREAM_MESSAGE,
   ShapeError,
 } from './replies.js';
+import type { RUN_LINE } from './replies.js';
 import { escapeControls, jsonText, TerminalEscaper } from './terminal-text.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
@@ -236,10 +236,10 @@ const output: Command = async (args, io) => {
   if (positionals.length !== 1) throw new UsageError('apsis output: expected one RUN');
   const client = clientOf(values, io);
   const id = encodeURIComponent(positionals[0] as string);
-  const write =
-    io.write ??
-    ((chunk: Uint8Array | string): Promise<void> =>
-      new Promise<void>((resolve) => process.stdout.write(chunk, () => resolve())));
+  const write = (chunk: Uint8Array | string): Promise<void> =>
+    io.write !== undefined
+      ? io.write(chunk)
+      : new Promise<void>((resolve) => process.stdout.write(chunk, () => resolve()));
   // The bytes as they are for a pipe or a file (the user asked for them); escaped on a terminal unless --raw.
   const escaper = io.isTerminal === true && values['raw'] !== true ? new TerminalEscaper() : null;
   const sink = async (chunk: Uint8Array): Promise<void> => {

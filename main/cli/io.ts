@@ -28,7 +28,12 @@ export function processIo(): CliIo & { flush(): Promise<void> } {
   };
   // A reader that went away (`apsis output RUN | head`) ends the writing, not the process with a stack trace.
   let broken: Error | null = null;
-  process.stdout.on('error', (e) => (broken = e));
+  process.stdout.on('error', (e: Error) => {
+    broken = e;
+  });
+  const throwIfBroken = (): void => {
+    if (broken !== null) throw broken;
+  };
   return {
     out(line) {
       chunks.push(line, '\n');
@@ -43,7 +48,7 @@ export function processIo(): CliIo & { flush(): Promise<void> } {
     flush: () => flush(),
     async write(chunk) {
       flushSync();
-      if (broken !== null) throw broken;
+      throwIfBroken();
       if (!process.stdout.write(chunk))
         await new Promise<void>((resolve) => {
           const done = (): void => {
@@ -56,7 +61,7 @@ export function processIo(): CliIo & { flush(): Promise<void> } {
           process.stdout.on('error', done);
           process.stdout.on('close', done);
         });
-      if (broken !== null) throw broken;
+      throwIfBroken();
     },
     isTerminal: process.stdout.isTTY === true,
   };

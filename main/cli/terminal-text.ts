@@ -9,6 +9,7 @@
  * Characters shown escaped in a text line: C0 controls but tab, DEL, C1 controls (U+0080-U+009F, CSI is U+009B), the
  * line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
  */
+// eslint-disable-next-line no-control-regex -- the control characters are what this finds
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** Characters JSON.stringify leaves raw that a terminal would act on: DEL, C1, separators, bidi controls. */
