@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { OUTPUT_CAP } from '../engine/outputs.js';
-import { checkDepth, ShapeError, type Shape } from './replies.js';
+import { checkJsonText, ShapeError, type Shape } from './replies.js';
 import { UsageError } from './usage.js';
 
 /** An error answered by the server, or no server at all: exit 1 with the message. */
@@ -222,13 +222,14 @@ export class ApsisClient {
       const bytes = await this.readAll(r, this.limits.maxJsonBytes, signal);
       let value: unknown;
       try {
+        checkJsonText(bytes);
         value = JSON.parse(new TextDecoder().decode(bytes));
-      } catch {
+      } catch (e) {
+        if (e instanceof ShapeError) throw this.unexpected(e.message);
         const type = r.headers.get('content-type');
         throw this.unexpected(`not JSON (${bytes.length} bytes${type === null ? '' : ` of ${type}`})`);
       }
       try {
-        checkDepth(value);
         return shape(value, '');
       } catch (e) {
         if (e instanceof ShapeError) throw this.unexpected(e.message);

@@ -313,6 +313,16 @@ describe('size limits', () => {
     expect(r.maxRss).toBeLessThan(256 * 2 ** 20);
   }, 40_000);
 
+  it('64 MiB of tiny objects (22 million): refused before parsing, memory bounded', async () => {
+    s.http.set('/api/v1/jobs', streamed('[', Buffer.from('{},'.repeat(349_525)), 63 * 2 ** 20));
+    const r = await apsisCli(['jobs', '--url', s.url], { timeoutMs: 30_000 });
+    expect(r.status).toBe(1);
+    expectOneLine(r.stderr, 'jobs', /: the reply holds over 2000000 objects and arrays$/m);
+    // Before the count: 3.8 GB and 98 s to parse, for a reply under the size limit.
+    expect(r.maxRss).toBeGreaterThan(0);
+    expect(r.maxRss).toBeLessThan(256 * 2 ** 20);
+  }, 40_000);
+
   it('a declared Content-Length over the limit is refused before reading', async () => {
     s.http.set('/api/v1/jobs', (_q, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(300e6) });
