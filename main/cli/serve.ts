@@ -80,6 +80,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       resolveDone();
     })();
   };
+  await app.warm(); // the launch machinery is ready before `listening`: the first runs are on time
   const service = new ConsoleService(app, shutDown);
   const server = await startServer(service, {
     host,

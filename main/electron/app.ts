@@ -25,7 +25,7 @@ import { DesktopActions } from './desktop.js';
 import { EngineHost, type MaxAgeChoice, type OpenEngine } from './engine-host.js';
 import { externalOpener } from './external-links.js';
 import { registerIpc } from './ipc.js';
-import { QuitFlow, quitMessage, watchPower } from './lifecycle.js';
+import { QuitFlow, quitMessage, watchPower, watchSystemQuit } from './lifecycle.js';
 import { scopedLog } from './log.js';
 import { appMenu } from './menu.js';
 import { FailureNotifier } from './notify.js';
@@ -34,7 +34,15 @@ import { APP_SCHEME_PRIVILEGES, appProtocolHandler } from './protocol.js';
 import { Subscriptions } from './subscriptions.js';
 import { TrayStatus } from './tray.js';
 import { utilitySpawner } from './utility-helper.js';
-import { APP_INDEX, APP_SCHEME, secureContents, windowOptions } from './window.js';
+import {
+  APP_INDEX,
+  APP_SCHEME,
+  ConsoleWindow,
+  dialogParent,
+  sandboxOff,
+  secureContents,
+  windowOptions,
+} from './window.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/main/electron
 const ROOT = join(HERE, '..', '..', '..'); // the package (app.asar when packaged)
@@ -62,14 +70,30 @@ else
 
 async function start(): Promise<void> {
   const devTools = !app.isPackaged;
+  const sandbox = sandboxOff(app.commandLine.hasSwitch('no-sandbox'), app.isPackaged);
+  if (sandbox !== null && 'refuse' in sandbox) {
+    dialog.showErrorBox('Apsis Console cannot start without its sandbox', sandbox.refuse);
+    app.exit(1);
+    return;
+  }
+  if (sandbox !== null) log.warn(sandbox.warn);
   const clock = new SystemClock();
-  let win: BrowserWindow | null = null;
+  const consoleWindow = new ConsoleWindow(() => createWindow());
 
-  const messageBox = (options: MessageBoxOptions) =>
-    win === null ? dialog.showMessageBox(options) : dialog.showMessageBox(win, options);
+  // Dialogs belong to the console window only while it is on screen: never to a hidden one.
+  const messageBox = (options: MessageBoxOptions) => {
+    const parent = dialogParent(consoleWindow.current);
+    return parent === null ? dialog.showMessageBox(options) : dialog.showMessageBox(parent, options);
+  };
   const dialogs: DialogLike = {
-    showOpenDialog: (o) => (win === null ? dialog.showOpenDialog(o) : dialog.showOpenDialog(win, o)),
-    showSaveDialog: (o) => (win === null ? dialog.showSaveDialog(o) : dialog.showSaveDialog(win, o)),
+    showOpenDialog: (o) => {
+      const parent = dialogParent(consoleWindow.current);
+      return parent === null ? dialog.showOpenDialog(o) : dialog.showOpenDialog(parent, o);
+    },
+    showSaveDialog: (o) => {
+      const parent = dialogParent(consoleWindow.current);
+      return parent === null ? dialog.showSaveDialog(o) : dialog.showSaveDialog(parent, o);
+    },
     showMessageBox: messageBox,
   };
   const showError = async (title: string, e: unknown): Promise<void> => {
@@ -138,7 +162,7 @@ async function start(): Promise<void> {
     host,
     subscriptions,
     desktop,
-    isOurSender: (sender) => win !== null && !win.isDestroyed() && sender.id === win.webContents.id,
+    isOurSender: (sender) => sender.id === consoleWindow.current?.webContents.id,
     log: scopedLog('ipc'),
   });
 
@@ -156,43 +180,59 @@ async function start(): Promise<void> {
       });
       return response === 0;
     },
+    showWindow: () => showWindow(),
     quit: () => app.quit(),
+    exit: (code) => app.exit(code),
+    clock,
     log,
   });
   app.on('before-quit', (event) => quitFlow.onBeforeQuit(event));
+  // A system shutdown, logout or quit signal quits without asking (after app.whenReady(): Electron installs its
+  // own signal handlers before, and the last handler installed is the one called).
+  watchSystemQuit(process, powerMonitor, quitFlow);
   // The engine keeps running in the tray with every window closed, until the operator quits.
   app.on('window-all-closed', () => {});
   app.on('second-instance', () => showWindow());
   app.on('activate', () => showWindow());
   watchPower(powerMonitor, host, scopedLog('power'));
 
-  const showWindow = (): void => {
-    if (win === null) win = createWindow();
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
-  };
+  const showWindow = (): void => consoleWindow.show();
 
-  const createWindow = (): BrowserWindow => {
+  function createWindow(): BrowserWindow {
     const w = new BrowserWindow(windowOptions({ preload: PRELOAD, icon: ICON }, devTools));
     const contentsId = w.webContents.id;
     secureContents(w.webContents, opener, scopedLog('security'));
     w.on('page-title-updated', (event) => event.preventDefault());
     w.setTitle(title(host.current));
-    w.on('close', (event) => quitFlow.onWindowClose(event, () => w.hide()));
+    w.on('close', (event) =>
+      quitFlow.onWindowClose(event, () => {
+        consoleWindow.hidden();
+        w.hide();
+      }),
+    );
     w.on('closed', () => {
       subscriptions.dropTarget(contentsId);
-      win = null;
+      consoleWindow.closed();
     });
+    // Windows: the session is ending (shutdown, restart, log-off).
+    w.on('session-end', () => quitFlow.onSystemQuit('the session is ending'));
     // A reload starts a new page with a new bridge: the old page's subscriptions end.
     w.webContents.on('did-start-navigation', (details) => {
       if (details.isMainFrame && !details.isSameDocument) subscriptions.dropTarget(contentsId);
     });
-    w.webContents.on('render-process-gone', (_event, details) => log.error('renderer gone:', details.reason));
-    w.once('ready-to-show', () => w.show());
+    // The window shows on `ready-to-show` (ConsoleWindow); a page that never paints must not keep it off screen.
+    w.webContents.on('render-process-gone', (_event, details) => {
+      log.error('renderer gone:', details.reason);
+      consoleWindow.showAnyway();
+    });
+    w.webContents.on('did-fail-load', (_event, code, description, _url, isMainFrame) => {
+      if (!isMainFrame || code === -3) return; // -3: a navigation aborted by a newer one
+      log.error(`loading the console failed: ${description} (${code})`);
+      consoleWindow.showAnyway();
+    });
     w.loadURL(APP_INDEX).catch((e: unknown) => log.error('loading the console failed:', e));
     return w;
-  };
+  }
 
   const openFolder = guarded('Could not open the job folder', () => desktop.openFolder());
   const setMenu = (): void => {
@@ -237,7 +277,7 @@ async function start(): Promise<void> {
     setMenu();
     trayStatus.attach(engine);
     if (Notification.isSupported()) notifier.attach(engine);
-    if (win !== null && !win.isDestroyed()) win.setTitle(title(engine));
+    consoleWindow.current?.setTitle(title(engine));
   });
   setMenu();
   showWindow();

@@ -10,6 +10,7 @@ import { App, MaxAgeError } from '../engine/app.js';
 import type { Clock } from '../engine/clock.js';
 import { loadSettings, SettingsError } from '../engine/settings-file.js';
 import type { Settings } from '../engine/settings.js';
+import { withoutDesktopAdditions } from '../procs/base-env.js';
 import type { SpawnHelper } from '../procs/launcher.js';
 import { ConsoleService } from '../service/console-service.js';
 import type { Log } from './log.js';
@@ -124,8 +125,13 @@ export class EngineHost {
           dbPath,
           settings,
           clock: this.options.clock,
+          // Jobs see the environment they would see under `apsis serve`: not what Electron, Chromium and the
+          // AppImage added to the app's own (base-env.ts).
+          baseEnv: withoutDesktopAdditions(process.env),
           ...(this.options.spawnHelper === undefined ? {} : { spawnHelper: this.options.spawnHelper }),
         });
+        // The launch machinery is ready before the window shows the folder: the first runs are on time (issue 18).
+        await app.warm();
         const engine = { folder, dbPath, app, service: new ConsoleService(app) };
         this.#current = engine;
         this.options.log.info(`engine started on ${folder} (database ${dbPath})`);

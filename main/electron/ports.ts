@@ -89,6 +89,8 @@ export interface FileShell {
 export interface NotificationLike {
   show(): void;
   on(event: 'click', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'failed', listener: () => void): unknown;
 }
 
 export type NotificationFactory = (options: { title: string; body: string }) => NotificationLike;

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ReloadResult } from '../../shared/api/console-api.js';
 import type { Job } from '../jobs/job.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
+import type { Env } from '../procs/base-env.js';
 import { Launcher, type SpawnHelper } from '../procs/launcher.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from './clock.js';
@@ -31,6 +32,11 @@ export interface AppOptions {
   runtimes?: Record<string, ProgramRuntime>;
   /** Starts the launcher helper (default: child_process.fork; the desktop app passes utilityProcess). */
   spawnHelper?: SpawnHelper;
+  /**
+   * The environment job processes start from, before APSIS_RUN_ID and APSIS_JOB_ID (SPEC 6.2; default: this
+   * process's environment). The desktop app passes its own without Electron's and the AppImage's additions.
+   */
+  baseEnv?: Env;
   /** Where the engine reports trouble the operator must know about (default: stderr). */
   warn?: (line: string) => void;
 }
@@ -108,6 +114,7 @@ export class App {
         clock,
         store,
         launcher,
+        baseEnv: options.baseEnv ?? process.env,
         settings,
         jobDir,
         dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
@@ -155,6 +162,14 @@ export class App {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * Gets the launch machinery ready (the launcher helper, its fork server, one trivial process through them) so the
+   * first runs after a start are as punctual as later ones; call it before serving (issue 18).
+   */
+  warm(): Promise<void> {
+    return this.launcher.warm(this.engine.deps.dataDir);
   }
 
   /** Reads the job folder again and applies it per file (SPEC 10.3); with dryRun nothing changes. */

@@ -27,6 +27,7 @@ import type {
   StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
+import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
 import { StoreUnavailableError } from '../store/store-error.js';
 import type { PendingAction, RunStore } from '../store/run-store.js';
@@ -44,6 +45,8 @@ export interface EngineDeps {
   clock: Clock;
   store: RunStore;
   launcher: Launcher;
+  /** The environment processes start from (SPEC 6.2; default: this process's environment). */
+  baseEnv?: Env;
   settings: Settings;
   /** The job folder: working directory of processes. */
   jobDir: string;
@@ -526,6 +529,7 @@ export class Engine {
       cwd: this.deps.jobDir,
       runDir,
       launcher: this.deps.launcher,
+      baseEnv: this.deps.baseEnv ?? process.env,
       log: (message) => this.log(run, message),
     };
   }

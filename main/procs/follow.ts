@@ -24,11 +24,13 @@ const LIVENESS_POLLS = 5;
 export async function* follow(
   runState: RunState,
   fromOffset = 0,
+  /** Ends the following (an engine shutting down leaves the process to its supervisor, SPEC 12.4). */
+  signal?: AbortSignal,
 ): AsyncGenerator<FollowEvent, void, undefined> {
-  const changes = new ChangeNotices(dirname(runState.spool));
+  const changes = new ChangeNotices(dirname(runState.spool), signal);
   const spool = new SpoolReader(runState.spool, fromOffset);
   try {
-    for (let idle = 1; ; idle++) {
+    for (let idle = 1; signal?.aborted !== true; idle++) {
       for await (const data of spool.readToEnd()) {
         idle = 0;
         yield { type: 'output', data };
@@ -100,7 +102,10 @@ class ChangeNotices {
   #changed = false;
   #wake: (() => void) | null = null;
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly signal?: AbortSignal,
+  ) {
     try {
       this.#watcher = watch(dir, { persistent: false }, () => this.#notice());
       this.#watcher.on('error', () => this.close());
@@ -119,10 +124,12 @@ class ChangeNotices {
       // A timer rather than the engine's Clock: this polls real files, and a fake clock must not stall it.
       const done = (): void => {
         clearTimeout(timer);
+        this.signal?.removeEventListener('abort', done);
         this.#wake = null;
         resolve();
       };
       const timer = setTimeout(done, ms);
+      this.signal?.addEventListener('abort', done, { once: true });
       this.#wake = done;
     });
   }

@@ -1,7 +1,9 @@
 /** The engine's side of the launcher helper (launcher-child.ts): send launch requests, get run states. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { LaunchResult, ProcessSpec } from './local-process.js';
 import { isLaunchReply, type LaunchRequest } from './protocol.js';
@@ -39,11 +41,20 @@ export type SpawnHelper = (path: string) => LauncherHelper;
 const forkHelper: SpawnHelper = (path) =>
   fork(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
+/** Helper restarts within RESTART_WINDOW_MS before the launcher stops restarting it ahead of need. */
+const EAGER_RESTARTS = 3;
+const RESTART_WINDOW_MS = 10_000;
+
 /**
- * Starts local processes through a small helper process, forked on first use and again whenever it
- * has died. Processes outlive the helper and the engine: close() ends only the helper.
+ * Starts local processes through a small helper process. warm() starts it, its fork server and one trivial process
+ * before the engine serves, so the first runs are as punctual as later ones; a helper that dies is started again at
+ * once (lazily on the next launch if it keeps dying). Processes outlive the helper and the engine: close() ends only
+ * the helper.
  */
 export class Launcher {
+  /** Where warm() puts its trivial process's files; null until warm() was called. */
+  #warmDir: string | null = null;
+  readonly #restarts: number[] = [];
   readonly #helperPath = helperPath();
   #helper: LauncherHelper | null = null;
   readonly #pending = new Map<
@@ -81,6 +92,26 @@ export class Launcher {
     return reply;
   }
 
+  /**
+   * Starts the helper and its fork server and runs one trivial process through them (`true`), so that the code paths
+   * are loaded and compiled before the first run is due. Resolves when that process has exec'd (or could not: the
+   * first real launch then says why). Its files under `dir` are removed once it has ended.
+   */
+  async warm(dir: string): Promise<void> {
+    this.#warmDir = dir;
+    const runDir = join(dir, 'warm-up');
+    const result = await this.launch({ argv: ['true'], env: { PATH: '/usr/bin:/bin' }, cwd: '/', runDir });
+    void (async () => {
+      // The supervisor writes its result file when `true` ends: wait for it (briefly) before removing the folder.
+      if (result.ok)
+        for (let i = 0; i < 50; i++) {
+          if ((await stat(result.runState.result).catch(() => null)) !== null) break;
+          await sleep(20);
+        }
+      await rm(runDir, { recursive: true, force: true }).catch(() => {});
+    })();
+  }
+
   /** Resolves once the launches requested ahead of their start time so far (spec.delay) have been answered. */
   async aheadAnswered(): Promise<void> {
     await Promise.all([...this.#pending.values()].filter((p) => p.ahead).map((p) => p.reply));
@@ -116,10 +147,12 @@ export class Launcher {
       if (isLaunchReply(m)) this.#settle(m.id, m.result);
     });
     const lost = (why: string): void => {
-      if (this.#helper === helper) this.#helper = null;
+      if (this.#helper !== helper) return;
+      this.#helper = null;
       // A request it got may have started a process; the run cannot know, like a run left `starting`.
       for (const id of [...this.#pending.keys()])
         this.#settle(id, { ok: false, error: `launcher helper ${why} before replying` });
+      this.#restartAhead();
     };
     helper.on('exit', (code, sig) => lost(`exited (${sig ?? `code ${code}`})`));
     helper.on('error', (e) => {
@@ -127,6 +160,18 @@ export class Launcher {
       helper.kill('SIGKILL');
     });
     return helper;
+  }
+
+  /** A helper that died is started again (and warmed) at once, unless it keeps dying: then on the next launch. */
+  #restartAhead(): void {
+    const dir = this.#warmDir;
+    if (this.#closed || dir === null) return;
+    const now = Date.now();
+    while (this.#restarts.length > 0 && now - (this.#restarts[0] as number) > RESTART_WINDOW_MS)
+      this.#restarts.shift();
+    if (this.#restarts.length >= EAGER_RESTARTS) return;
+    this.#restarts.push(now);
+    void this.warm(dir);
   }
 
   #settle(id: number, result: LaunchResult): void {

@@ -1,6 +1,7 @@
 /** Binding a program to a run: every templated field rendered with the run's names (SPEC 7), values checked. */
 import { isTemplated } from '../jobs/templated.js';
 import { parseDuration } from '../time/durations.js';
+import { pathEscape } from './contained-path.js';
 import { renderTemplate, type TemplateOptions } from '../templating/index.js';
 import { normalizeSignal } from './signals.js';
 import type { PROCESS_TYPES, SHELL_TYPES } from './spec.js';
@@ -69,6 +70,14 @@ function render(source: string, vars: BindVars, what: string): string {
   const result = renderTemplate(source, vars.names, vars.options);
   if (!result.ok) throw new BindError(`${what}: ${result.error.message}`);
   return result.value;
+}
+
+/** A templated path that must stay under its literal directory (SPEC 7). */
+function containedPath(source: string, vars: BindVars, what: string): string {
+  const rendered = render(source, vars, what);
+  const escape = isTemplated(source) ? pathEscape(source, rendered) : null;
+  if (escape !== null) throw new BindError(`${what}: ${escape}`);
+  return rendered;
 }
 
 function duration(field: DurationField, vars: BindVars, what: string): number {
@@ -141,13 +150,16 @@ function bind(spec: ProgramSpec, vars: BindVars): BoundProgram {
         success: spec.success,
       };
     case STATS_TYPE:
-      return { type: STATS_TYPE, path: spec.path === undefined ? null : render(spec.path, vars, 'path') };
+      return {
+        type: STATS_TYPE,
+        path: spec.path === undefined ? null : containedPath(spec.path, vars, 'path'),
+      };
     case ARCHIVE_TYPE:
       return {
         type: ARCHIVE_TYPE,
         age: duration(spec.age, vars, 'age'),
         count: integer(spec.count, vars, 'count'),
-        path: render(spec.path, vars, 'path'),
+        path: containedPath(spec.path, vars, 'path'),
         chunk_size: spec.chunk_size === undefined ? null : integer(spec.chunk_size, vars, 'chunk_size'),
         chunk_sleep: spec.chunk_sleep === undefined ? null : duration(spec.chunk_sleep, vars, 'chunk_sleep'),
       };

@@ -45,6 +45,7 @@ export function engineStats(app: App): Stats {
     scheduled: sched,
     ...own,
     summary_publisher: { ...app.summaryPublisher },
+    launcher: app.launcher.stats(),
     db: {
       ...(dbSize === undefined ? {} : { size: dbSize }),
       pending_writes: store.pendingWrites,

@@ -76,6 +76,18 @@ export interface Stats {
     /** Messages queued for them, count. */
     len_queues: number;
   };
+  /** The helper that launches local processes (ours, not Apsis's). */
+  launcher?: {
+    /** Its pid, or null while none runs. */
+    helper_pid: number | null;
+    /** Helpers started so far (more than one: it died and was started again). */
+    helper_starts: number;
+    /** Launches that started a process, and launches that could not. */
+    launched: number;
+    failed: number;
+    /** Launches waiting for their answer. */
+    in_flight: number;
+  };
   db: {
     /** Size of the DB file plus its WAL, bytes. */
     size?: number;

@@ -30,7 +30,7 @@ function serve(
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = /listening on (http:\/\/127\.0\.0\.\d+:\d+)/.exec(out);
       if (m !== null) {
         clearTimeout(timer);
         resolve({ child, url: m[1] as string, exited });
@@ -103,6 +103,54 @@ describe('apsis serve', () => {
     );
     expect(notDb.status).toBe(1);
     expect(notDb.stderr).toMatch(/not an Apsis Console database/);
+  });
+
+  it('shuts down within 10 s with a long run in flight, which the next start follows again (SPEC 12.4)', async () => {
+    const dir = jobFolder({ 'long.yaml': 'program: "sleep 300"\n' });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const first = await serve([dir, '--db', db, '--port', '0']);
+    const post = await fetch(`${first.url}/api/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ job_id: 'long' }),
+    });
+    const runId = Object.keys(((await post.json()) as { runs: object }).runs)[0] as string;
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'running'; i += 1) {
+      state = ((await json(await fetch(`${first.url}/api/v1/runs/${runId}/state`))) as { state: string })
+        .state;
+      if (state !== 'running') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await fetch(`${first.url}/api/control/shut_down`, { method: 'POST' })).status).toBe(200);
+    const code = await Promise.race([
+      first.exited,
+      new Promise((r) => setTimeout(() => r('still up'), 10_000)),
+    ]);
+    expect(code).toBe(0);
+    const second = await serve([dir, '--db', db, '--port', '0']);
+    expect(
+      ((await json(await fetch(`${second.url}/api/v1/runs/${runId}/state`))) as { state: string }).state,
+    ).toBe('running');
+    // Stop it (SIGTERM, the stop signal: success) so no sleep is left behind.
+    expect((await fetch(`${second.url}/api/v1/runs/${runId}/stop`, { method: 'POST' })).status).toBe(200);
+    for (let i = 0; i < 100 && state !== 'success'; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = ((await json(await fetch(`${second.url}/api/v1/runs/${runId}/state`))) as { state: string })
+        .state;
+    }
+    expect(state).toBe('success');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 40_000);
+
+  it('serves on another loopback address without a token, and admits that address in the Host check', async () => {
+    const dir = jobFolder({ 'x.yaml': 'program: {type: no-op}\n' });
+    const db = join(mkdtempSync(join(tmpdir(), 'apsis-serve-')), 'apsis.db');
+    const served = await serve([dir, '--db', db, '--host', '127.0.0.2', '--port', '0']);
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+    expect(await json(await fetch(`${served.url}/api/v1/alive`))).toEqual({});
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
   });
 
   it('never shows its token: not on stdout or stderr, not to jobs; a wrong token is not echoed either', async () => {

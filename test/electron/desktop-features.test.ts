@@ -10,7 +10,7 @@ import type { MenuItemSpec } from '../../main/electron/ports.js';
 import { runCounts, TrayStatus } from '../../main/electron/tray.js';
 import { waitFor } from '../engine/harness.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { FakeNotifications } from '../fakes/electron.js';
+import { collectGarbage, FakeNotifications } from '../fakes/electron.js';
 import { appOf, openDesktopOn, type Desktop } from './desktop-harness.js';
 
 vi.mock('electron', () => {
@@ -52,7 +52,8 @@ describe('job folder features', () => {
     });
     const target = join(desktop.userData, 'stats.csv');
     d.dialog.saveAnswer = target;
-    expect(await d.value('saveStatsCsv', ['2026-03-11T00:00:00Z', null])).toBe(target);
+    // A range that ends before today: the engine's own samples (every 10 s from now on) are not in it.
+    expect(await d.value('saveStatsCsv', ['2026-03-11T00:00:00Z', '2026-03-12T00:00:00Z'])).toBe(target);
     expect(readFileSync(target, 'utf8')).toBe('time,runs.num_running\r\n2026-03-11T13:30:00.000Z,2\r\n');
     const [save] = d.dialog.calls;
     expect(save?.options).toMatchObject({
@@ -174,5 +175,43 @@ describe('tray and notifications', () => {
     expect(notes.shown[1]?.body).toMatch(/and 2 more$/);
     notes.click(1);
     expect(clicks).toBe(1);
+  });
+
+  it('a notification is kept until it is clicked or closed: a click after a garbage collection shows the window', async () => {
+    const clock = new FakeClock(Date.parse('2026-03-11T13:30:00Z'));
+    const desktop = await openDesktopOn(
+      { 'bad.yaml': 'params: [i]\nprogram: {type: no-op, success: false}\n' },
+      { clock },
+    );
+    d = desktop;
+    const notes = new FakeNotifications();
+    let clicks = 0;
+    const notifier = new FailureNotifier(notes.create, () => (clicks += 1));
+    notifier.attach(desktop.host.current);
+    /** A run fails, and its notification is shown. */
+    const fail = async (i: number): Promise<void> => {
+      const [run] = await desktop.value<RunJson[]>('schedule', [{ job_id: 'bad', args: { i: String(i) } }]);
+      await waitFor(appOf(desktop), run?.run_id ?? '', 'failure');
+      await clock.advance(1000);
+    };
+    await fail(1);
+    await fail(2);
+    expect(notes.shown).toHaveLength(2);
+
+    await collectGarbage();
+    expect(notes.click(0)).toBe(true); // still reaches its listener
+    expect(clicks).toBe(1);
+    expect(notes.close(1)).toBe(true);
+    // Clicked and closed notifications are let go: nothing holds them any more.
+    await collectGarbage();
+    expect([notes.alive(0), notes.alive(1)]).toEqual([false, false]);
+    expect(clicks).toBe(1);
+
+    // Electron does not promise `close` for every notification: only the newest 20 are held for their click.
+    for (let i = 3; i <= 24; i += 1) await fail(i);
+    expect(notes.shown).toHaveLength(24);
+    await collectGarbage();
+    expect(notes.shown.map((_n, i) => notes.alive(i)).filter(Boolean)).toHaveLength(20);
+    expect([notes.alive(3), notes.alive(4), notes.alive(23)]).toEqual([false, true, true]);
   });
 });

@@ -2,6 +2,8 @@
  * Hand-written fakes of the Electron APIs the desktop glue uses (STYLE.md section 5, Fiddle's tests/mocks): each
  * records what it was asked and lets a test drive its events. Nothing here loads `electron`.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { IpcRendererLike } from '../../preload/bridge.js';
 import type { Log } from '../../main/electron/log.js';
 import type {
@@ -220,26 +222,108 @@ export class FakeShell implements FileShell {
   };
 }
 
-/** Notification: records each shown notification; `click(i)` clicks the i-th. */
+/**
+ * Notification: records each shown notification; `click(i)` and `close(i)` act on the i-th. Like Electron's, a
+ * notification's events reach its listeners only while its JS object lives: this fake holds it weakly, so after a
+ * garbage collection (`collectGarbage`) a notification nobody kept can no longer be clicked.
+ */
 export class FakeNotifications {
-  readonly shown: { title: string; body: string; events: Events }[] = [];
+  readonly shown: { title: string; body: string; notification: WeakRef<Events> }[] = [];
 
   readonly create: NotificationFactory = (options) => {
     const events = new Events();
-    const entry = { ...options, events };
-    return {
-      show: () => void this.shown.push(entry),
-      on: (event, listener) => events.on(event, listener),
-    };
+    const entry = { ...options, notification: new WeakRef(events) };
+    return Object.assign(events, { show: () => void this.shown.push(entry) });
   };
 
-  click(i: number): void {
-    this.shown[i]?.events.emit('click');
+  /** Whether the i-th notification's object is still alive (referenced by someone). */
+  alive(i: number): boolean {
+    return this.shown[i]?.notification.deref() !== undefined;
+  }
+
+  /** Clicks the i-th notification; false when its object was collected (the click reaches no one). */
+  click(i: number): boolean {
+    return this.#emit(i, 'click');
+  }
+
+  /** The i-th notification is dismissed (or expires); false when its object was collected. */
+  close(i: number): boolean {
+    return this.#emit(i, 'close');
+  }
+
+  #emit(i: number, event: 'click' | 'close'): boolean {
+    const n = this.shown[i]?.notification.deref();
+    n?.emit(event);
+    return n !== undefined;
   }
 }
 
-/** powerMonitor: `emit('suspend' | 'resume')`. */
+/** A full garbage collection, after the current task (WeakRefs read in it are kept until it ends). */
+export async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
+
+/** powerMonitor: `emit('suspend' | 'resume')`, `emit('shutdown', event)`. */
 export class FakePowerMonitor extends Events {}
+
+/** process as a source of signals: `emit('SIGTERM')`. */
+export class FakeSignals extends Events {}
+
+/**
+ * A BrowserWindow as ConsoleWindow shows it: visible, minimized and focus state, `ready-to-show` driven by the test
+ * (`paint()`), and the order of what was done to it.
+ */
+export class FakeWindow extends Events {
+  visible = false;
+  minimized = false;
+  focused = false;
+  destroyed = false;
+  readonly actions: string[] = [];
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  isVisible(): boolean {
+    return this.visible;
+  }
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+  restore(): void {
+    this.actions.push('restore');
+    this.minimized = false;
+  }
+  show(): void {
+    this.actions.push('show');
+    this.visible = true;
+  }
+  hide(): void {
+    this.actions.push('hide');
+    this.visible = false;
+    this.focused = false;
+  }
+  focus(): void {
+    this.actions.push('focus');
+    this.focused = true;
+  }
+  once(event: string, listener: Listener): this {
+    const once = (...args: never[]): unknown => {
+      this.listeners.set(
+        event,
+        (this.listeners.get(event) ?? []).filter((l) => l !== once),
+      );
+      return listener(...args);
+    };
+    return this.on(event, once);
+  }
+  /** The renderer has painted its first frame: Electron emits `ready-to-show` on a window not yet shown. */
+  paint(): void {
+    this.emit('ready-to-show');
+  }
+}
 
 /** A log that keeps its lines ("info: ...") for assertions. */
 export class FakeLog implements Log {

@@ -25,7 +25,7 @@ const WITHHELD = new Set(['APSIS_TOKEN']);
 
 function env(ctx: ProgramContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
   out['APSIS_RUN_ID'] = ctx.runId;
   out['APSIS_JOB_ID'] = ctx.jobId;
   return out;
@@ -146,7 +146,7 @@ class ProcessRun implements RunningProgram {
   private async followOutput(offset: number): Promise<void> {
     if (this.state === null) return;
     try {
-      for await (const event of follow(this.state, offset)) {
+      for await (const event of follow(this.state, offset, this.abort.signal)) {
         if (this.detached) return;
         if (event.type === 'output') this.updates.push({ kind: 'output', data: event.data });
         else this.finish(event.result);

@@ -1,5 +1,6 @@
 /** What a program does once bound to a run (SPEC 6.5): an update stream, stop and signal. */
 import type { Clock } from '../../engine/clock.js';
+import type { Env } from '../../procs/base-env.js';
 import type { Launcher } from '../../procs/launcher.js';
 import type { BoundProgram } from '../bind.js';
 
@@ -41,6 +42,8 @@ export interface ProgramContext {
   /** Folder for this run's spool and result files. */
   runDir: string;
   launcher: Launcher;
+  /** The environment processes start from (SPEC 6.2): the engine's, or the desktop app's without its additions. */
+  baseEnv: Env;
   /** Notes for the run log (`sending SIGTERM`). */
   log(message: string): void;
   /**
