@@ -267,7 +267,6 @@ export class ApsisClient {
       // closeTimeout (ws 8.23) is missing from @types/ws.
       const options: WebSocket.ClientOptions & { closeTimeout: number } = {
         headers: this.headers(),
-        handshakeTimeout: handshakeMs,
         maxPayload: maxFrameBytes,
         perMessageDeflate: false,
         followRedirects: false,
@@ -278,7 +277,8 @@ export class ApsisClient {
       let settled = false;
       let missed = 0;
       let pinger: NodeJS.Timeout | undefined;
-      // ws's handshakeTimeout is a socket idle timeout, which a server sending a byte now and then never trips.
+      // Not ws's handshakeTimeout: that is a socket idle timeout, which a server sending a byte now and then never
+      // trips. This deadline holds from the start of the connection to the end of the handshake.
       const handshake = setTimeout(
         () =>
           settle(new ClientError(`no WebSocket handshake from ${this.url} within ${seconds(handshakeMs)}`)),
@@ -311,7 +311,7 @@ export class ApsisClient {
                 `the server at ${this.url} stopped answering: no reply to ${MISSED_PONGS} pings in ${seconds(MISSED_PONGS * pingMs)}`,
               ),
             );
-          else {
+          else if (ws.readyState === ws.OPEN) {
             missed += 1;
             ws.ping();
           }
