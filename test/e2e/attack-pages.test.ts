@@ -196,7 +196,17 @@ describe('attack pages of other origins', () => {
       if (a.body !== '') expect(a.body).toMatch(/^\{"error":"cross-origin request refused \(/);
     }
     const refusedWrites = answers.filter((a) => a.method === 'POST').map((a) => new URL(a.url).pathname);
-    for (const path of ['/api/v1/runs', `/api/v1/runs/${failed}/mark/success`, '/api/control/shut_down'])
+    for (const path of [
+      '/api/v1/runs',
+      `/api/v1/runs/${scheduled}/skip`,
+      `/api/v1/runs/${scheduled}/start`,
+      `/api/v1/runs/${sleeper}/stop`,
+      `/api/v1/runs/${sleeper}/signal/SIGKILL`,
+      `/api/v1/runs/${failed}/mark/success`,
+      `/api/v1/runs/${failed}/rerun`,
+      '/api/control/reload_jobs',
+      '/api/control/shut_down',
+    ])
       expect(refusedWrites).toContain(path);
 
     // Nothing ran, nothing changed, the server is up.
