@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { formatRows, type Benchmark, type BenchRow } from './harness.js';
 import { consoleBenchmark } from './console.bench.js';
 import { engineBenchmark } from './engine.bench.js';
+import { importBenchmark } from './import.bench.js';
 import { planBenchmark } from './plan.bench.js';
+import { remoteBenchmark } from './remote.bench.js';
 import { startupBenchmark } from './startup.bench.js';
 import { statsBenchmark } from './stats.bench.js';
 
@@ -14,6 +16,8 @@ const BENCHMARKS: Benchmark[] = [
   engineBenchmark,
   startupBenchmark,
   consoleBenchmark,
+  remoteBenchmark,
+  importBenchmark,
 ];
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 /** A registry of types keyed by the `type` string of the job file (programs, conditions, actions). */
+import { quoted } from '../shared/model/clip.js';
 import { didYouMean } from './jobs/did-you-mean.js';
 
 export class Registry<T> {
@@ -22,6 +23,6 @@ export class Registry<T> {
   /** `unknown program type 'shel' (did you mean 'shell'?); known types: ...`. */
   unknownMessage(type: string, visible: readonly string[] = this.types()): string {
     const hint = didYouMean(type, visible);
-    return `unknown ${this.kind} type '${type}'${hint === null ? '' : ` (did you mean '${hint}'?)`}; known types: ${visible.join(', ')}`;
+    return `unknown ${this.kind} type ${quoted(type)}${hint === null ? '' : ` (did you mean ${quoted(hint)}?)`}; known types: ${visible.join(', ')}`;
   }
 }

@@ -2,6 +2,7 @@
 import { checkCommand } from './check.js';
 import { ClientError } from './client.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
+import { importApsisDbCommand } from './import-apsis-db.js';
 import { processIo, type CliIo } from './io.js';
 import { planCommand } from './plan.js';
 import { serveCommand } from './serve.js';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   plan: planCommand,
   serve: serveCommand,
   'stats-csv': statsCsvCommand,
+  'import-apsis-db': (args, io) => importApsisDbCommand(args, io),
   ...CLIENT_COMMANDS,
 };
 

@@ -7,10 +7,11 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: apsis <command> [options]
 commands:
-  check DIR                                   check the job files of DIR
+  check DIR [--config FILE]                   check the job files of DIR (host groups from the settings)
   plan DIR --from TIME --to TIME [--json]     list the runs the schedules create in [from, to)
   serve DIR [--db FILE] [--host H] [--port N] [--token T] [--config FILE] [-o KEY=VALUE]...
   stats-csv --db FILE [--from TIME] [--to TIME] [--out FILE]
+  import-apsis-db APSIS_DB --db FILE [--dry-run]   copy an Apsis database's runs into ours
 client commands (--url URL, default APSIS_URL or http://127.0.0.1:5000; --token T; --json):
   jobs [--label L] | job JOB | runs [-j JOB] [-s STATE] [--since TIME] [ARG=VAL...] | run RUN...
   schedule [--count N] [--stop TIME|DURATION] TIME JOB [NAME=VAL...]   (TIME: now, +DURATION, ISO time, HH:MM[:SS])

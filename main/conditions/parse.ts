@@ -1,4 +1,5 @@
 /** Parses `condition:` items (SPEC 8). Cross-job checks (the target job exists, its params) happen in the loader. */
+import { quoted } from '../../shared/model/clip.js';
 import { isMap, isScalar } from 'yaml';
 import { reachableFrom, RUN_STATES, type RunState } from '../../shared/model/states.js';
 import { readState, readStates } from '../jobs/states-field.js';
@@ -44,7 +45,7 @@ conditionTypes.register('max_running', (p) => {
     if (isTemplated(text))
       p.sink.add({ node: countNode, source: text, kind: 'integer', what: 'max_running count', scope: 'run' });
     else if (!/^\s*\d+\s*$/.test(text)) {
-      p.ctx.error(countNode, `max_running count must be a whole number, got '${text}'`);
+      p.ctx.error(countNode, `max_running count must be a whole number, got ${quoted(text)}`);
       return undefined;
     }
     count =

@@ -8,6 +8,7 @@ import type { Job } from '../jobs/job.js';
 import { loadJobFolder } from '../jobs/load-folder.js';
 import type { Env } from '../procs/base-env.js';
 import { Launcher, type SpawnHelper } from '../procs/launcher.js';
+import { RemoteHosts } from '../remote/hosts.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Clock } from './clock.js';
 import { Engine } from './engine.js';
@@ -84,6 +85,7 @@ export class App {
         );
     };
     let launcher: Launcher | null = null;
+    let remote: RemoteHosts | null = null;
     try {
       const clockAt = store.getClock() * 1000;
       if (
@@ -110,14 +112,17 @@ export class App {
         if (engineRef === null) throw new Error('internal program started before the engine opened');
         return { engine: engineRef, store };
       };
+      const dataDir = join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`);
+      remote = new RemoteHosts({ clock, settings, stateDir: dataDir });
       const engine = new Engine({
         clock,
         store,
         launcher,
+        remote,
         baseEnv: options.baseEnv ?? process.env,
         settings,
         jobDir,
-        dataDir: join(dirname(resolve(options.dbPath)), `${basename(options.dbPath)}.runs`),
+        dataDir,
         runtimes: {
           [STATS_TYPE]: statsRuntime(stats),
           [ARCHIVE_TYPE]: archiveRuntime(hostOf),
@@ -140,8 +145,10 @@ export class App {
       const since = settings.schedule.since;
       const from = since === 'now' ? now : Math.max(clockAt, since ?? -Infinity);
       const scheduler = new Scheduler(engine, from);
+      remote.onSlotFreed = () => engine.waiter.slotsFreed();
       const leftActions = store.pendingActions();
       restoreRuns(engine);
+      remote.start();
       const { done } = scheduler.start();
       engine.resumeActions(leftActions);
       const stopRetire = new AbortController();
@@ -159,6 +166,7 @@ export class App {
       return app;
     } catch (e) {
       void launcher?.close();
+      remote?.close();
       store.close();
       throw e;
     }
@@ -241,6 +249,7 @@ export class App {
     await this.launcher.aheadAnswered();
     await new Promise((r) => setImmediate(r));
     this.engine.close();
+    this.engine.deps.remote?.close();
     this.scheduler.writeClock();
     await this.launcher.close();
     const store = this.store;

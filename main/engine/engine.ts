@@ -20,15 +20,17 @@ import { templateOptions } from '../jobs/template-options.js';
 import { bindProgram, isProcessProgram, type BoundProgram } from '../programs/bind.js';
 import { noOpRuntime } from '../programs/runtime/no-op.js';
 import { processRuntime } from '../programs/runtime/process.js';
-import type {
-  ProgramContext,
-  ProgramRuntime,
-  RunningProgram,
-  StoppingState,
+import {
+  isTerminal,
+  type ProgramContext,
+  type ProgramRuntime,
+  type RunningProgram,
+  type StoppingState,
 } from '../programs/runtime/types.js';
 import { normalizeSignal } from '../programs/signals.js';
 import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
+import type { RemoteHosts } from '../remote/hosts.js';
 import { StoreUnavailableError } from '../store/store-error.js';
 import type { PendingAction, RunStore } from '../store/run-store.js';
 import { ActionRunner } from './actions-runner.js';
@@ -45,6 +47,8 @@ export interface EngineDeps {
   clock: Clock;
   store: RunStore;
   launcher: Launcher;
+  /** Remote hosts over SSH (SPEC 24); without them a program with a host ends in error. */
+  remote?: RemoteHosts;
   /** The environment processes start from (SPEC 6.2; default: this process's environment). */
   baseEnv?: Env;
   settings: Settings;
@@ -145,6 +149,8 @@ export class Engine {
       program: processRuntime,
       'apsis.program.process.ShellCommandProgram': processRuntime,
       'apsis.program.process.ProcessProgram': processRuntime,
+      procstar: processRuntime,
+      'procstar-shell': processRuntime,
       'no-op': noOpRuntime,
       ...deps.runtimes,
     };
@@ -529,6 +535,7 @@ export class Engine {
       cwd: this.deps.jobDir,
       runDir,
       launcher: this.deps.launcher,
+      ...(this.deps.remote === undefined ? {} : { remote: this.deps.remote }),
       baseEnv: this.deps.baseEnv ?? process.env,
       log: (message) => this.log(run, message),
     };
@@ -601,6 +608,7 @@ export class Engine {
               this.transition(run, 'error', { meta: u.meta, message: u.message });
               break;
           }
+          if (isTerminal(u)) this.afterCommit(() => running.finished?.());
         }
       } catch (e) {
         if (!isFinished(run.state))

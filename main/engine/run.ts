@@ -50,9 +50,9 @@ function intern<T>(key: string, value: T): T {
 
 /** A light finished run from its summary columns (SqliteStore.loadNewestFinishedSummaries). */
 export function fromSummaryRow(
-  row: readonly [string, number, string, string, string, string, string | null, string | null],
+  row: readonly [string, number, string, string, string, string, string | null, string | null, string | null],
 ): Run {
-  const [runId, timestamp, jobId, args, state, timesText, labelsText, condsText] = row;
+  const [runId, timestamp, jobId, args, state, timesText, labelsText, condsText, host] = row;
   const times: Record<string, number> = {};
   for (const [k, v] of Object.entries(JSON.parse(timesText) as Record<string, string>))
     times[k] = Date.parse(v);
@@ -68,13 +68,21 @@ export function fromSummaryRow(
     conds: condsText === null || condsText === '[]' ? [] : (JSON.parse(condsText) as BoundCondition[]),
     actions: [],
     times,
-    meta: {},
+    meta: typeof host === 'string' ? { program: { host } } : {},
     runState: null,
     labels,
     slim: false,
   };
   slimDown(run);
   return run;
+}
+
+/** The remote host the run's process started on (`meta.program.host`), if any. */
+function hostOf(run: Run): string | undefined {
+  const program = run.meta['program'];
+  const host =
+    typeof program === 'object' && program !== null ? (program as { host?: unknown }).host : undefined;
+  return typeof host === 'string' ? host : undefined;
 }
 
 /** Drops what a finished run does not need in memory (see Run.slim); the database has it all. */
@@ -86,7 +94,12 @@ export function slimDown(run: Run): void {
   run.state = intern(`s\u0000${run.state}`, run.state);
   const labelsKey = JSON.stringify(run.labels);
   run.labels = intern(`l\u0000${labelsKey}`, run.labels);
-  run.meta = intern(`m\u0000${labelsKey}`, { job: { labels: run.labels } });
+  // The remote host stays, for lists (SPEC 24.3); runs of one job on one host share one meta object.
+  const host = hostOf(run);
+  run.meta =
+    host === undefined
+      ? intern(`m\u0000${labelsKey}`, { job: { labels: run.labels } })
+      : intern(`m\u0000${labelsKey}\u0000${host}`, { job: { labels: run.labels }, program: { host } });
   if (run.conds.length === 0) run.conds = NONE;
 }
 
@@ -120,6 +133,8 @@ export function toSummary(run: Run): RunSummary {
     labels: run.labels,
   };
   if (run.expected) summary.expected = true;
+  const host = hostOf(run);
+  if (host !== undefined) summary.host = host;
   const deps = run.conds.filter((c) => c.type === 'dependency');
   if (deps.length > 0) summary.dependencies = deps.map((c) => [c.job_id, c.args]);
   return summary;

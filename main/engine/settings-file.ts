@@ -1,7 +1,8 @@
 /** Reading settings (SPEC 14): a YAML file, then `-o key.path=value` overrides; unknown keys are errors. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { readYamlValue } from '../jobs/yaml-parse.js';
+import { parseHostGroups } from '../remote/host-groups.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
 import { defaultSettings, type Settings } from './settings.js';
@@ -74,6 +75,42 @@ const SETTERS: Record<string, Setter> = {
       throw new SettingsError('calendars_dir: must be a directory path or null');
     s.calendars_dir = v === null ? null : resolve(base, v);
   },
+  host_groups: (s, v) => {
+    // From -o the value is text: a YAML flow mapping such as {workers: [w1, w2]}.
+    let value = v;
+    if (typeof v === 'string') {
+      const read = readYamlValue(v);
+      if (!read.ok) throw new SettingsError(`host_groups: ${read.message}`);
+      value = read.value;
+    }
+    const parsed = parseHostGroups(value);
+    if (!parsed.ok) throw new SettingsError(parsed.message);
+    s.host_groups = parsed.groups;
+  },
+  'remote.ssh_config': (s, v, base) => {
+    if (v !== null && (typeof v !== 'string' || v === ''))
+      throw new SettingsError('remote.ssh_config: must be the path of an ssh_config file, or null');
+    s.remote.ssh_config = v === null ? null : resolve(base, v);
+  },
+  'remote.dir': (s, v) => {
+    if (typeof v !== 'string' || v.trim() === '' || /[\0\n]/.test(v))
+      throw new SettingsError('remote.dir: must be a folder path (relative to the remote home, or absolute)');
+    s.remote.dir = v;
+  },
+  'remote.connect_timeout': (s, v) =>
+    (s.remote.connect_timeout = duration('remote.connect_timeout', { positive: true })(v) as number),
+  'remote.reconnect_for': (s, v) =>
+    (s.remote.reconnect_for = duration('remote.reconnect_for', { positive: true })(v) as number),
+  'remote.max_running': (s, v) => {
+    if (v === null) {
+      s.remote.max_running = null;
+      return;
+    }
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new SettingsError('remote.max_running: must be a whole number of at least 1, or null');
+    s.remote.max_running = n;
+  },
   action: (s, v) => {
     if (v === null || (Array.isArray(v) && v.length === 0)) s.action = [];
     else throw new SettingsError('action: global actions in settings are not supported yet; remove the key');
@@ -107,12 +144,10 @@ export function loadSettings(jobDir: string, configFile: string | null, override
     } catch (e) {
       throw new SettingsError(`cannot read settings file ${file}: ${(e as Error).message}`);
     }
-    let tree: unknown;
-    try {
-      tree = parse(text) ?? {};
-    } catch (e) {
-      throw new SettingsError(`${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-    }
+    // Read with the job files' bounds: a deeply nested file must not exhaust the stack (issue 19).
+    const read = readYamlValue(text);
+    if (!read.ok) throw new SettingsError(`${file}: ${read.message}`);
+    const tree = read.value ?? {};
     apply(settings, tree, '', dirname(resolve(file)), file);
   }
   for (const o of overrides) {

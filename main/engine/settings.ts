@@ -1,5 +1,20 @@
 /** Engine settings (SPEC 14), with their defaults. Durations are seconds. */
 import type { ActionSpec } from '../actions/spec.js';
+import type { HostGroup } from '../remote/host-groups.js';
+
+/** Remote hosts over SSH (SPEC 14, 24). */
+export interface RemoteSettings {
+  /** An ssh_config file passed as `ssh -F FILE`; null: the user's own. */
+  ssh_config: string | null;
+  /** Per-run folders on the remote host, relative to the remote user's home (default `.apsis-console`). */
+  dir: string;
+  /** Seconds for one SSH connection attempt (default 10). */
+  connect_timeout: number;
+  /** Seconds a lost host is retried before its runs end in error (default 600). */
+  reconnect_for: number;
+  /** Runs at once per host at most; null: no limit. */
+  max_running: number | null;
+}
 
 export interface Settings {
   database: { timeout: number };
@@ -27,6 +42,8 @@ export interface Settings {
   waiting: { max_time: number | null };
   stats: { interval: number; retention: number };
   calendars_dir: string | null;
+  host_groups: Record<string, HostGroup>;
+  remote: RemoteSettings;
 }
 
 export function defaultSettings(): Settings {
@@ -38,5 +55,13 @@ export function defaultSettings(): Settings {
     waiting: { max_time: null },
     stats: { interval: 10, retention: 30 * 86_400 },
     calendars_dir: null,
+    host_groups: {},
+    remote: {
+      ssh_config: null,
+      dir: '.apsis-console',
+      connect_timeout: 10,
+      reconnect_for: 600,
+      max_running: null,
+    },
   };
 }

@@ -21,6 +21,8 @@ interface WaitState {
   /** The job whose transitions can change the current condition's verdict, if any. */
   watching: string | null;
   abort: AbortController;
+  /** The run-log line of its wait for a remote slot, once logged. */
+  slot?: string;
 }
 
 export class Waiter {
@@ -28,6 +30,8 @@ export class Waiter {
   /** Job ID → waiting runs whose current condition watches that job. */
   private readonly watchers = new Map<string, Set<string>>();
   private readonly queue = new Set<string>();
+  /** Runs whose conditions hold, waiting for a slot on a remote host. */
+  private readonly slotWaiters = new Set<string>();
   private draining = false;
 
   constructor(private readonly engine: Engine) {
@@ -51,7 +55,7 @@ export class Waiter {
    * time of a run whose launch begins ahead of it (the scheduler's LAUNCH_LEAD_MS).
    */
   admit(run: Run, startAt?: number): void {
-    if (run.conds.length === 0) {
+    if (run.conds.length === 0 && (this.engine.deps.remote?.claim(run) ?? null) === null) {
       this.engine.startProgram(run, startAt);
       return;
     }
@@ -87,6 +91,7 @@ export class Waiter {
     for (const state of this.waiting.values()) state.abort.abort(new Error('engine closed'));
     this.waiting.clear();
     this.watchers.clear();
+    this.slotWaiters.clear();
   }
 
   /** Stops waiting (start override, skip, timeout). */
@@ -94,6 +99,7 @@ export class Waiter {
     const state = this.waiting.get(run.runId);
     if (state === undefined) return;
     this.waiting.delete(run.runId);
+    this.slotWaiters.delete(run.runId);
     this.unwatch(state);
     state.abort.abort(new Error('done waiting'));
     this.engine.countTask('num_waiting', -1);
@@ -152,8 +158,24 @@ export class Waiter {
         return;
       }
     }
+    // Last, a slot on the remote host it runs on (SPEC 24.2 remote.max_running): waits in run order as slots free.
+    const slot = this.engine.deps.remote?.claim(run) ?? null;
+    if (slot !== null) {
+      if (state.slot !== slot) this.engine.log(run, slot);
+      state.slot = slot;
+      this.slotWaiters.add(runId);
+      return;
+    }
     this.cancel(run);
     this.engine.startProgram(run);
+  }
+
+  /** A slot freed on some remote host: runs waiting for one look again, in run order. */
+  slotsFreed(): void {
+    if (this.slotWaiters.size === 0) return;
+    const ids = [...this.slotWaiters];
+    this.slotWaiters.clear();
+    for (const id of ids) this.enqueue(id);
   }
 
   private announce(state: WaitState): void {

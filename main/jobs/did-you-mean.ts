@@ -17,11 +17,15 @@ function distance(a: string, b: string): number {
 
 /** The allowed word nearest to `word` when it is close enough to be a typo, else null. */
 export function didYouMean(word: string, allowed: readonly string[]): string | null {
+  const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | null = null;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
   for (const candidate of allowed) {
     const c = candidate.toLowerCase();
+    // The edit distance is at least the difference in length: a much longer word (a 1 MB key) is no typo of
+    // `program`, and measuring it would cost its length times the candidate's.
+    if (Math.abs(c.length - lower.length) > limit) continue;
     const d =
       c.startsWith(lower) || lower.startsWith(c) ? Math.abs(c.length - lower.length) : distance(lower, c);
     if (d < bestDistance) {
@@ -29,5 +33,5 @@ export function didYouMean(word: string, allowed: readonly string[]): string | n
       bestDistance = d;
     }
   }
-  return best !== null && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : null;
+  return best !== null && bestDistance <= limit ? best : null;
 }

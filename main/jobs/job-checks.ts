@@ -1,5 +1,7 @@
 /** Checks of a parsed job that need other jobs or its schedules' occurrences (SPEC 3.3, 10.2). */
+import { quoted } from '../../shared/model/clip.js';
 import { isScalar } from 'yaml';
+import { CalendarRangeError } from '../calendars/calendar.js';
 import { occurrences } from '../schedules/occurrences.js';
 import { formatArgTime } from '../time/instants.js';
 import { parseDuration } from '../time/durations.js';
@@ -25,7 +27,7 @@ export function checkReferences(
       if (!failed.has(ref.jobId))
         p.ctx.error(
           ref.node,
-          `${ref.kind === 'action' ? 'action' : 'condition'} refers to job '${ref.jobId}', which does not exist`,
+          `${ref.kind === 'action' ? 'action' : 'condition'} refers to job ${quoted(ref.jobId)}, which does not exist`,
         );
       continue;
     }
@@ -66,8 +68,10 @@ export function checkJobTemplates(p: ParsedFile, now: number, calendarsDir: stri
     try {
       first = firstOccurrence(item.start, now);
     } catch (e) {
-      // A file calendar that runs out (SPEC 5.5) or another generator failure is a problem of this file.
-      p.ctx.error(p.paramsAnchor, `schedule ${index + 1}: ${(e as Error).message}`);
+      // A file calendar that runs out (SPEC 5.5) is a problem of this file; any other throw is a bug, which the
+      // folder loader reports without its text.
+      if (!(e instanceof CalendarRangeError)) throw e;
+      p.ctx.error(p.paramsAnchor, `schedule ${index + 1}: ${e.message}`);
       continue;
     }
     if (first === undefined) continue;
@@ -113,15 +117,15 @@ function checkRendered(field: TemplatedField, value: string): string | null {
   switch (field.kind) {
     case 'duration': {
       const parsed = parseDuration(value);
-      return parsed.ok ? null : `${field.what} renders as '${value}': ${parsed.message}`;
+      return parsed.ok ? null : `${field.what} renders as ${quoted(value)}: ${parsed.message}`;
     }
     case 'integer':
       return /^\s*\d+\s*$/.test(value)
         ? null
-        : `${field.what} renders as '${value}', which is not a whole number`;
+        : `${field.what} renders as ${quoted(value)}, which is not a whole number`;
     case 'signal':
       return normalizeSignal(value) === null
-        ? `${field.what} renders as '${value}', which is not a signal`
+        ? `${field.what} renders as ${quoted(value)}, which is not a signal`
         : null;
     case 'string':
       return null;

@@ -1,5 +1,6 @@
 /** Parses one job file into a Job, collecting every problem with its position (SPEC 3.2-3.4). */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { clipText, quoted } from '../../shared/model/clip.js';
 import { parseActions, parseSuccessors } from '../actions/parse.js';
 import { parseConditions } from '../conditions/parse.js';
 import { parseProgram } from '../programs/parse.js';
@@ -8,6 +9,7 @@ import type { Job } from './job.js';
 import { TemplateSink } from './templated.js';
 import { unclosedOpener } from './unclosed.js';
 import { oneOrList, readString, readStringLike } from './values.js';
+import { MAX_NESTING, parseYaml } from './yaml-parse.js';
 import { describe, FileContext, isNullNode, MapReader, type Value } from './yaml-reader.js';
 
 export const JOB_KEYS = [
@@ -49,16 +51,8 @@ export function parseJobFile(
 ): ParsedFile {
   const lineCounter = new LineCounter();
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const docs = parseAllDocuments(source, {
-    lineCounter,
-    uniqueKeys: true,
-    prettyErrors: false,
-    version: '1.2',
-    schema: 'core',
-    strict: true,
-  });
-  const docList = Array.isArray(docs) ? docs : [];
-  const first = docList[0] ?? null;
+  const { docs, tooDeepAt } = parseYaml(source, lineCounter);
+  const first = docs[0] ?? null;
   const ctx = new FileContext(relPath, lineCounter, first, source);
   const sink = new TemplateSink();
   const result: ParsedFile = {
@@ -69,20 +63,16 @@ export function parseJobFile(
     paramNodes: new Map(),
     paramsAnchor: null,
   };
-  const seen = new Set<string>();
-  for (const doc of docList)
-    for (const e of doc.errors) {
-      const opener = /flow|quote/i.test(e.message) ? unclosedOpener(source, e.pos[0]) : null;
-      const message = yamlMessage(e.code, e.message);
-      const key = `${opener ?? e.pos[0]} ${message}`;
-      if (seen.has(key)) continue; // the parser can report one fault twice
-      seen.add(key);
-      ctx.errorAt(opener ?? e.pos[0], message);
-    }
+  if (tooDeepAt !== null) {
+    ctx.errorAt(tooDeepAt, NESTING_MESSAGE);
+    return result;
+  }
+  reportYamlErrors(ctx, docs);
+  for (const key of ctx.index?.duplicateKeys ?? []) ctx.error(key, DUPLICATE_KEY_MESSAGE);
   if (ctx.problems.length > 0) return result;
-  if (docList.length > 1) {
+  if (docs.length > 1) {
     ctx.errorAt(
-      docList[1]?.range[0] ?? 0,
+      docs[1]?.range[0] ?? 0,
       'a job file must hold exactly one YAML document; remove the extra `---` document',
     );
     return result;
@@ -120,7 +110,7 @@ function parseJobMap(
     if (given !== undefined && given !== jobId)
       ctx.error(
         idNode,
-        `job_id '${given}' does not match the file's path, which gives '${jobId}'; remove job_id or rename the file`,
+        `job_id ${quoted(given)} does not match the file's path, which gives ${quoted(jobId)}; remove job_id or rename the file`,
       );
   }
   const paramsNode = r.take('params');
@@ -184,9 +174,9 @@ function readParams(ctx: FileContext, node: Value | undefined, nodes: Map<string
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       ctx.error(
         item,
-        `param name '${name}' must be an identifier (letters, digits and _), so templates can use it`,
+        `param name ${quoted(name)} must be an identifier (letters, digits and _), so templates can use it`,
       );
-    else if (nodes.has(name)) ctx.error(item, `param '${name}' is listed twice`);
+    else if (nodes.has(name)) ctx.error(item, `param ${quoted(name)} is listed twice`);
     else nodes.set(name, item);
   }
   return [...nodes.keys()].sort();
@@ -199,12 +189,29 @@ function readMetadata(ctx: FileContext, node: Value | undefined): Record<string,
     return undefined;
   }
   const out: Record<string, unknown> = {};
+  let tooDeep = false;
+  /** Plain JSON value of `raw` at nesting level `level`; only aliases can reach past MAX_NESTING here. */
+  const toPlain = (raw: unknown, level: number): unknown => {
+    const node = ctx.deref(raw);
+    if (node === null || isScalar(node)) return node === null ? null : node.value;
+    if (level > MAX_NESTING) {
+      if (!tooDeep) ctx.error(isAlias(raw) ? raw : node, `metadata is ${NESTING_MESSAGE}`);
+      tooDeep = true;
+      return null;
+    }
+    if (isSeq(node)) return node.items.map((item) => toPlain(item, level + 1));
+    if (!isMap(node)) return null;
+    const map: Record<string, unknown> = {};
+    for (const pair of node.items)
+      map[String(isScalar(pair.key) ? pair.key.value : '')] = toPlain(pair.value, level + 1);
+    return map;
+  };
   for (const pair of node.items) {
     const key = pair.key as Node;
     const name = readStringLike(ctx, key, 'metadata key');
     if (name === undefined) return undefined;
-    const value = ctx.deref(pair.value);
     if (name === 'labels') {
+      const value = ctx.deref(pair.value);
       const labels: string[] = [];
       if (!isNullNode(value))
         for (const item of oneOrList(value, ctx)) {
@@ -212,29 +219,53 @@ function readMetadata(ctx: FileContext, node: Value | undefined): Record<string,
           if (label !== undefined) labels.push(label);
         }
       out[name] = labels;
-    } else out[name] = toPlain(ctx, value);
+    } else out[name] = toPlain(pair.value, 3); // the job is level 1, metadata level 2
   }
   return out;
 }
 
-/** Plain JSON value of a node (metadata is free-form). */
-function toPlain(ctx: FileContext, node: Value): unknown {
-  if (node === null) return null;
-  if (isScalar(node)) return node.value;
-  if (isSeq(node)) return node.items.map((item) => toPlain(ctx, ctx.deref(item)));
-  if (isMap(node)) {
-    const out: Record<string, unknown> = {};
-    for (const pair of node.items)
-      out[String(isScalar(pair.key) ? pair.key.value : '')] = toPlain(ctx, ctx.deref(pair.value));
-    return out;
+const NESTING_MESSAGE = `nested deeper than ${MAX_NESTING} levels: a job file needs a few levels of mappings and lists; flatten this value`;
+
+const DUPLICATE_KEY_MESSAGE = 'duplicate key: each key may appear once in a mapping; remove one of them';
+
+/** Most YAML syntax errors examined per file: one fault can cascade into an error per line after it. */
+const MAX_YAML_ERRORS = 20;
+
+/** The YAML parser's errors, the first MAX_YAML_ERRORS of them deduplicated, each made to say what to fix. */
+function reportYamlErrors(ctx: FileContext, docs: readonly Document.Parsed[]): void {
+  const errors = docs.flatMap((doc) => doc.errors);
+  const seen = new Set<string>();
+  for (const e of errors.slice(0, MAX_YAML_ERRORS)) {
+    const message = yamlMessage(e.code, e.message);
+    const lower = message.toLowerCase();
+    const opener =
+      lower.includes('flow') || lower.includes('quote') ? unclosedOpener(ctx.source, e.pos[0]) : null;
+    const key = `${opener ?? e.pos[0]} ${message}`;
+    if (seen.has(key)) continue; // the parser can report one fault twice
+    seen.add(key);
+    ctx.errorAt(opener ?? Math.max(0, e.pos[0]), message);
   }
-  return null;
+  const rest = errors[MAX_YAML_ERRORS];
+  if (rest !== undefined)
+    ctx.errorAt(
+      Math.max(0, rest.pos[0]),
+      `the YAML parser reported ${errors.length - MAX_YAML_ERRORS} more errors from here on, not shown; fix the ones before first`,
+    );
 }
 
-/** YAML parser messages, made to say what to fix. */
-function yamlMessage(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY')
-    return 'duplicate key: each key may appear once in a mapping; remove one of them';
-  const first = message.split('\n')[0] ?? message;
-  return `YAML syntax error: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
+/** Error texts of the JavaScript engine, which say nothing to a user about the file. */
+const ENGINE_ERROR =
+  /call stack|out of memory|Invalid (?:string|array) length|RangeError|TypeError|ReferenceError/;
+
+/** YAML parser messages, made to say what to fix; never the JavaScript engine's own error text. */
+export function yamlMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return DUPLICATE_KEY_MESSAGE;
+  if (code === 'RESOURCE_EXHAUSTION') return NESTING_MESSAGE;
+  const first = clipText(
+    message.slice(0, message.indexOf('\n') === -1 ? undefined : message.indexOf('\n')),
+    200,
+  );
+  if (ENGINE_ERROR.test(first))
+    return 'YAML syntax error: the YAML parser could not read this value; simplify it or write it another way';
+  return `YAML syntax error: ${first}`;
 }

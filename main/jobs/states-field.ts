@@ -1,4 +1,5 @@
 /** Reading run-state names and lists from job files. */
+import { quoted } from '../../shared/model/clip.js';
 import { FINISHED_STATES, isRunState, RUN_STATES, type RunState } from '../../shared/model/states.js';
 import { didYouMean } from './did-you-mean.js';
 import { oneOrList, readString } from './values.js';
@@ -18,7 +19,7 @@ export function readState(
   const hint = didYouMean(name, allowed);
   ctx.error(
     node,
-    `${what}: '${name}' is not ${finished ? 'a finished state' : 'a run state'}${hint === null ? '' : ` (did you mean '${hint}'?)`}; use ${allowed.join(', ')}`,
+    `${what}: ${quoted(name)} is not ${finished ? 'a finished state' : 'a run state'}${hint === null ? '' : ` (did you mean ${quoted(hint)}?)`}; use ${allowed.join(', ')}`,
   );
   return undefined;
 }

@@ -3,6 +3,9 @@
  * an editor should underline the opening character instead (reference bad/yaml-syntax.yaml: 1:9).
  */
 
+/** Characters after which a quote opens a quoted scalar (whitespace and flow or block indicators). */
+const TOKEN_BOUNDARY = new Set([' ', '\t', '\n', '\r', '[', '{', ',', ':', '-']);
+
 /** Offset of the outermost unclosed flow bracket or open quote before `end`, or null. */
 export function unclosedOpener(source: string, end: number): number | null {
   const stack: number[] = [];
@@ -24,7 +27,7 @@ export function unclosedOpener(source: string, end: number): number | null {
       i = nl === -1 ? source.length : nl - 1;
       continue;
     }
-    const atTokenStart = lineStart || /[\s[{,:-]/.test(prev);
+    const atTokenStart = lineStart || TOKEN_BOUNDARY.has(prev);
     if ((c === '"' || c === "'") && atTokenStart) quote = { char: c, at: i };
     else if (c === '[' || c === '{') stack.push(i);
     else if ((c === ']' || c === '}') && stack.length > 0) stack.pop();

@@ -1,4 +1,5 @@
 /** Readers for the scalar value kinds of job files (SPEC 4): each reports a problem and returns undefined on bad input. */
+import { quoted } from '../../shared/model/clip.js';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { parseDaytime } from '../time/daytime.js';
 import { DURATION_HELP, parseDuration } from '../time/durations.js';
@@ -109,7 +110,7 @@ export function readDaytime(ctx: FileContext, node: Value, what: string): number
       if (seconds !== null) return seconds;
       ctx.error(
         node,
-        `${what} '${v}' is not a time of day; use HH:MM or HH:MM:SS between 00:00:00 and 23:59:59`,
+        `${what} ${quoted(v)} is not a time of day; use HH:MM or HH:MM:SS between 00:00:00 and 23:59:59`,
       );
       return undefined;
     }
@@ -125,7 +126,7 @@ export function readTimeZone(ctx: FileContext, node: Value, what: string): strin
   if (canonicalZone(tz) === null) {
     ctx.error(
       node,
-      `unknown time zone '${tz}'; use an IANA name such as UTC, America/New_York or Europe/London`,
+      `unknown time zone ${quoted(tz)}; use an IANA name such as UTC, America/New_York or Europe/London`,
     );
     return undefined;
   }
@@ -144,7 +145,7 @@ export function readArgs(ctx: FileContext, node: Value, what: string): Record<st
   for (const pair of node.items) {
     const key = pair.key as Node;
     const name = isScalar(key) ? stringifyScalar(key) : undefined;
-    const value = readStringLike(ctx, ctx.deref(pair.value), `${what} '${name ?? '?'}'`);
+    const value = readStringLike(ctx, ctx.deref(pair.value), `${what} ${quoted(name ?? '?')}`);
     if (name === undefined) {
       ctx.error(key, `${what} names must be strings, got ${describe(key)}`);
       ok = false;

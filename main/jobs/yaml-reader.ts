@@ -13,15 +13,30 @@ import {
   type Scalar,
 } from 'yaml';
 import type { Problem } from '../../shared/model/problem.js';
+import { boundMessage, clipText, quoted } from '../../shared/model/clip.js';
 import { didYouMean } from './did-you-mean.js';
+import { indexDocument, type DocIndex } from './yaml-index.js';
 
-/** Most alias resolutions per file: an alias bomb must not make the loader walk a huge expansion. */
-const MAX_ALIAS_RESOLUTIONS = 1000;
+/**
+ * Most nodes that aliases may stand for in one file, all uses together (each use costs the size of the value it
+ * repeats): reading an alias bomb stops here instead of walking its expansion.
+ */
+export const MAX_ALIAS_NODES = 10_000;
+
+/** Most problems recorded per file; a file with more has one fault repeated, and a report must stay readable. */
+export const MAX_PROBLEMS_PER_FILE = 100;
 
 /** Collects problems of one file. */
 export class FileContext {
+  /** The first MAX_PROBLEMS_PER_FILE problems found. */
   readonly problems: Problem[] = [];
-  private aliasCount = 0;
+  /** How many more were found and left out. */
+  dropped = 0;
+  /** Anchors, sizes and duplicate keys of `doc`. */
+  readonly index: DocIndex | null;
+  private aliasNodes = 0;
+  /** Set by an alias problem, after which nothing more is recorded. */
+  private halted = false;
 
   constructor(
     readonly path: string,
@@ -29,7 +44,9 @@ export class FileContext {
     readonly doc: Document.Parsed | null,
     /** The file's text as parsed (BOM removed). */
     readonly source: string,
-  ) {}
+  ) {
+    this.index = doc === null ? null : indexDocument(doc);
+  }
 
   /** 1-based position of a source offset. */
   position(offset: number): { line: number; col: number } {
@@ -45,19 +62,47 @@ export class FileContext {
 
   /** Records a problem at a source offset. */
   errorAt(offset: number, message: string): void {
+    if (this.halted) return;
+    if (this.problems.length >= MAX_PROBLEMS_PER_FILE) {
+      this.dropped += 1;
+      return;
+    }
     const { line, col } = this.position(offset);
-    this.problems.push({ path: this.path, line, col, message });
+    this.problems.push({ path: this.path, line, col, message: boundMessage(message) });
   }
 
-  /** Follows aliases; null for missing values or an alias that cannot be resolved. */
+  /**
+   * The node an alias stands for (other nodes are returned as they are); null for a missing value. An alias
+   * without an anchor before it, or one past the file's alias budget, is the file's last problem: it reads as
+   * null, and what the readers would say about that null is a consequence, not news, so nothing more is
+   * recorded.
+   */
   deref(node: unknown): Node | null {
-    let n = node;
-    for (let depth = 0; isAlias(n); depth += 1) {
-      this.aliasCount += 1;
-      if (this.aliasCount > MAX_ALIAS_RESOLUTIONS || depth > 100 || this.doc === null) return null;
-      n = n.resolve(this.doc);
+    if (!isAlias(node)) return (node as Node | null | undefined) ?? null;
+    const target = this.index?.targets.get(node) ?? null;
+    if (target === null) {
+      const name = clipText(node.source);
+      this.halt(
+        node,
+        `alias *${name} has no anchor &${name} before it; define the anchor first or write the value out`,
+      );
+      return null;
     }
-    return (n as Node | null | undefined) ?? null;
+    this.aliasNodes += this.index?.sizes.get(target) ?? 1;
+    if (this.aliasNodes > MAX_ALIAS_NODES) {
+      this.halt(
+        node,
+        `aliases in this file stand for more than ${MAX_ALIAS_NODES} values in all (an alias bomb?); write the values out or repeat them less`,
+      );
+      return null;
+    }
+    return target;
+  }
+
+  /** Records a last problem; later ones are not recorded. */
+  private halt(node: Node, message: string): void {
+    this.error(node, message);
+    this.halted = true;
   }
 }
 
@@ -111,10 +156,10 @@ export class MapReader {
     for (const [name, { key }] of this.entries) {
       if (this.taken.has(name)) continue;
       const hint = hints[name] ?? didYouMean(name, allowed);
-      const suffix = hint === null ? '' : ` (did you mean '${hint}'?)`;
+      const suffix = hint === null ? '' : ` (did you mean ${quoted(hint)}?)`;
       this.ctx.error(
         key,
-        `unexpected key '${name}' in ${this.what}${suffix}; allowed keys: ${allowed.join(', ')}`,
+        `unexpected key ${quoted(name)} in ${this.what}${suffix}; allowed keys: ${allowed.join(', ')}`,
       );
     }
   }
@@ -129,8 +174,8 @@ export function describe(node: Value | undefined): string {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null) return 'null';
-    if (typeof v === 'string') return `the string '${v}'`;
-    if (typeof v === 'number') return `the number ${String(node.source ?? v)}`;
+    if (typeof v === 'string') return `the string ${quoted(v)}`;
+    if (typeof v === 'number') return `the number ${clipText(String(node.source ?? v))}`;
     if (typeof v === 'boolean') return `the boolean ${String(v)}`;
   }
   return 'an unsupported value';

@@ -34,14 +34,16 @@
  * included; elsewhere `times` gives utime and stime at clock-tick precision and maxrss stays null.
  * Errno values 2 (ENOENT) and 13 (EACCES) are the same on Linux, macOS and the BSDs.
  */
-export const SUPERVISOR_SCRIPT = String.raw`
+export const SUPERVISOR_CORE = String.raw`
 use strict;
 use POSIX ();
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
 $SIG{CHLD} = 'IGNORE'; # supervisors are reaped at once; each one waits for its own job
 
-our ($id, $result, $spool, $cwd, $rusage_nr);
+# $pids_file: when set (the remote agent sets it), the supervisor writes "PID SUPERVISOR_PID" there once its job has
+# exec'd, so the run folder alone leads to the process group even when nobody saw the reply.
+our ($id, $result, $spool, $cwd, $rusage_nr, $pids_file);
 our $hires = eval { require Time::HiRes; 1 };
 
 sub fail { print "$id error $_[0]\n"; exit 1 }
@@ -140,6 +142,10 @@ sub supervise {
     record(undef, undef, 'null', $msg);
     fail($msg);
   }
+  if (defined $pids_file && open(my $pf, '>', $pids_file)) {
+    print $pf "$pid $$\n";
+    close $pf;
+  }
   print "$id ok $pid " . $$ . "$start\n";
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>', '/dev/null');
@@ -154,7 +160,12 @@ sub supervise {
   }
   record($signal ? undef : $status >> 8, $signal, rusage(), undef);
 }
+`;
 
+/** The fork server: SUPERVISOR_CORE and a loop forking one supervisor per request on stdin. */
+export const SUPERVISOR_SCRIPT =
+  SUPERVISOR_CORE +
+  String.raw`
 while (defined(my $len = <STDIN>)) {
   chomp $len;
   $len =~ /^\d+$/ or last;

@@ -29,6 +29,10 @@ export interface BoundTimeout {
 
 interface ProcessCommon {
   user?: string;
+  /** Where it runs: a host or host group (SPEC 24.1); absent: this host. */
+  host?: string;
+  /** Procstar's name for the host group; `default`, unless host_groups defines it, is this host (SPEC 6.1). */
+  group_id?: string;
   timeout?: BoundTimeout;
   stop: BoundStop;
 }
@@ -123,23 +127,37 @@ function bindUser(user: string | undefined, vars: BindVars): { user?: string } {
   return user === undefined ? {} : { user: render(user, vars, 'user') };
 }
 
+function bindHost(
+  spec: { host?: string; group_id?: string },
+  vars: BindVars,
+): { host?: string; group_id?: string } {
+  return {
+    ...(spec.host === undefined ? {} : { host: render(spec.host, vars, 'host').trim() }),
+    ...(spec.group_id === undefined ? {} : { group_id: render(spec.group_id, vars, 'group_id').trim() }),
+  };
+}
+
 function bind(spec: ProgramSpec, vars: BindVars): BoundProgram {
   switch (spec.type) {
     case 'shell':
     case 'apsis.program.process.ShellCommandProgram':
+    case 'procstar-shell':
       return {
         type: spec.type,
         command: render(spec.command, vars, 'command'),
         ...bindUser(spec.user, vars),
+        ...bindHost(spec, vars),
         ...bindTimeout(spec.timeout, vars),
         stop: bindStop(spec.stop, vars),
       };
     case 'program':
     case 'apsis.program.process.ProcessProgram':
+    case 'procstar':
       return {
         type: spec.type,
         argv: spec.argv.map((a, i) => render(a, vars, `argv[${i}]`)),
         ...bindUser(spec.user, vars),
+        ...bindHost(spec, vars),
         ...bindTimeout(spec.timeout, vars),
         stop: bindStop(spec.stop, vars),
       };
@@ -187,9 +205,11 @@ export function programStr(p: BoundProgram): string {
   switch (p.type) {
     case 'shell':
     case 'apsis.program.process.ShellCommandProgram':
+    case 'procstar-shell':
       return p.command;
     case 'program':
     case 'apsis.program.process.ProcessProgram':
+    case 'procstar':
       return p.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
     case 'no-op':
       return p.duration === null ? 'no-op' : `no-op for ${p.duration} s`;

@@ -1,4 +1,5 @@
 /** Parses `program:` (SPEC 6.1): a mapping with `type`, a shell command string, or an argv list. */
+import { quoted } from '../../shared/model/clip.js';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { isTemplated, type TemplateKind, type TemplateSink } from '../jobs/templated.js';
 import { readBool, readStringLike } from '../jobs/values.js';
@@ -28,9 +29,6 @@ type ProgramParser = (p: Parser, type: string) => ProgramSpec | undefined;
 
 /** Program types a job file may name, with their parsers. */
 export const programTypes = new Registry<ProgramParser>('program');
-
-/** Types that need remote hosts or Procstar agents, which a single-host product does not offer (SPEC 6.1). */
-const UNAVAILABLE = ['procstar', 'procstar-shell'];
 
 function templatedString(
   p: Parser,
@@ -65,7 +63,7 @@ function signalField(p: Parser, node: Value, what: string): string | undefined {
   if (text !== undefined && !isTemplated(text) && normalizeSignal(text) === null) {
     p.ctx.error(
       node,
-      `${what}: unknown signal '${text}'; use a name such as SIGTERM, TERM or SIGKILL, or a number`,
+      `${what}: unknown signal ${quoted(text)}; use a name such as SIGTERM, TERM or SIGKILL, or a number`,
     );
     return undefined;
   }
@@ -104,25 +102,64 @@ function readStop(p: Parser, node: Value): StopSpec | undefined {
   return signal === undefined || grace === undefined ? undefined : { signal, grace_period: grace };
 }
 
-/** Optional `user`, `timeout`, `stop` of process programs; `full` false for the Apsis alias types. */
-function processOptions(
-  p: Parser,
-  full: boolean,
-): { user?: string; timeout?: TimeoutSpec; stop?: StopSpec } | undefined {
-  const out: { user?: string; timeout?: TimeoutSpec; stop?: StopSpec } = {};
+/** Which optional keys a process program type takes, and under which names (SPEC 6.1). */
+interface ProcessKeys {
+  /** The key naming the user to run as: `user`, Procstar's `sudo_user`, or none (the Apsis alias types). */
+  user: 'user' | 'sudo_user' | null;
+  timeout: boolean;
+  /** The key naming where to run: `host`, Procstar's `group_id`, or none. */
+  host: 'host' | 'group_id' | null;
+}
+
+function processKeys(type: string): ProcessKeys {
+  if (type === 'shell' || type === 'program') return { user: 'user', timeout: true, host: 'host' };
+  if (type === 'procstar' || type === 'procstar-shell')
+    return { user: 'sudo_user', timeout: true, host: 'group_id' };
+  return { user: null, timeout: false, host: null };
+}
+
+/** The optional keys a type of `keys` allows, besides `type` and its command or argv. */
+function optionalKeys(keys: ProcessKeys): string[] {
+  return [keys.user, keys.timeout ? 'timeout' : null, keys.host, 'stop'].filter((k) => k !== null);
+}
+
+type ProcessOptions = {
+  user?: string;
+  timeout?: TimeoutSpec;
+  stop?: StopSpec;
+  host?: string;
+  group_id?: string;
+};
+
+/** Optional `user`, `timeout`, `host`, `stop` of process programs, under the names the type uses. */
+function processOptions(p: Parser, keys: ProcessKeys): ProcessOptions | undefined {
+  const out: ProcessOptions = {};
   let ok = true;
-  if (full) {
-    const uNode = p.r.take('user');
+  if (keys.user !== null) {
+    const uNode = p.r.take(keys.user);
     if (uNode !== undefined && !isNullNode(uNode)) {
-      const user = templatedString(p, uNode, 'user');
+      const user = templatedString(p, uNode, keys.user);
       if (user === undefined) ok = false;
       else out.user = user;
     }
+  }
+  if (keys.timeout) {
     const tNode = p.r.take('timeout');
     if (tNode !== undefined && !isNullNode(tNode)) {
       const timeout = readTimeout(p, tNode);
       if (timeout === undefined) ok = false;
       else out.timeout = timeout;
+    }
+  }
+  if (keys.host !== null) {
+    const hNode = p.r.take(keys.host);
+    if (hNode !== undefined && !isNullNode(hNode)) {
+      const host = templatedString(p, hNode, keys.host);
+      if (host === undefined) ok = false;
+      else if (!isTemplated(host) && host.trim() === '') {
+        p.ctx.error(hNode, `${keys.host} is empty; name a host or host group, or remove the key`);
+        ok = false;
+      } else out[keys.host] = host;
     }
   }
   const sNode = p.r.take('stop');
@@ -136,28 +173,28 @@ function processOptions(
 
 function required(p: Parser, key: string, help: string): Value | undefined {
   const node = p.r.take(key);
-  if (node === undefined) p.ctx.error(p.r.node, `${p.r.what} is missing '${key}'; add ${key}: ${help}`);
+  if (node === undefined) p.ctx.error(p.r.node, `${p.r.what} is missing ${quoted(key)}; add ${key}: ${help}`);
   return node;
 }
 
 for (const type of SHELL_TYPES) {
-  const full = type === 'shell';
+  const keys = processKeys(type);
   programTypes.register(type, (p) => {
     const cNode = required(p, 'command', 'the shell command to run');
     const command = cNode === undefined ? undefined : templatedString(p, cNode, 'program command');
-    const options = processOptions(p, full);
-    p.r.finish(full ? ['type', 'command', 'user', 'timeout', 'stop'] : ['type', 'command', 'stop']);
+    const options = processOptions(p, keys);
+    p.r.finish(['type', 'command', ...optionalKeys(keys)]);
     return command === undefined || options === undefined ? undefined : { type, command, ...options };
   });
 }
 
 for (const type of PROCESS_TYPES) {
-  const full = type === 'program';
+  const keys = processKeys(type);
   programTypes.register(type, (p) => {
     const aNode = required(p, 'argv', 'a list such as [my-tool, --flag, "{{ date }}"]');
     const argv = aNode === undefined ? undefined : readArgv(p, aNode);
-    const options = processOptions(p, full);
-    p.r.finish(full ? ['type', 'argv', 'user', 'timeout', 'stop'] : ['type', 'argv', 'stop']);
+    const options = processOptions(p, keys);
+    p.r.finish(['type', 'argv', ...optionalKeys(keys)]);
     return argv === undefined || options === undefined ? undefined : { type, argv, ...options };
   });
 }
@@ -237,7 +274,7 @@ function integerField(p: Parser, node: Value, what: string): number | string | u
   }
   const text = templatedString(p, node, what, 'integer');
   if (text !== undefined && !isTemplated(text) && !/^\s*\d+\s*$/.test(text)) {
-    p.ctx.error(node, `${what} must be a positive whole number, got '${text}'`);
+    p.ctx.error(node, `${what} must be a positive whole number, got ${quoted(text)}`);
     return undefined;
   }
   return text;
@@ -269,19 +306,12 @@ export function parseProgram(ctx: FileContext, sink: TemplateSink, node: Value):
   }
   const type = readStringLike(ctx, typeNode, 'program type');
   if (type === undefined) return undefined;
-  if (r.has('host')) {
-    ctx.error(
-      r.keyNode('host') ?? node,
-      "programs run on this host only: remote execution ('host') is not available; remove the key",
-    );
-    return undefined;
-  }
   const parse = programTypes.get(type);
   if (parse === undefined) {
-    if (UNAVAILABLE.includes(type) || (type.includes('.') && !type.startsWith('apsis.program.')))
+    if (type.includes('.') && !type.startsWith('apsis.program.'))
       ctx.error(
         typeNode,
-        `program type '${type}' is not available on a single host; known types: ${visibleTypes().join(', ')}`,
+        `program type ${quoted(type)} is not available; known types: ${visibleTypes().join(', ')}`,
       );
     else ctx.error(typeNode, programTypes.unknownMessage(type, visibleTypes()));
     return undefined;
@@ -296,5 +326,12 @@ export function parseProgram(ctx: FileContext, sink: TemplateSink, node: Value):
 
 /** Short names first, then the Apsis class names. */
 function visibleTypes(): string[] {
-  return ['shell', 'program', 'no-op', ...programTypes.types().filter((t) => t.includes('.'))];
+  return [
+    'shell',
+    'program',
+    'no-op',
+    'procstar',
+    'procstar-shell',
+    ...programTypes.types().filter((t) => t.includes('.')),
+  ];
 }

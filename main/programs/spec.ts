@@ -13,13 +13,21 @@ export interface StopSpec {
   grace_period: DurationField;
 }
 
-export const SHELL_TYPES = ['shell', 'apsis.program.process.ShellCommandProgram'] as const;
-export const PROCESS_TYPES = ['program', 'apsis.program.process.ProcessProgram'] as const;
+/** Types running `/bin/bash -c COMMAND`; `procstar-shell` is Apsis's Procstar type, run without an agent (SPEC 6.1). */
+export const SHELL_TYPES = ['shell', 'apsis.program.process.ShellCommandProgram', 'procstar-shell'] as const;
+/** Types running an argv; `procstar` is Apsis's Procstar type, run without an agent (SPEC 6.1). */
+export const PROCESS_TYPES = ['program', 'apsis.program.process.ProcessProgram', 'procstar'] as const;
 export const STATS_TYPE = 'apsis.program.internal.stats.StatsProgram';
 export const ARCHIVE_TYPE = 'apsis.program.internal.archive.ArchiveProgram';
 export const VACUUM_TYPE = 'apsis.program.internal.vacuum.VacuumProgram';
 
-export interface ShellProgramSpec {
+/** Where a process runs (SPEC 24.1), both templated: `host` of shell and program, `group_id` of the Procstar types. */
+export interface HostSpec {
+  host?: string;
+  group_id?: string;
+}
+
+export interface ShellProgramSpec extends HostSpec {
   type: (typeof SHELL_TYPES)[number];
   command: string;
   user?: string;
@@ -27,7 +35,7 @@ export interface ShellProgramSpec {
   stop?: StopSpec;
 }
 
-export interface ProcessProgramSpec {
+export interface ProcessProgramSpec extends HostSpec {
   type: (typeof PROCESS_TYPES)[number];
   argv: string[];
   user?: string;

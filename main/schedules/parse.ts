@@ -1,4 +1,5 @@
 /** Parses the `schedule:` items of a job file into the model of types.ts (SPEC 5). */
+import { quoted } from '../../shared/model/clip.js';
 import { isMap, isScalar } from 'yaml';
 import type { Calendar } from '../calendars/calendar.js';
 import { loadCalendar } from '../calendars/file-calendar.js';
@@ -191,7 +192,7 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
           if (t === null)
             ctx.error(
               item,
-              `explicit time '${text}' is not an ISO 8601 time with an offset or Z (such as 2027-01-01T09:00:00Z); explicit time needs an offset or Z`,
+              `explicit time ${quoted(text)} is not an ISO 8601 time with an offset or Z (such as 2027-01-01T09:00:00Z); explicit time needs an offset or Z`,
             );
           else times.push(t);
         }
@@ -209,7 +210,7 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
         expr = readString(ctx, exprNode, 'expr');
         const problem = expr === undefined ? null : validateCron(expr);
         if (problem !== null) {
-          ctx.error(exprNode, `bad cron expression '${expr ?? ''}': ${problem}`);
+          ctx.error(exprNode, `bad cron expression ${quoted(expr ?? '')}: ${problem}`);
           expr = undefined;
         }
       }
@@ -222,7 +223,7 @@ function parseStart(ctx: FileContext, node: Value, options: ScheduleOptions): St
       const hint = didYouMean(type, SCHEDULE_TYPES);
       ctx.error(
         typeNode,
-        `unknown schedule type '${type}'${hint === null ? '' : ` (did you mean '${hint}'?)`}; known types: ${SCHEDULE_TYPES.join(', ')}`,
+        `unknown schedule type ${quoted(type)}${hint === null ? '' : ` (did you mean ${quoted(hint)}?)`}; known types: ${SCHEDULE_TYPES.join(', ')}`,
       );
       return undefined;
     }
@@ -268,7 +269,7 @@ function parseStop(ctx: FileContext, node: Value): StopSchedule | null {
   if (type !== undefined)
     ctx.error(
       typeNode ?? node,
-      `unknown stop schedule type '${type}'; known types: ${STOP_TYPES.join(', ')}`,
+      `unknown stop schedule type ${quoted(type)}; known types: ${STOP_TYPES.join(', ')}`,
     );
   return null;
 }
@@ -327,6 +328,6 @@ function optionalInt(ctx: FileContext, node: Value | undefined, what: string): n
 }
 
 function missing(ctx: FileContext, node: Value, key: string, what: string, help: string): undefined {
-  ctx.error(node, `${what} is missing '${key}'; add ${key}: ${help}`);
+  ctx.error(node, `${what} is missing ${quoted(key)}; add ${key}: ${help}`);
   return undefined;
 }

@@ -16,6 +16,12 @@ function statm(): { statm_size?: number; statm_resident?: number } {
   }
 }
 
+/** Remote hosts (SPEC 24.3), when any is used or named in a host group. */
+function remote(app: App): Pick<Stats, 'remote'> {
+  const hosts = app.engine.deps.remote?.stats() ?? {};
+  return Object.keys(hosts).length === 0 ? {} : { remote: { hosts } };
+}
+
 /** The current stats object of `app` (SPEC 17.1). */
 export function engineStats(app: App): Stats {
   const engine = app.engine;
@@ -46,6 +52,7 @@ export function engineStats(app: App): Stats {
     ...own,
     summary_publisher: { ...app.summaryPublisher },
     launcher: app.launcher.stats(),
+    ...remote(app),
     db: {
       ...(dbSize === undefined ? {} : { size: dbSize }),
       pending_writes: store.pendingWrites,

@@ -22,8 +22,18 @@ export interface StatsRow {
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
-/** A finished run's summary columns: run_id, timestamp, job_id, args, state, times, labels JSON, conds. */
-export type SummaryRow = [string, number, string, string, string, string, string | null, string | null];
+/** A finished run's summary columns: run_id, timestamp, job_id, args, state, times, labels JSON, conds, host. */
+export type SummaryRow = [
+  string,
+  number,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+];
 
 /** The prepared statements of one connection. */
 export interface Statements {
@@ -81,7 +91,8 @@ export function prepareStatements(db: Database.Database): Statements {
     // Only what a finished run keeps in memory; meta's labels extracted by SQLite, not parsed whole in JS.
     newestFinishedSummaries: db
       .prepare<[number, number], SummaryRow>(
-        `SELECT run_id, timestamp, job_id, args, state, times, json_extract(meta, '$.job.labels'), conds FROM runs
+        `SELECT run_id, timestamp, job_id, args, state, times, json_extract(meta, '$.job.labels'), conds,
+           json_extract(meta, '$.program.host') FROM runs
            WHERE timestamp >= ? AND state IN ${FINISHED_SQL} ORDER BY rowid DESC LIMIT ?`,
       )
       .raw(),

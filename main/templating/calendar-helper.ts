@@ -38,11 +38,12 @@ class TemplateCalendar extends TemplateValue {
       case 'before':
         return (d: unknown) => this.navigate('before', () => this.calendar.before(this.day('before', d)));
       case 'contains':
+      case '__contains__':
         return (d: unknown) => this.calendar.contains(this.day('contains', d));
       case 'shift':
         return (d: unknown, n: unknown) => {
           const day = this.day('shift', d);
-          const count = toInteger('Calendar.shift()', 'n', n);
+          const count = Number(toInteger('Calendar.shift()', 'n', n));
           if (!this.calendar.contains(day)) {
             throw new ExpressionError(
               `Calendar.shift(): ${formatDay(day)} is not in calendar '${this.calendar.expr}'`,

@@ -32,7 +32,7 @@ function increment(digits: string): string {
 }
 
 /** Keeps the first `keep` digits, rounding half to even; a carry (`99` → `100`) moves the point. */
-function roundTo(d: Decimal, keep: number): Decimal {
+export function roundTo(d: Decimal, keep: number): Decimal {
   if (keep < 0) return { digits: '', point: d.point };
   const head = d.digits.slice(0, keep).padEnd(keep, '0');
   const rest = d.digits.slice(keep);
@@ -101,4 +101,14 @@ export function repr(x: number): string {
   const digits = mantissa.replace('.', '');
   if (e < -4 || e >= 16) return `${mantissa}${exponent(e)}`;
   return fixed({ digits, point: e + 1 }, Math.max(digits.length - e - 1, 1), false);
+}
+
+/** Python's `round(x, n)` for a float: the exact binary value rounded half to even at 10^-n. */
+export function roundFloat(x: number, n: number): number {
+  if (!Number.isFinite(x) || x === 0 || n > 340) return x;
+  const sign = x < 0 ? -1 : 1;
+  if (n < -340) return sign * 0;
+  const r = roundTo(decimalDigits(Math.abs(x)), decimalDigits(Math.abs(x)).point + n);
+  if (r.digits === '' || /^0*$/.test(r.digits)) return sign * 0;
+  return sign * Number(`0.${r.digits}e${r.point}`);
 }

@@ -7,7 +7,9 @@ import { dayFromYmd, parseDay, ymdFromDay } from '../time/days.js';
 import { parseDaytime } from '../time/daytime.js';
 import { parseInstant } from '../time/instants.js';
 import { canonicalZone, resolveLocal, toLocal } from '../time/zones.js';
+import { BudgetExceeded } from './budget.js';
 import { formatValue } from './format-spec.js';
+import { PyMarkup, PyTuple } from './py-values.js';
 import {
   describeValue,
   ExpressionError,
@@ -24,17 +26,14 @@ export type Helper = (...args: unknown[]) => unknown;
 
 const isPair = (v: unknown): v is readonly [unknown, unknown] => Array.isArray(v) && v.length === 2;
 
-/** The text of a string or String object (nunjucks's SafeString), else null. */
+/** The text of a string (or Markup), else null. */
 export function textOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
-  return value instanceof String ? value.toString() : null;
+  return value instanceof PyMarkup ? value.text : null;
 }
 
-/** Checks the argument count and rejects keyword arguments (nunjucks passes them as a marked last object). */
+/** Checks the argument count (keyword arguments are refused where helpers are wrapped, globals.ts). */
 export function expectArgs(where: string, args: readonly unknown[], min: number, max: number): void {
-  if (args.some((a) => typeof a === 'object' && a !== null && Object.hasOwn(a, '__keywords'))) {
-    throw new ExpressionError(`${where} takes no keyword arguments`);
-  }
   if (args.length < min || args.length > max) {
     const count = min === max ? `${min}` : `${min} to ${max}`;
     throw new ExpressionError(`${where} takes ${count} argument${max === 1 ? '' : 's'}, got ${args.length}`);
@@ -95,9 +94,9 @@ function makeDate(...args: unknown[]): TemplateDate {
   expectArgs('Date()', args, 1, 3);
   if (args.length === 1) return toDate('Date()', args[0]);
   expectArgs('Date()', args, 3, 3);
-  const year = toInteger('Date()', 'year', args[0]);
-  const month = toInteger('Date()', 'month', args[1]);
-  const day = toInteger('Date()', 'day', args[2]);
+  const year = Number(toInteger('Date()', 'year', args[0]));
+  const month = Number(toInteger('Date()', 'month', args[1]));
+  const day = Number(toInteger('Date()', 'day', args[2]));
   const n = dayFromYmd(year, month, day);
   const back = ymdFromDay(n);
   if (month < 1 || month > 12 || back.month !== month || back.day !== day) {
@@ -109,9 +108,10 @@ function makeDate(...args: unknown[]): TemplateDate {
 function makeDaytime(...args: unknown[]): TemplateDaytime {
   expectArgs('Daytime()', args, 1, 3);
   if (args.length === 1) return toDaytime('Daytime()', args[0]);
-  const hour = toInteger('Daytime()', 'hour', args[0]);
-  const minute = toInteger('Daytime()', 'minute', args[1]);
-  const second = args[2] ?? 0;
+  const hour = Number(toInteger('Daytime()', 'hour', args[0]));
+  const minute = Number(toInteger('Daytime()', 'minute', args[1]));
+  const secondArg = args[2] ?? 0;
+  const second = typeof secondArg === 'bigint' ? Number(secondArg) : secondArg;
   if (
     typeof second !== 'number' ||
     !(second >= 0 && second < 60) ||
@@ -134,6 +134,7 @@ function fromLocal(...args: unknown[]): TemplateTime {
     tz = args[1];
     if (local instanceof TemplateLocalTime) [date, daytime] = [local.date, local.daytime];
     else if (isPair(local)) [date, daytime] = local;
+    else if (local instanceof PyTuple && local.items.length === 2) [date, daytime] = local.items;
     else
       throw new ExpressionError(
         `from_local(): expected (date, daytime, tz) or (local, tz), got ${describeValue(local)}`,
@@ -153,6 +154,7 @@ function format(...args: unknown[]): string {
   try {
     return formatValue(args[0], text);
   } catch (e) {
+    if (e instanceof BudgetExceeded) throw e;
     throw new ExpressionError(`format(): ${e instanceof Error ? e.message : String(e)}`);
   }
 }

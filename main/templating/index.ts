@@ -1,19 +1,25 @@
 /**
- * Templating (SPEC 7): Jinja syntax on nunjucks with default delimiters and no autoescaping, made strict
- * like Apsis's Jinja setup: an undefined name is `name 'x' is not defined`, operators follow Python (args
- * are strings, so `{{ n + 2 }}` is an error), and the Ora-like helpers are always defined. Errors are
- * returned, never thrown. Compiled templates are cached by source, since each job's templates are
- * rendered for every run.
+ * Templating (SPEC 7): templates render what Apsis renders. Apsis renders job templates with Jinja2 (an
+ * Undefined that raises `NameError`, no autoescaping) over Python values, with ora's helpers; so do we,
+ * with our own Jinja2 lexer, parser and interpreter over a model of Python's values (py-*.ts). A
+ * construct we cannot render as Apsis does is refused when the template is read, naming it. Every render
+ * is bounded (budget.ts). Errors are returned, never thrown. Parsed templates are cached by source.
  */
-import nunjucks from 'nunjucks';
-import { checkNames } from './free-names.js';
+import type { Expr, Stmt } from './ast.js';
+import { BudgetMeter, newRenderBudget, withMeter, type RenderBudget } from './budget.js';
 import { makeGetCalendar, weekdayCalendarResolver, type CalendarResolver } from './calendar-helper.js';
+import { checkTemplateAst, type Finding } from './check.js';
+import { foldConstants } from './fold.js';
+import { FILTERS, REFUSED_FILTERS } from './filters.js';
+import { JINJA_GLOBALS, REFUSED_GLOBALS, wrapHelper } from './globals.js';
 import { STATIC_HELPERS } from './helpers.js';
-import { parseTemplate, templateFromCode, type TemplateNode } from './nunjucks-internals.js';
-import { JINJA_CONSTANTS, StrictCompiler } from './strict-compiler.js';
-import { createStrictRuntime, RenderFailure } from './strict-runtime.js';
+import { TemplateSyntaxError } from './lexer.js';
+import { MAX_NESTING, parseTemplate, UnsupportedConstruct } from './parser.js';
+import { Interpreter, RenderError } from './render.js';
+import { makeTests, REFUSED_TESTS } from './tests.js';
 
 export type { CalendarResolver } from './calendar-helper.js';
+export { newRenderBudget, type RenderBudget, type RenderLimits } from './budget.js';
 
 /** A template problem; `line`/`col` are 1-based positions inside the template source, when known. */
 export interface TemplateError {
@@ -27,71 +33,112 @@ export type TemplateResult = { ok: true; value: string } | { ok: false; error: T
 export interface TemplateOptions {
   /** Resolves `get_calendar(expr)`. Default: weekday expressions, `all` and `none` only (no calendar files). */
   calendars?: CalendarResolver;
+  /**
+   * Counts range items, loop iterations, output bytes and render time across every render given this
+   * same budget (SPEC 7, 15.1). Default: a fresh budget with the per-render limits for each render.
+   */
+  budget?: RenderBudget;
 }
 
-class StrictEnvironment extends nunjucks.Environment {
-  // Set up by nunjucks's constructor; absent from @types/nunjucks.
-  declare readonly globals: Readonly<Record<string, unknown>>;
-  declare readonly filters: Readonly<Record<string, unknown>>;
-  declare readonly tests: Readonly<Record<string, unknown>>;
-  /** The hooks our generated code calls as `env.strict`. */
-  readonly strict = createStrictRuntime(this);
-}
+const TESTS = makeTests(FILTERS);
+const TABLES = { filters: FILTERS, tests: TESTS };
 
-// No loaders: job templates cannot include or extend files. `dev` keeps the error a template threw as the
-// `cause` of nunjucks's wrapper, which is how renderError finds the position.
-const env = new StrictEnvironment([], { autoescape: false, dev: true });
-for (const [name, helper] of Object.entries(STATIC_HELPERS)) env.addGlobal(name, helper);
+const HELPERS: ReadonlyMap<string, unknown> = new Map(
+  Object.entries(STATIC_HELPERS).map(([name, helper]) => [name, wrapHelper(name, helper)]),
+);
 
-/** Names every template can use besides its args, `run_id` and `job_id`: the helpers and nunjucks's globals. */
-export const TEMPLATE_GLOBALS: ReadonlySet<string> = new Set([...Object.keys(env.globals), 'get_calendar']);
+/** Names every template can use besides its args, `run_id` and `job_id`: Jinja2's globals and the helpers. */
+export const TEMPLATE_GLOBALS: ReadonlySet<string> = new Set([
+  ...JINJA_GLOBALS.keys(),
+  ...HELPERS.keys(),
+  'get_calendar',
+]);
 
+/** Constants the parser reads as values rather than names. */
+const CONSTANT_NAMES = new Set(['true', 'false', 'none', 'True', 'False', 'None']);
+
+/** A parsed template, with its refused constructs and unknown filters and tests (which fail every render). */
 type Compiled =
-  { ok: true; template: nunjucks.Template; ast: TemplateNode } | { ok: false; error: TemplateError };
+  { ok: true; body: Stmt[]; problem: TemplateError | null } | { ok: false; error: TemplateError };
 
 /** Enough for every templated field of a large job folder; least recently used sources go first. */
 const CACHE_SIZE = 2000;
 const cache = new Map<string, Compiled>();
 
-/** SPEC 7: one trailing newline is dropped, so a YAML `|` block command does not end in `\n`. */
-const dropTrailingNewline = (source: string): string => source.replace(/(?:\r\n|\r|\n)$/, '');
-
-function numberField(e: unknown, key: string): number | undefined {
-  const value: unknown = typeof e === 'object' && e !== null ? Reflect.get(e, key) : undefined;
-  return typeof value === 'number' ? value : undefined;
+function refusal(
+  kind: 'filter' | 'test',
+  name: string,
+  known: boolean,
+  refused: string | undefined,
+): string | undefined {
+  if (refused !== undefined) return `${kind} '${name}' is not supported in job templates: ${refused}`;
+  return known ? undefined : `no ${kind} named '${name}'`;
 }
 
-/** nunjucks's message without its `(unknown path) [Line 1, Column 2]` header or `compileX:` prefix. */
-function cleanMessage(message: string): string {
-  return message
-    .replace(/^\(unknown path\)(?: \[Line \d+(?:, Column \d+)?\])?\s*/, '')
-    .replace(/^(?:Template render error: |Error: )/, '')
-    .replace(/^compile\w*: /, '');
-}
-
-function syntaxError(e: unknown): TemplateError {
-  const error: TemplateError = {
-    message: `template syntax error: ${cleanMessage(e instanceof Error ? e.message : String(e))}`,
+/** Refused constructs and unknown filters and tests; undefined names are left to `checkTemplate`. */
+function vocabulary(isDefined: (name: string) => boolean) {
+  return {
+    isDefined,
+    filterProblem: (name: string) => refusal('filter', name, FILTERS.has(name), REFUSED_FILTERS.get(name)),
+    testProblem: (name: string) => refusal('test', name, TESTS.has(name), REFUSED_TESTS.get(name)),
+    refusedName: (name: string) => REFUSED_GLOBALS.get(name),
+    refusedAttr: (name: string) =>
+      name.startsWith('_') ? "Python's internals are not modelled" : REFUSED_ATTRS.get(name),
   };
-  const line = numberField(e, 'lineno');
-  const col = numberField(e, 'colno');
-  if (line !== undefined) error.line = line;
-  if (col !== undefined) error.col = col;
-  return error;
 }
+
+/** Attributes Python has that we do not model, refused where a template names them. */
+const REFUSED_ATTRS: ReadonlyMap<string, string> = new Map([
+  ['encode', 'bytes values are not modelled'],
+  ['translate', 'translation tables are not modelled'],
+  ['maketrans', 'translation tables are not modelled'],
+  ['hex', 'float.hex() is not modelled'],
+  ['fromhex', 'float.fromhex() is not modelled'],
+  ['to_bytes', 'bytes values are not modelled'],
+  ['from_bytes', 'bytes values are not modelled'],
+  ['mro', "Python's internals are not modelled"],
+]);
+
+const asError = (f: Finding): TemplateError => ({ message: f.message, line: f.line, col: f.col });
 
 function compile(source: string): Compiled {
+  let body: Stmt[];
   try {
-    const ast = parseTemplate(dropTrailingNewline(source));
-    const compiler = new StrictCompiler(undefined, false);
-    compiler.compile(ast);
-    // nunjucks's own compile step turns its generated code into functions the same way.
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const props: unknown = Reflect.apply(new Function(compiler.getCode()), undefined, []);
-    if (typeof props !== 'object' || props === null) throw new Error('generated code has no root');
-    return { ok: true, template: templateFromCode(props, env), ast };
+    body = parseTemplate(source);
   } catch (e) {
-    return { ok: false, error: syntaxError(e) };
+    if (e instanceof UnsupportedConstruct)
+      return { ok: false, error: { message: e.message, line: e.line, col: e.col } };
+    if (e instanceof TemplateSyntaxError)
+      return {
+        ok: false,
+        error: { message: `template syntax error: ${e.message}`, line: e.line, col: e.col },
+      };
+    if (e instanceof RangeError)
+      return {
+        ok: false,
+        error: { message: `template syntax error: the template nests more than ${MAX_NESTING} levels deep` },
+      };
+    return {
+      ok: false,
+      error: { message: `template syntax error: ${e instanceof Error ? e.message : String(e)}` },
+    };
+  }
+  // Refused constructs and unknown filters fail the template as it is read, as Jinja2 fails an unknown filter.
+  const first = checkTemplateAst(
+    body,
+    vocabulary(() => true),
+  )[0];
+  if (first === undefined) body = foldConstants(body, evaluateConstant);
+  return { ok: true, body, problem: first === undefined ? null : asError(first) };
+}
+
+/** A constant expression's value, or undefined when evaluating it fails (or goes over the bounds). */
+function evaluateConstant(e: Expr): { value: unknown } | undefined {
+  try {
+    const meter = new BudgetMeter(newRenderBudget());
+    return { value: withMeter(meter, () => new Interpreter(TABLES).evalConstant(e)) };
+  } catch {
+    return undefined;
   }
 }
 
@@ -102,23 +149,20 @@ function compiled(source: string): Compiled {
     cache.set(source, hit);
     return hit;
   }
-  const entry = compile(source);
+  let entry: Compiled;
+  try {
+    entry = compile(source);
+  } catch (e) {
+    // A defect of ours: the template is refused with the reason rather than thrown at the caller.
+    entry = {
+      ok: false,
+      error: { message: `template check failed: ${e instanceof Error ? e.message : String(e)}` },
+    };
+  }
   cache.set(source, entry);
   const oldest = cache.keys().next();
   if (cache.size > CACHE_SIZE && oldest.done !== true) cache.delete(oldest.value);
   return entry;
-}
-
-/** The error a render threw: ours carry their position; nunjucks wraps them (and its own) as `cause`. */
-function renderError(e: unknown): TemplateError {
-  let current: unknown = e;
-  while (current instanceof Error) {
-    if (current instanceof RenderFailure)
-      return { message: current.message, line: current.line, col: current.col };
-    if (!(current.cause instanceof Error)) break;
-    current = current.cause;
-  }
-  return { message: cleanMessage(current instanceof Error ? current.message : String(current)) };
 }
 
 /** Renders a template source with the given string variables plus the helpers. */
@@ -129,29 +173,44 @@ export function renderTemplate(
 ): TemplateResult {
   const entry = compiled(source);
   if (!entry.ok) return entry;
+  if (entry.problem !== null) return { ok: false, error: entry.problem };
   // Args come last so that they override every other name (SPEC 7).
-  const context = { get_calendar: makeGetCalendar(options.calendars ?? weekdayCalendarResolver), ...vars };
+  const names = new Map<string, unknown>([
+    ...JINJA_GLOBALS,
+    ...HELPERS,
+    [
+      'get_calendar',
+      wrapHelper('get_calendar', makeGetCalendar(options.calendars ?? weekdayCalendarResolver)),
+    ],
+    ...Object.entries(vars),
+  ]);
+  let meter: BudgetMeter | null = null;
   try {
-    return { ok: true, value: entry.template.render(context) };
+    meter = new BudgetMeter(options.budget ?? newRenderBudget());
+    const m = meter;
+    return { ok: true, value: withMeter(m, () => new Interpreter(TABLES).render(entry.body, names)) };
   } catch (e) {
-    return { ok: false, error: renderError(e) };
+    if (e instanceof RenderError)
+      return { ok: false, error: { message: e.message, line: e.line, col: e.col } };
+    return { ok: false, error: { message: e instanceof Error ? e.message : String(e) } };
+  } finally {
+    meter?.finish();
   }
 }
 
 /**
- * Static check: every free name (not a helper, not bound by {% set %}/{% for %}/macro args, not in
- * `known`) with its 1-based line/col inside the source, reported once; unknown filters and tests; and
- * syntax errors.
+ * Static check: syntax errors; refused constructs; every free name (not a helper, not bound by
+ * {% set %}/{% for %}/macro args, not in `known`) with its 1-based line/col, reported once; unknown
+ * filters and tests.
  */
 export function checkTemplate(source: string, known: ReadonlySet<string>): TemplateError[] {
   const entry = compiled(source);
   if (!entry.ok) return [entry.error];
   try {
-    return checkNames(entry.ast, {
-      isDefined: (name) => known.has(name) || TEMPLATE_GLOBALS.has(name) || JINJA_CONSTANTS.has(name),
-      isFilter: (name) => Object.hasOwn(env.filters, name),
-      isTest: (name) => Object.hasOwn(env.tests, name),
-    });
+    return checkTemplateAst(
+      entry.body,
+      vocabulary((name) => known.has(name) || TEMPLATE_GLOBALS.has(name) || CONSTANT_NAMES.has(name)),
+    ).map(asError);
   } catch (e) {
     return [{ message: `template check failed: ${e instanceof Error ? e.message : String(e)}` }];
   }

@@ -43,7 +43,7 @@ export class EnumValue extends TemplateValue {
   }
   attr(name: string): unknown {
     if (name === 'name') return this.label;
-    if (name === 'value') return this.value;
+    if (name === 'value') return BigInt(this.value);
     return undefined;
   }
   key(): number {
@@ -70,20 +70,24 @@ export class TemplateDate extends TemplateValue {
   attr(name: string): unknown {
     switch (name) {
       case 'year':
-        return ymdFromDay(this.dayNumber).year;
+        return BigInt(ymdFromDay(this.dayNumber).year);
+      case 'ordinal': {
+        const { year } = ymdFromDay(this.dayNumber);
+        return BigInt(this.dayNumber - dayFromYmd(year, 1, 1) + 1);
+      }
       case 'month': {
         const month = ymdFromDay(this.dayNumber).month;
         return new EnumValue('Month', month, MONTHS[month - 1] ?? '');
       }
       case 'day':
-        return ymdFromDay(this.dayNumber).day;
+        return BigInt(ymdFromDay(this.dayNumber).day);
       case 'weekday': {
         const weekday = isoWeekday(this.dayNumber) - 1;
         return new EnumValue('Weekday', weekday, WEEKDAYS[weekday] ?? '');
       }
       case 'add':
         return (days: unknown): TemplateDate =>
-          new TemplateDate(this.dayNumber + toInteger('Date.add()', 'days', days));
+          new TemplateDate(this.dayNumber + Number(toInteger('Date.add()', 'days', days)));
       default:
         return undefined;
     }
@@ -105,8 +109,8 @@ export class TemplateDaytime extends TemplateValue {
     super();
   }
   attr(name: string): unknown {
-    if (name === 'hour') return Math.floor(this.seconds / 3600);
-    if (name === 'minute') return Math.floor((this.seconds % 3600) / 60);
+    if (name === 'hour') return BigInt(Math.floor(this.seconds / 3600));
+    if (name === 'minute') return BigInt(Math.floor((this.seconds % 3600) / 60));
     if (name === 'second') return this.seconds % 60;
     return undefined;
   }
@@ -182,14 +186,19 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string' || value instanceof String) return `'${String(value)}'`;
   if (value instanceof TemplateValue) return `${value.typeName} ${value.toString()}`;
   if (value === null || value === undefined) return 'None';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }
 
 /** The integer `value`, or an ExpressionError naming `where` and the argument. */
-export function toInteger(where: string, what: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (value instanceof EnumValue) return value.value;
+export function toInteger(where: string, what: string, value: unknown): bigint {
+  if (typeof value === 'bigint') {
+    if (value > 10_000_000n || value < -10_000_000n)
+      throw new ExpressionError(`${where}: ${what} out of range`);
+    return value;
+  }
+  if (value instanceof EnumValue) return BigInt(value.value);
   const hint = typeof value === 'string' ? ' (args are strings: convert with | int)' : '';
   throw new ExpressionError(`${where}: ${what} must be an integer, got ${describeValue(value)}${hint}`);
 }

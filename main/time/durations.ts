@@ -1,4 +1,5 @@
 /** Durations (SPEC 4.4): a number of seconds, or `<number>[space]<unit>`. */
+import { quoted } from '../../shared/model/clip.js';
 
 const UNITS: Record<string, number> = {
   s: 1,
@@ -16,6 +17,12 @@ const UNITS: Record<string, number> = {
   day: 86_400,
   days: 86_400,
 };
+
+/** A number (sign, digits, fraction, exponent), optional spaces, an optional unit. */
+const DURATION = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)$/;
+
+/** Longest duration text read: `-1.5e3 minutes` is 14 characters; anything much longer is no duration. */
+const MAX_DURATION_TEXT = 64;
 
 export const DURATION_HELP =
   'a number of seconds or a number with a unit s, m, h or d, such as 90, "90s", "1.5h", "2 d"';
@@ -42,7 +49,10 @@ export function parseDuration(
             : typeof value;
     return { ok: false, message: `expected a duration, got ${what}; use ${DURATION_HELP}` };
   }
-  const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+  // Trimmed first, and of bounded length, so the pattern (unambiguous: each character has one way to match)
+  // is never run over a long text: `\d+\.?\d*` followed by `\s*` twice once took seconds on 40,000 digits.
+  const text = value.trim();
+  const m = text.length <= MAX_DURATION_TEXT ? DURATION.exec(text) : null;
   if (m) {
     const unit = m[2] as string;
     const factor = unit === '' ? 1 : UNITS[unit];
@@ -51,8 +61,8 @@ export function parseDuration(
     if (factor === undefined)
       return {
         ok: false,
-        message: `unknown duration unit '${unit}' in '${value}'; units are s, sec, second(s), m, min, minute(s), h, hour(s), d, day(s)`,
+        message: `unknown duration unit '${unit}' in ${quoted(value)}; units are s, sec, second(s), m, min, minute(s), h, hour(s), d, day(s)`,
       };
   }
-  return { ok: false, message: `'${value}' is not a duration; use ${DURATION_HELP}` };
+  return { ok: false, message: `${quoted(value)} is not a duration; use ${DURATION_HELP}` };
 }

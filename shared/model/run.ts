@@ -14,6 +14,8 @@ export interface RunSummary {
   expected?: true;
   /** [job_id, args] of each bound dependency condition. */
   dependencies?: [string, Args][];
+  /** The remote host the run's process runs or ran on (SPEC 24.1), once started there. */
+  host?: string;
 }
 
 /** A whole run: the summary plus its bound conditions, actions, meta and program. */

@@ -76,6 +76,10 @@ export interface Stats {
     /** Messages queued for them, count. */
     len_queues: number;
   };
+  /** Remote hosts over SSH (SPEC 24.3): every host used since the start and every member of a host group. */
+  remote?: {
+    hosts: Record<string, RemoteHostStats>;
+  };
   /** The helper that launches local processes (ours, not Apsis's). */
   launcher?: {
     /** Its pid, or null while none runs. */
@@ -96,6 +100,57 @@ export interface Stats {
     /** Why the DB cannot be written (file, cause, the way on); absent while writes succeed. */
     write_error?: string;
   };
+}
+
+/** One remote host in the stats object (SPEC 24.3). */
+export interface RemoteHostStats {
+  /** Whether its agent session is up now. */
+  connected: boolean;
+  /** idle (not used lately), connecting, up or down. */
+  state: string;
+  /** Runs there now (launching, running, or given its slot and about to start), count. */
+  running: number;
+  /** Processes started there since the engine started, count. */
+  launches: number;
+  /** Runs ended in error because of the host (unreachable at launch, lost), count. */
+  failures: number;
+  /** Seconds of the last round trip over its master connection; null before the first. */
+  rtt: number | null;
+  /** Since when it has been unreachable, ISO time, while down. */
+  down_since?: string;
+  /** Why it is down, as ssh said, while down. */
+  error?: string;
+}
+
+/**
+ * The hosts of a flattened stats object (`remote.hosts.HOST.FIELD`; a host name may hold dots, so the field is
+ * matched at the end), sorted by name.
+ */
+export function remoteHosts(flat: FlatStats): ({ host: string } & RemoteHostStats)[] {
+  const byHost = new Map<string, Record<string, unknown>>();
+  for (const [key, value] of Object.entries(flat)) {
+    const m = /^remote\.hosts\.(.+)\.(connected|state|running|launches|failures|rtt|down_since|error)$/.exec(
+      key,
+    );
+    if (m === null) continue;
+    const host = m[1] as string;
+    let entry = byHost.get(host);
+    if (entry === undefined) byHost.set(host, (entry = {}));
+    entry[m[2] as string] = value;
+  }
+  return [...byHost.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([host, e]) => ({
+      host,
+      connected: e['connected'] === true,
+      state: typeof e['state'] === 'string' ? e['state'] : e['connected'] === true ? 'up' : 'idle',
+      running: typeof e['running'] === 'number' ? e['running'] : 0,
+      launches: typeof e['launches'] === 'number' ? e['launches'] : 0,
+      failures: typeof e['failures'] === 'number' ? e['failures'] : 0,
+      rtt: typeof e['rtt'] === 'number' ? e['rtt'] : null,
+      ...(typeof e['down_since'] === 'string' ? { down_since: e['down_since'] } : {}),
+      ...(typeof e['error'] === 'string' ? { error: e['error'] } : {}),
+    }));
 }
 
 /** A stats value flattened to dotted names (`async.latency`), as CSV and charts use it. */

@@ -50,8 +50,17 @@ describe('crash', () => {
         body: JSON.stringify(body),
       });
     for (let n = 1; n <= 9; n += 1) await post({ job_id: 'short', args: { n: String(n) } });
-    await post({ job_id: 'long' });
+    const longId = Object.keys(((await (await post({ job_id: 'long' })).json()) as Runs).runs)[0] as string;
     await post({ job_id: 'noop' });
+    // The kill must find the long run's process started: a run still `starting` is rightly ended in error at the
+    // restart (nobody knows whether it started), and under load ten launches can take longer than a fixed pause.
+    for (let i = 0; i < 100; i += 1) {
+      const { state } = (await (await fetch(`${first.url}/api/v1/runs/${longId}/state`)).json()) as {
+        state: string;
+      };
+      if (state === 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await new Promise((r) => setTimeout(r, 400));
     const seen = await get(`${first.url}/api/v1/runs?summary=true`);
     first.child.kill('SIGKILL');

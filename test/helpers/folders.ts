@@ -27,5 +27,8 @@ export const ROOT = repoRoot();
 /** The `apsis` command of this checkout (compiled JS; `npm ci` builds it). */
 export const APSIS_BIN = join(ROOT, 'bin', 'apsis');
 
-/** The reference corpus recorded from Apsis 1.1.2 (../shared/reference beside the repository). */
-export const REFERENCE = join(ROOT, '..', 'shared', 'reference');
+/** Test fixtures kept in the repository (test/fixtures/README.md says where each comes from). */
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/** The reference corpus recorded from Apsis 1.1.2: job files, their 2027 plan, bad files, stats shapes. */
+export const REFERENCE = join(FIXTURES, 'reference');

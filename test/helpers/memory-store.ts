@@ -175,6 +175,7 @@ export class MemoryStore implements RunStore {
         JSON.stringify(r.times),
         JSON.stringify((r.meta['job'] as { labels?: unknown } | undefined)?.labels ?? null),
         JSON.stringify(r.conds),
+        hostOf(r.meta),
       ]),
     );
   }
@@ -251,4 +252,10 @@ export class MemoryStore implements RunStore {
   pendingActions(): PendingAction[] {
     return [...this.image.actions.values()];
   }
+}
+
+/** `meta.program.host`, as the SQLite store's summary query reads it. */
+function hostOf(meta: Record<string, unknown>): string | null {
+  const host = (meta['program'] as { host?: unknown } | undefined)?.host;
+  return typeof host === 'string' ? host : null;
 }

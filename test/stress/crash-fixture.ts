@@ -57,7 +57,7 @@ export const MARGIN_MS = 100;
 export const CATCH_UP_SLACK_MS = 5000;
 export const ACTIVE: ReadonlySet<RunState> = new Set(['starting', 'running', 'stopping']);
 
-/** `k` rather than `n`: YAML 1.1 reads a bare n as false, and the loader warns about it. */
+/** `k` as the key name (any plain word that YAML 1.1 reads as a string would do). */
 export const JOBS: Record<string, string> = {
   'sh.yaml': 'params: [k]\nprogram: "sleep 0.{{ k }}; echo hi {{ k }}"\n',
   'slow.yaml': 'params: [k]\nprogram: "sleep 1.{{ k }}; echo slow {{ k }}"\n',

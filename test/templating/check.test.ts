@@ -68,7 +68,7 @@ describe('checkTemplate', () => {
 
   test('syntax errors come alone, with their position', () => {
     expect(checkTemplate('{{ x }}\n{{ date date }}', known())).toEqual([
-      { message: 'template syntax error: expected variable end', line: 2, col: 9 },
+      { message: "template syntax error: expected '}}', got 'date'", line: 2, col: 9 },
     ]);
   });
 

@@ -113,9 +113,9 @@ describe('undefined names are errors (StrictUndefined)', () => {
     );
   });
 
-  test('a macro argument that was not passed is undefined', () => {
+  test('a macro argument that was not passed is an error at the call, as in Apsis', () => {
     expect(renderTemplate('{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}', {})).toEqual(
-      fails("name 'a' is not defined", 1, 20),
+      fails("name 'a' is not defined", 1, 41),
     );
   });
 
@@ -127,9 +127,9 @@ describe('undefined names are errors (StrictUndefined)', () => {
 });
 
 describe('syntax errors', () => {
-  test('carry nunjucks message and position', () => {
+  test('carry the message and position', () => {
     expect(renderTemplate('desk {{ date date }}', { date: 'd' })).toEqual(
-      fails('template syntax error: expected variable end', 1, 14),
+      fails("template syntax error: expected '}}', got 'date'", 1, 14),
     );
     const multi = renderTemplate('a\nb {% if x %}\nc', { x: '1' });
     expect(multi.ok).toBe(false);
@@ -146,7 +146,9 @@ describe('syntax errors', () => {
   });
 
   test('templates cannot load other templates', () => {
-    expect(renderTemplate('{% include "other" %}', {})).toEqual(fails('template not found: other'));
+    expect(renderTemplate('{% include "other" %}', {})).toEqual(
+      fails('{% include %} is not supported in job templates', 1, 4),
+    );
   });
 });
 
@@ -154,20 +156,20 @@ describe('Python semantics for operators', () => {
   test('arithmetic on string args is an error, not concatenation or coercion', () => {
     expect(renderTemplate('{{ n + 2 }}', { n: '3' })).toEqual(
       fails(
-        "unsupported operand types for +: 'str' and 'int'; args are strings: convert with n | int (or | float)",
+        'can only concatenate str (not "int") to str; args are strings: convert with n | int (or | float)',
         1,
         4,
       ),
     );
     expect(renderTemplate('{{ 2 * 1 - n }}', { n: '3' })).toEqual(
       fails(
-        "unsupported operand types for -: 'int' and 'str'; args are strings: convert with n | int (or | float)",
+        "unsupported operand type(s) for -: 'int' and 'str'; args are strings: convert with n | int (or | float)",
         1,
         4,
       ),
     );
     expect(renderTemplate('{{ -n }}', { n: '3' })).toEqual(
-      fails("bad operand type for unary -: 'str'; args are strings: convert with n | int", 1, 4),
+      fails("bad operand type for unary -: 'str'", 1, 4),
     );
   });
 
@@ -201,26 +203,23 @@ describe('Python semantics for operators', () => {
     );
   });
 
-  test('date arithmetic is an error that suggests .add()', () => {
-    expect(renderTemplate('{{ Date(date) - 1 }}', { date: '2024-03-01' })).toEqual(
-      fails(
-        "unsupported operand types for -: 'Date' and 'int': date arithmetic is not supported; write Date(date).add(-1)",
-        1,
-        4,
-      ),
+  test('date arithmetic as in ora: days added and subtracted, dates subtracted to days', () => {
+    const d = { date: '2024-03-01' };
+    expect(renderTemplate('{{ Date(date) - 1 }} {{ Date(date) + 1 }} {{ 1 + Date(date) }}', d)).toEqual(
+      ok('2024-02-29 2024-03-02 2024-03-02'),
     );
-    const plus = renderTemplate('x {{ Date(date) + 1 }}', { date: '2024-03-01' });
-    expect(plus.ok ? plus.value : plus.error.message).toContain('write Date(date).add(1)');
-    expect(renderTemplate('{{ Date(date).add(-1) }}', { date: '2024-03-01' })).toEqual(ok('2024-02-29'));
-    const hint = (src: string): string => {
-      const r = renderTemplate(src, { date: '2024-03-01', n: '2' });
-      return r.ok ? r.value : r.error.message.replace(/^.*; write /, '');
-    };
-    expect(hint('{{ Date(date) - n | int }}')).toBe('Date(date).add(-(n | int))');
-    expect(hint('{{ 1 + Date(date) }}')).toBe('Date(date).add(1)');
-    expect(hint('{{ Date(date) - Date(date) }}')).toMatch(/date and time arithmetic is not supported/);
-    expect(hint('{{ Time("2024-03-01T00:00:00Z") + 60 }}')).toMatch(
-      /date and time arithmetic is not supported/,
+    expect(renderTemplate("{{ Date(date) - Date('2024-01-01') }} {{ Date(date).ordinal }}", d)).toEqual(
+      ok('60 61'),
+    );
+    expect(renderTemplate('{{ Date(date).add(-1) }}', d)).toEqual(ok('2024-02-29'));
+    expect(renderTemplate('{{ Date(date) * 2 }}', d)).toEqual(
+      fails("unsupported operand type(s) for *: 'Date' and 'int'", 1, 4),
+    );
+    expect(renderTemplate('{{ Date(date) + n }}', { ...d, n: '1' })).toEqual(
+      fails("unsupported operand type(s) for +: 'Date' and 'str'", 1, 4),
+    );
+    expect(renderTemplate('{{ Time("2024-03-01T00:00:00Z") + 60 }}', {})).toEqual(
+      ok('2024-03-01T00:01:00+00:00'),
     );
   });
 

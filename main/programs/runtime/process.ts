@@ -6,6 +6,8 @@ import type { BoundProcessProgram as ProcessProgram, BoundTimeout } from '../bin
 import {
   UpdateQueue,
   type Meta,
+  type ProcessHandle,
+  type ProcessTarget,
   type ProgramContext,
   type ProgramRuntime,
   type RunningProgram,
@@ -37,6 +39,56 @@ function isRunState(v: unknown): v is RunState {
   return typeof r['pgid'] === 'number' && typeof r['spool'] === 'string' && typeof r['result'] === 'string';
 }
 
+/** A process on this host under its supervisor (SPEC 6.2). */
+function localHandle(state: RunState): ProcessHandle {
+  return {
+    runState: { ...state },
+    meta: { pid: state.pid, hostname: hostname(), username: userInfo().username, start_time: state.start },
+    start: state.start,
+    follow: (offset, signal) => follow(state, offset, signal),
+    signal: (sig) => signalGroup(state, sig),
+    alive: () => Promise.resolve(isAlive(state)),
+  };
+}
+
+/** This host: processes started through the launcher helper. */
+function localTarget(ctx: ProgramContext): ProcessTarget {
+  return {
+    async launch(argv, delay) {
+      const result = await ctx.launcher.launch({
+        argv,
+        env: env(ctx),
+        cwd: ctx.cwd,
+        runDir: ctx.runDir,
+        ...(delay > 0 ? { delay } : {}),
+      });
+      return result.ok ? { ok: true, handle: localHandle(result.runState) } : result;
+    },
+    attach(runState) {
+      return isRunState(runState)
+        ? localHandle(runState)
+        : 'program lost: no process information was recorded';
+    },
+  };
+}
+
+/** Where `program` runs: this host, or the host (group) it names (SPEC 24). */
+function targetOf(program: ProcessProgram, ctx: ProgramContext): ProcessTarget {
+  const remote = ctx.remote;
+  if (remote === undefined) {
+    const named = program.host ?? (program.group_id === 'default' ? undefined : program.group_id);
+    return named === undefined ? localTarget(ctx) : unreachable(named);
+  }
+  const host = remote.hostOf(program);
+  return host === null ? localTarget(ctx) : remote.target(host, ctx);
+}
+
+/** An engine without remote hosts: a program naming a host ends in error. */
+function unreachable(host: string): ProcessTarget {
+  const error = `cannot run on host ${host}: this engine has no remote hosts`;
+  return { launch: () => Promise.resolve({ ok: false, error }), attach: () => error };
+}
+
 /** Follows a launched process: output, timeout, stop escalation, and the outcome of SPEC 6.2. */
 class ProcessRun implements RunningProgram {
   readonly updates = new UpdateQueue();
@@ -44,8 +96,7 @@ class ProcessRun implements RunningProgram {
   private timedOut: BoundTimeout | null = null;
   private stopping = false;
   private readonly abort = new AbortController();
-  private state: RunState | null = null;
-  private baseMeta: Meta = {};
+  private handle: ProcessHandle | null = null;
 
   constructor(
     private readonly program: ProcessProgram,
@@ -53,29 +104,23 @@ class ProcessRun implements RunningProgram {
   ) {}
 
   /** Launches the process and follows it. */
-  async launch(): Promise<void> {
+  async launch(target: ProcessTarget): Promise<void> {
     const { startAt } = this.ctx;
     const delay =
       startAt === undefined ? 0 : Math.min(Math.max(startAt - this.ctx.clock.now(), 0), MAX_DELAY_MS);
-    const result = await this.ctx.launcher.launch({
-      argv: argvOf(this.program),
-      env: env(this.ctx),
-      cwd: this.ctx.cwd,
-      runDir: this.ctx.runDir,
-      ...(delay > 0 ? { delay } : {}),
-    });
+    const result = await target.launch(argvOf(this.program), delay);
     if (!result.ok) {
       this.updates.push({ kind: 'error', message: result.error, meta: {} });
       return;
     }
-    this.attach(result.runState);
-    this.updates.push({ kind: 'running', runState: { ...result.runState }, meta: this.baseMeta });
+    this.attach(result.handle);
+    this.updates.push({ kind: 'running', runState: { ...result.handle.runState }, meta: result.handle.meta });
     await this.followOutput(0);
   }
 
   /** Follows a process started before an engine restart; `stopDeadline` when it was being stopped. */
-  async reconnect(runState: RunState, outputOffset: number, stopDeadline: number | null): Promise<void> {
-    this.attach(runState);
+  async reconnect(handle: ProcessHandle, outputOffset: number, stopDeadline: number | null): Promise<void> {
+    this.attach(handle);
     if (stopDeadline !== null) {
       this.stopping = true;
       this.signals.push(this.program.stop.signal);
@@ -85,14 +130,14 @@ class ProcessRun implements RunningProgram {
   }
 
   stop(deadline: number): void {
-    if (this.stopping || this.state === null) return;
+    if (this.stopping || this.handle === null) return;
     this.stopping = true;
     this.send(this.program.stop.signal);
     this.escalateAt(deadline);
   }
 
   signal(sig: string): boolean {
-    return this.state !== null && signalGroup(this.state, sig);
+    return this.handle !== null && this.handle.signal(sig);
   }
 
   detach(): void {
@@ -100,19 +145,17 @@ class ProcessRun implements RunningProgram {
     this.abort.abort(new Error('detached'));
   }
 
+  finished(): void {
+    this.handle?.finished?.();
+  }
+
   private detached = false;
 
-  private attach(state: RunState): void {
-    this.state = state;
-    this.baseMeta = {
-      pid: state.pid,
-      hostname: hostname(),
-      username: userInfo().username,
-      start_time: state.start,
-    };
+  private attach(handle: ProcessHandle): void {
+    this.handle = handle;
     const timeout = this.program.timeout;
     if (timeout !== undefined) {
-      const due = Date.parse(state.start) + timeout.duration * 1000;
+      const due = Date.parse(handle.start) + timeout.duration * 1000;
       this.ctx.clock.sleepUntil(due, this.abort.signal).then(
         () => {
           this.timedOut = timeout;
@@ -125,28 +168,30 @@ class ProcessRun implements RunningProgram {
   }
 
   private send(sig: string): void {
-    if (this.state === null) return;
+    if (this.handle === null) return;
     this.ctx.log(`sending ${sig}`);
     this.signals.push(sig);
-    signalGroup(this.state, sig);
+    this.handle.signal(sig);
   }
 
   private escalateAt(deadline: number): void {
     this.ctx.clock.sleepUntil(deadline, this.abort.signal).then(
-      () => {
-        if (this.state === null || !isAlive(this.state)) return;
+      async () => {
+        const handle = this.handle;
+        if (handle === null || !(await handle.alive()) || this.abort.signal.aborted) return;
         this.ctx.log(`sending SIGKILL after grace period of ${this.program.stop.grace_period} s`);
         this.signals.push('SIGKILL');
-        signalGroup(this.state, 'SIGKILL');
+        handle.signal('SIGKILL');
       },
       () => {},
     );
   }
 
   private async followOutput(offset: number): Promise<void> {
-    if (this.state === null) return;
+    const handle = this.handle;
+    if (handle === null) return;
     try {
-      for await (const event of follow(this.state, offset, this.abort.signal)) {
+      for await (const event of handle.follow(offset, this.abort.signal)) {
         if (this.detached) return;
         if (event.type === 'output') this.updates.push({ kind: 'output', data: event.data });
         else this.finish(event.result);
@@ -155,7 +200,7 @@ class ProcessRun implements RunningProgram {
       this.updates.push({
         kind: 'error',
         message: `lost the process: ${(e as Error).message}`,
-        meta: this.baseMeta,
+        meta: handle.meta,
       });
     } finally {
       this.abort.abort(new Error('finished'));
@@ -164,7 +209,7 @@ class ProcessRun implements RunningProgram {
 
   private finish(result: ExitResult): void {
     const meta: Meta = {
-      ...this.baseMeta,
+      ...(this.handle?.meta ?? {}),
       return_code: result.exit_code,
       signal: result.signal,
       rusage: result.rusage,
@@ -195,21 +240,24 @@ class ProcessRun implements RunningProgram {
 export const processRuntime: ProgramRuntime = {
   start(program, ctx) {
     const run = new ProcessRun(program as ProcessProgram, ctx);
-    void run.launch();
+    void run.launch(targetOf(program as ProcessProgram, ctx));
     return run;
   },
   connect(program, runState, _times, ctx, stopping) {
     const run = new ProcessRun(program as ProcessProgram, ctx);
-    if (!isRunState(runState)) {
-      run.updates.push({
-        kind: 'error',
-        message: 'program lost: no process information was recorded',
-        meta: {},
-      });
+    // A run_state naming a host is a remote process, whatever the job says now.
+    const remote = runState !== null && typeof runState['host'] === 'string';
+    const handle = !remote
+      ? localTarget(ctx).attach(runState)
+      : ctx.remote === undefined
+        ? 'program lost: this engine has no remote hosts'
+        : ctx.remote.attach(runState, ctx);
+    if (typeof handle === 'string') {
+      run.updates.push({ kind: 'error', message: handle, meta: {} });
       return run;
     }
     // The spool holds everything the process wrote: read it from the start to rebuild the output.
-    void run.reconnect(runState, 0, stopping?.deadline ?? null);
+    void run.reconnect(handle, 0, stopping?.deadline ?? null);
     return run;
   },
 };

@@ -1,8 +1,9 @@
 /** What a program does once bound to a run (SPEC 6.5): an update stream, stop and signal. */
 import type { Clock } from '../../engine/clock.js';
+import type { FollowEvent } from '../../procs/follow.js';
 import type { Env } from '../../procs/base-env.js';
 import type { Launcher } from '../../procs/launcher.js';
-import type { BoundProgram } from '../bind.js';
+import type { BoundProcessProgram, BoundProgram } from '../bind.js';
 
 export type Meta = Record<string, unknown>;
 
@@ -30,6 +31,47 @@ export interface RunningProgram {
   signal(sig: string): boolean;
   /** Stops following without touching the program (engine shutdown, SPEC 12.4). */
   detach(): void;
+  /** Called once the program's end is committed: files kept for a restart may go (a remote run folder). */
+  finished?(): void;
+}
+
+/** A started process, wherever it runs: what the process runtime follows, signals and records. */
+export interface ProcessHandle {
+  /** What the run stores as `run_state` to find the process again after a restart. */
+  readonly runState: Record<string, unknown>;
+  /** Start meta (`meta.program`): pid, hostname, username, start_time; host for a remote process. */
+  readonly meta: Meta;
+  /** ISO time the process started. */
+  readonly start: string;
+  /** Its output from byte `offset` as it is written, then exactly one exit; `signal` ends the following early. */
+  follow(offset: number, signal: AbortSignal): AsyncIterable<FollowEvent>;
+  /** Sends a signal to its process group; false when it is gone. */
+  signal(sig: string): boolean;
+  /** Whether its supervisor or process group still lives (true when that cannot be known now). */
+  alive(): Promise<boolean>;
+  /** Its end is committed. */
+  finished?(): void;
+}
+
+/** Where processes start: this host, or a remote one (SPEC 24). */
+export interface ProcessTarget {
+  /** Starts `argv`, exec'ing it `delay` ms from now; the handle, or why it could not start. */
+  launch(
+    argv: string[],
+    delay: number,
+  ): Promise<{ ok: true; handle: ProcessHandle } | { ok: false; error: string }>;
+  /** The handle of a process from its run_state, or why there is none. */
+  attach(runState: Record<string, unknown> | null): ProcessHandle | string;
+}
+
+/** Remote hosts as the process runtime uses them (main/remote/hosts.ts). */
+export interface RemoteProcesses {
+  /** The host or host group `program` runs on; null for this host. */
+  hostOf(program: BoundProcessProgram): string | null;
+  /** Processes on `host` (a host or group name, chosen among when launching). */
+  target(host: string, ctx: ProgramContext): ProcessTarget;
+  /** The handle of a remote process from its run_state, or why there is none. */
+  attach(runState: Record<string, unknown>, ctx: ProgramContext): ProcessHandle | string;
 }
 
 /** What programs may use from the engine. */
@@ -42,6 +84,8 @@ export interface ProgramContext {
   /** Folder for this run's spool and result files. */
   runDir: string;
   launcher: Launcher;
+  /** Remote hosts (SPEC 24); absent in an engine without them. */
+  remote?: RemoteProcesses;
   /** The environment processes start from (SPEC 6.2): the engine's, or the desktop app's without its additions. */
   baseEnv: Env;
   /** Notes for the run log (`sending SIGTERM`). */
