@@ -9,7 +9,7 @@ import { ApsisClient, ClientError } from './client.js';
 import type { CliIo } from './io.js';
 import {
   ANY_OBJECT,
-  checkJsonText,
+  JsonTextCounter,
   JOB,
   JOB_LIST,
   RELOAD_RESULT,
@@ -297,7 +297,7 @@ const watch: Command = async (args, io) => {
       async (data) => {
         let m: ReturnType<typeof RUN_STREAM_MESSAGE>;
         try {
-          checkJsonText(data);
+          new JsonTextCounter().push(data);
           m = RUN_STREAM_MESSAGE(JSON.parse(data.toString('utf8')), '');
         } catch (e) {
           if (e instanceof SyntaxError) warnings.skip(`not JSON (${data.length} bytes)`);

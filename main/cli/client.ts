@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { OUTPUT_CAP } from '../engine/outputs.js';
-import { checkJsonText, ShapeError, type Shape } from './replies.js';
+import { JsonTextCounter, ShapeError, type Shape } from './replies.js';
 import { UsageError } from './usage.js';
 
 /** An error answered by the server, or no server at all: exit 1 with the message. */
@@ -199,8 +199,16 @@ export class ApsisClient {
     }
   }
 
-  /** The whole body of `r`, at most `limit` bytes (a ClientError naming the limit past it). */
-  private async readAll(r: Response, limit: number, signal: AbortSignal): Promise<Buffer> {
+  /**
+   * The whole body of `r`, at most `limit` bytes (a ClientError naming the limit past it), each chunk seen by
+   * `inspect` as it arrives.
+   */
+  private async readAll(
+    r: Response,
+    limit: number,
+    signal: AbortSignal,
+    inspect?: (chunk: Uint8Array) => void,
+  ): Promise<Buffer> {
     const declared = Number(r.headers.get('content-length'));
     if (declared > limit) {
       await r.body?.cancel().catch(() => {});
@@ -211,6 +219,7 @@ export class ApsisClient {
     await this.readChunks(r, signal, (chunk) => {
       size += chunk.length;
       if (size > limit) throw this.unexpected(`the reply is over the ${mib(limit)} limit`);
+      inspect?.(chunk);
       chunks.push(chunk);
     });
     return Buffer.concat(chunks, size);
@@ -219,13 +228,19 @@ export class ApsisClient {
   /** Sends a request and answers its JSON reply checked against `shape`. */
   async json<T>(method: string, path: string, shape: Shape<T>, body?: unknown): Promise<T> {
     return this.send(method, path, body, true, async (r, signal) => {
-      const bytes = await this.readAll(r, this.limits.maxJsonBytes, signal);
+      // Counted as it arrives: JSON.parse multiplies memory, and a reply of tiny objects is refused early.
+      const counter = new JsonTextCounter();
+      const bytes = await this.readAll(r, this.limits.maxJsonBytes, signal, (chunk) => {
+        try {
+          counter.push(chunk);
+        } catch (e) {
+          throw e instanceof ShapeError ? this.unexpected(e.message) : e;
+        }
+      });
       let value: unknown;
       try {
-        checkJsonText(bytes);
         value = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (e) {
-        if (e instanceof ShapeError) throw this.unexpected(e.message);
+      } catch {
         const type = r.headers.get('content-type');
         throw this.unexpected(`not JSON (${bytes.length} bytes${type === null ? '' : ` of ${type}`})`);
       }

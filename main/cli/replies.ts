@@ -86,30 +86,37 @@ export function object<R extends Fields, O extends Fields = Record<never, never>
 }
 
 /**
- * Throws ShapeError when the JSON text `bytes` nests deeper, or holds more objects and arrays or values, than
- * JSON_LIMITS; counted on the bytes before parsing (a quote or a backslash is never part of a UTF-8 sequence).
+ * Counts JSON text as it arrives, before it is parsed, and throws ShapeError as soon as it nests deeper, or holds
+ * more objects and arrays or values, than JSON_LIMITS (a quote or a backslash is never part of a UTF-8 sequence).
  */
-export function checkJsonText(bytes: Uint8Array): void {
-  let depth = 0;
-  let containers = 0;
-  let commas = 0;
-  for (let i = 0; i < bytes.length; i += 1) {
-    const b = bytes[i];
-    if (b === 0x22) {
-      // A string: to its closing quote, skipping escaped characters.
-      for (i += 1; i < bytes.length && bytes[i] !== 0x22; i += 1) if (bytes[i] === 0x5c) i += 1;
-    } else if (b === 0x7b || b === 0x5b) {
-      containers += 1;
-      depth += 1;
-      if (depth > JSON_LIMITS.depth)
-        throw new ShapeError(`the reply nests deeper than ${JSON_LIMITS.depth} levels`);
-    } else if (b === 0x7d || b === 0x5d) depth -= 1;
-    else if (b === 0x2c) commas += 1;
+export class JsonTextCounter {
+  private depth = 0;
+  private containers = 0;
+  private commas = 0;
+  private inString = false;
+  private escaped = false;
+
+  push(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i += 1) {
+      const b = bytes[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (b === 0x5c) this.escaped = true;
+        else if (b === 0x22) this.inString = false;
+      } else if (b === 0x22) this.inString = true;
+      else if (b === 0x7b || b === 0x5b) {
+        this.containers += 1;
+        this.depth += 1;
+        if (this.depth > JSON_LIMITS.depth)
+          throw new ShapeError(`the reply nests deeper than ${JSON_LIMITS.depth} levels`);
+      } else if (b === 0x7d || b === 0x5d) this.depth -= 1;
+      else if (b === 0x2c) this.commas += 1;
+    }
+    if (this.containers > JSON_LIMITS.containers)
+      throw new ShapeError(`the reply holds over ${JSON_LIMITS.containers} objects and arrays`);
+    if (this.containers + this.commas > JSON_LIMITS.values)
+      throw new ShapeError(`the reply holds over ${JSON_LIMITS.values} values`);
   }
-  if (containers > JSON_LIMITS.containers)
-    throw new ShapeError(`the reply holds over ${JSON_LIMITS.containers} objects and arrays`);
-  if (containers + commas > JSON_LIMITS.values)
-    throw new ShapeError(`the reply holds over ${JSON_LIMITS.values} values`);
 }
 
 // ---- the replies of the client commands (SPEC 15.2, 15.3, 16.2) -------------------------------------------
