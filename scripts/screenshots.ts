@@ -4,8 +4,8 @@
  *   npm run build && npx tsc -p scripts && node dist/scripts/screenshots.js
  *
  * Serves a copy of examples/jobs with `-o stats.interval=1s` on a fresh database, schedules a few runs through the
- * API, waits for them and for some stats history, then writes docs/screenshots/*.png at 1400x900: every screen in
- * the light theme, the dashboard also in the dark one.
+ * API, waits for them and for some stats history, then writes docs/screenshots/*.png: every screen at 1400x900 in
+ * the light theme (NAME.png) and the dark one (NAME-dark.png), and at 900 px wide (NAME-900.png).
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,17 +82,25 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     await new Promise((r) => setTimeout(r, 6000));
 
-    const light = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
-    const page = await light.newPage();
-    await shoot(page, url, '#/', '.uplot', 'dashboard');
-    await shoot(page, url, '#/jobs', '[data-job-id]', 'jobs');
-    await shoot(page, url, '#/jobs/demo/manual', 'text=Schedule run', 'job');
-    await shoot(page, url, '#/runs', '[data-run-id]', 'runs');
-    await shoot(page, url, `#/runs/${hello}`, '[data-testid="output"] >> text=hello, docs', 'run');
-    await shoot(page, url, '#/folder', 'h2', 'folder');
-    await shoot(page, url, '#/export', 'h2', 'export');
-    const dark = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'dark' });
-    await shoot(await dark.newPage(), url, '#/', '.uplot', 'dashboard-dark');
+    const screens: [string, string, string][] = [
+      ['#/', '.uplot', 'dashboard'],
+      ['#/jobs', '[data-job-id]', 'jobs'],
+      ['#/jobs/demo/fail-sometimes', 'text=Schedule run', 'job'],
+      ['#/runs', '[data-run-id]', 'runs'],
+      [`#/runs/${hello}`, '[data-testid="output"] >> text=hello, docs', 'run'],
+      ['#/folder', 'h2', 'folder'],
+      ['#/export', 'h2', 'export'],
+    ];
+    for (const [suffix, viewport, colorScheme] of [
+      ['', VIEWPORT, 'light'],
+      ['-dark', VIEWPORT, 'dark'],
+      ['-900', { width: 900, height: 900 }, 'light'],
+    ] as const) {
+      const context = await browser.newContext({ viewport, colorScheme });
+      const page = await context.newPage();
+      for (const [hash, ready, name] of screens) await shoot(page, url, hash, ready, `${name}${suffix}`);
+      await context.close();
+    }
   } finally {
     await browser.close();
     await served.stop();

@@ -17,6 +17,7 @@ import { bindConditions } from '../conditions/bind.js';
 import type { Job } from '../jobs/job.js';
 import { jobLabels } from '../jobs/job.js';
 import { templateOptions } from '../jobs/template-options.js';
+import { newRenderBudget } from '../templating/index.js';
 import { bindProgram, isProcessProgram, type BoundProgram } from '../programs/bind.js';
 import { noOpRuntime } from '../programs/runtime/no-op.js';
 import { processRuntime } from '../programs/runtime/process.js';
@@ -207,8 +208,16 @@ export class Engine {
     }
     const added = new Set(load.set.filter((j) => !this.#jobs.has(j.jobId)).map((j) => j.jobId));
     for (const job of load.set) this.#jobs.set(job.jobId, job);
+    const before = this.#loadErrorJobs;
     this.#loadErrorJobs = new Set([...load.failed].filter((id) => this.#jobs.has(id)));
+    const set = new Set(load.set.map((j) => j.jobId));
     for (const job of load.set) this.events.emit('job', job, added.has(job.jobId) ? 'add' : 'change');
+    // A job whose file broke or loads again keeps its definition, but its `load_error` flag changed: send it again.
+    for (const id of new Set([...before, ...this.#loadErrorJobs])) {
+      const job = this.#jobs.get(id);
+      if (job !== undefined && !set.has(id) && before.has(id) !== this.#loadErrorJobs.has(id))
+        this.events.emit('job', job, 'change');
+    }
     this.#jobErrors = load.problems;
     this.events.emit('job_errors', load.problems);
   }
@@ -321,6 +330,28 @@ export class Engine {
     if (!conds.ok) return conds.error;
     run.conds = conds.conds;
     return null;
+  }
+
+  /**
+   * The template work of binding one run of `job` with `args` (SPEC 15.1: a request's runs share the limits of
+   * section 7): loop iterations and output bytes of every templated field together, unbounded here; undefined when
+   * the args do not fit the job's params (such runs end in error without rendering).
+   */
+  bindCost(job: Job, args: Args): { iterations: number; outputBytes: number } | undefined {
+    const jobId = job.jobId;
+    if (job.params.length !== Object.keys(args).length || !job.params.every((p) => p in args))
+      return undefined;
+    const budget = newRenderBudget({
+      rangeItems: Infinity,
+      iterations: Infinity,
+      outputBytes: Infinity,
+      elapsedMs: Infinity,
+    });
+    const names = { run_id: 'r0', job_id: jobId, ...args };
+    const options = { ...templateOptions(this.deps.settings.calendars_dir), budget };
+    bindProgram(job.program, names, options);
+    bindConditions(job.conditions, job.jobId, args, names, (id) => this.job(id), options);
+    return { iterations: budget.iterations, outputBytes: budget.outputBytes };
   }
 
   /** Ends a run in error with the message as its output (SPEC 11.3, 11.6). */

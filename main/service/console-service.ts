@@ -17,6 +17,7 @@ import { collection, toRunJson, toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
 import { matchJobId } from '../jobs/match.js';
 import { engineStats } from '../stats/collect.js';
+import { DEFAULT_LIMITS } from '../templating/index.js';
 import { statsCsv } from '../stats/csv.js';
 import { downsample, type HistoryEntry } from '../stats/downsample.js';
 import { prometheusText } from '../stats/metrics.js';
@@ -279,6 +280,8 @@ export class ConsoleService {
       throw tooLarge(
         `${count} runs of ${size} bytes each: over ${MAX_REQUEST_RUN_BYTES} bytes in one request`,
       );
+    const job = adHoc?.job ?? engine.job(jobId);
+    if (count > 1 && job !== undefined) checkTemplateWork(engine.bindCost(job, args), count);
     const options = {
       ...(time === undefined ? {} : { time }),
       ...(stop === undefined ? {} : { stop }),
@@ -448,6 +451,26 @@ export class ConsoleService {
   subscribeOutput(runId: string, start: number, sink: OutputSink): StopFeed {
     return this.#feeds.output(this.findRun(runId), start, sink);
   }
+}
+
+/**
+ * The template limits of SPEC 7 hold per request, summed over its runs (SPEC 15.1): `count` runs of a job whose
+ * binding does `cost` work may not do more than one render may. 413 naming the limit otherwise.
+ */
+function checkTemplateWork(
+  cost: { iterations: number; outputBytes: number } | undefined,
+  count: number,
+): void {
+  if (cost === undefined) return;
+  if (cost.iterations * count > DEFAULT_LIMITS.iterations)
+    throw tooLarge(
+      `count: ${count} runs of ${cost.iterations} template loop iterations each exceed ` +
+        `${DEFAULT_LIMITS.iterations.toLocaleString('en-US')} in one request`,
+    );
+  if (cost.outputBytes * count > DEFAULT_LIMITS.outputBytes)
+    throw tooLarge(
+      `count: ${count} runs of ${cost.outputBytes} bytes of rendered templates each exceed 1 MiB in one request`,
+    );
 }
 
 /** `step` of a history request: seconds greater than 0, or null. */

@@ -1,14 +1,14 @@
 /**
  * The bounds of template rendering (SPEC 7 "Bounded"): a template is the operator's text, and through ad
  * hoc jobs and args also an API client's, so no render may stop, crash or starve the engine. A budget
- * counts `range()` items, loop iterations (every per-item step of a filter, method or repetition counts
+ * bounds each `range()` call, and counts loop iterations (every per-item step of a filter, method or repetition counts
  * as one), output bytes and render time, across every render given the same budget object; going over
  * a limit is a template error naming it.
  */
 
 /** The limits of one budget; the defaults are SPEC 7's limits for one render. */
 export interface RenderLimits {
-  /** Items all `range()` calls may produce. Default 100,000. */
+  /** Items one `range()` call may produce (their iteration counts against `iterations`). Default 100,000. */
   readonly rangeItems: number;
   /** Loop iterations in all (for loops, and the per-item work of filters, methods and repetition). Default 1,000,000. */
   readonly iterations: number;
@@ -92,11 +92,14 @@ export class BudgetMeter {
     this.step(n);
   }
 
-  /** Counts the items of a `range()` call. */
+  /**
+   * Refuses a `range()` call of more than `rangeItems` items (SPEC 7: `range()` at most 100,000 items). Per call: a loop
+   * of small ranges is bounded by the iterations it makes, not by how many ranges it asks for.
+   */
   range(n: number): void {
     const b = this.budget;
     b.rangeItems += n;
-    if (b.rangeItems > b.limits.rangeItems)
+    if (n > b.limits.rangeItems)
       throw new BudgetExceeded(`template exceeds ${fmt(b.limits.rangeItems)} range() items`);
   }
 

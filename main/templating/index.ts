@@ -19,7 +19,7 @@ import { Interpreter, RenderError } from './render.js';
 import { makeTests, REFUSED_TESTS } from './tests.js';
 
 export type { CalendarResolver } from './calendar-helper.js';
-export { newRenderBudget, type RenderBudget, type RenderLimits } from './budget.js';
+export { DEFAULT_LIMITS, newRenderBudget, type RenderBudget, type RenderLimits } from './budget.js';
 
 /** A template problem; `line`/`col` are 1-based positions inside the template source, when known. */
 export interface TemplateError {

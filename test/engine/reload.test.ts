@@ -78,6 +78,10 @@ describe('reload', () => {
     h = openApp({ 'job.yaml': hourly(1), 'gone.yaml': hourly(1) }, { clock });
     const app = h.app;
     const before = expected(app, 'job').map((r) => r.runId);
+    const sent: string[] = [];
+    app.engine.events.on('job', (job, kind) =>
+      sent.push(`${kind} ${job.jobId} ${app.engine.loadErrorJobs.has(job.jobId) ? 'flagged' : 'ok'}`),
+    );
 
     writeFileSync(
       join(h.dir, 'job.yaml'),
@@ -95,6 +99,8 @@ describe('reload', () => {
     expect(app.engine.job('gone')).toBeUndefined();
     expect(expected(app, 'gone')).toHaveLength(0);
     expect(app.engine.jobErrors).toEqual(broken.errors);
+    await committed(app);
+    expect(sent).toEqual(['change job flagged']); // live views hear of the flag (the job is sent again)
     // The previous definition still runs.
     const run = app.engine.createRun('job', {});
     await settle();

@@ -89,6 +89,20 @@ describe('bounds at the gate', () => {
     expect(await runCount(h)).toBe(1000);
   });
 
+  it('the template limits hold per request, summed over its count runs: over them is 413 and nothing is created', async () => {
+    h = await openServer({
+      'loops.yaml': 'program: {type: no-op, duration: "{% for i in range(5000) %}{% endfor %}0"}\n',
+    });
+    const r = await h.post('/api/v1/runs?count=1000', { job_id: 'loops' });
+    expect(r.status).toBe(413);
+    expect((r.body as { error: string }).error).toBe(
+      'count: 1000 runs of 5000 template loop iterations each exceed 1,000,000 in one request',
+    );
+    expect(await runCount(h)).toBe(0);
+    expect((await h.post('/api/v1/runs?count=100', { job_id: 'loops' })).status).toBe(200);
+    expect(await runCount(h)).toBe(100);
+  });
+
   it('an ad hoc job nested deeper than 64 levels is a 400 at once, and the server goes on', async () => {
     h = await openServer(JOBS);
     const deep = `${'['.repeat(8000)}true${']'.repeat(8000)}`;

@@ -27,7 +27,9 @@ export function series(samples: readonly Sample[], fields: readonly string[]): C
 
 /**
  * Rates per second of cumulative counters (CPU seconds → CPU fraction): the difference between neighbours
- * divided by the time between them; the first point is null.
+ * divided by the time between them. The first point is null, and so is a point after a gap (null) or after the
+ * counter went down: the engine restarted and its counter began again from zero, so the line starts a new segment
+ * instead of dropping below zero.
  */
 export function rates(data: ChartData): ChartData {
   const [xs, ...ys] = data;
@@ -37,12 +39,43 @@ export function rates(data: ChartData): ChartData {
       col.map((v, i) => {
         const prev = col[i - 1];
         const dt = (xs[i] as number) - (xs[i - 1] as number);
-        return i === 0 || v === null || prev === null || prev === undefined || dt <= 0
-          ? null
-          : (v - prev) / dt;
+        if (i === 0 || v === null || prev === null || prev === undefined || dt <= 0 || v < prev) return null;
+        return (v - prev) / dt;
       }),
     ),
   ];
+}
+
+/** The usual time between samples: the median gap (seconds), or null with fewer than two samples. */
+export function typicalStep(xs: readonly number[]): number | null {
+  const gaps: number[] = [];
+  for (let i = 1; i < xs.length; i += 1) gaps.push((xs[i] as number) - (xs[i - 1] as number));
+  if (gaps.length === 0) return null;
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)] as number;
+}
+
+/**
+ * Where samples are missing for more than `factor` times the usual step (the engine was down), a point of nulls
+ * goes between the samples on each side, so the chart draws no line across the outage.
+ */
+export function withGaps(data: ChartData, factor = 2.5): ChartData {
+  const [xs, ...ys] = data;
+  const step = typicalStep(xs);
+  if (step === null || step <= 0) return data;
+  const outX: number[] = [];
+  const outY: (number | null)[][] = ys.map(() => []);
+  for (let i = 0; i < xs.length; i += 1) {
+    const x = xs[i] as number;
+    const prev = xs[i - 1];
+    if (prev !== undefined && x - prev > factor * step) {
+      outX.push((prev + x) / 2);
+      for (const col of outY) col.push(null);
+    }
+    outX.push(x);
+    ys.forEach((col, j) => (outY[j] as (number | null)[]).push(col[i] ?? null));
+  }
+  return [outX, ...outY];
 }
 
 /** Step (seconds) so that a range gives at most `points` samples. */

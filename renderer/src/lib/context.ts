@@ -4,6 +4,7 @@ import type { ConsoleApi } from '../../../shared/api/console-api.js';
 import type { DesktopApi } from '../../../shared/api/ipc.js';
 import type { LiveStore } from '../stores/live.svelte.js';
 import type { Prefs } from '../stores/prefs.svelte.js';
+import type { Router } from '../stores/route.svelte.js';
 import type { StatsStore } from '../stores/stats.svelte.js';
 
 export interface ConsoleContext {
@@ -13,6 +14,7 @@ export interface ConsoleContext {
   live: LiveStore;
   stats: StatsStore;
   prefs: Prefs;
+  router: Router;
 }
 
 const KEY = Symbol('apsis-console');

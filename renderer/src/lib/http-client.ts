@@ -168,7 +168,7 @@ export class HttpClient implements ConsoleApi {
     return () => {
       closed = true;
       clearTimeout(timer);
-      ws?.close();
+      closeSocket(ws);
     };
   }
 
@@ -187,7 +187,7 @@ export class HttpClient implements ConsoleApi {
     return () => {
       closed = true;
       clearTimeout(timer);
-      ws?.close();
+      closeSocket(ws);
     };
   }
 
@@ -209,8 +209,22 @@ export class HttpClient implements ConsoleApi {
       onChunk(decoder.decode(bytes.subarray(split + 4), { stream: true }), end);
     };
     ws.onclose = () => onEnd();
-    return () => ws.close();
+    return () => {
+      ws.onclose = null;
+      closeSocket(ws);
+    };
   }
+}
+
+/**
+ * Closes a socket without the browser's "closed before the connection is established" warning: one still
+ * connecting is closed as soon as it opens, and hears nothing more.
+ */
+function closeSocket(ws: WebSocket | null): void {
+  if (ws === null) return;
+  ws.onmessage = null;
+  if (ws.readyState === WebSocket.CONNECTING) ws.onopen = () => ws.close();
+  else ws.close();
 }
 
 function indexOfBlankLine(bytes: Uint8Array): number {

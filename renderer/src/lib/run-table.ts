@@ -16,6 +16,12 @@ export interface RunFilter {
   /** `k=v` requires equality, a bare `k` presence. */
   args: [string, string | null][];
   labels: string[];
+  /** Only runs that entered their current state at or after this time (epoch ms); null for no bound. */
+  since?: number | null;
+  /** Only runs that entered their current state before this time (epoch ms); null for no bound. */
+  before?: number | null;
+  /** Only runs with a stop time before this time (epoch ms): overdue once it is past; null for no bound. */
+  stopBefore?: number | null;
 }
 
 export const NO_FILTER: RunFilter = { jobPrefix: '', keywords: [], states: [], args: [], labels: [] };
@@ -38,7 +44,10 @@ export function isEmptyFilter(f: RunFilter): boolean {
     f.keywords.length === 0 &&
     f.states.length === 0 &&
     f.args.length === 0 &&
-    f.labels.length === 0
+    f.labels.length === 0 &&
+    (f.since ?? null) === null &&
+    (f.before ?? null) === null &&
+    (f.stopBefore ?? null) === null
   );
 }
 
@@ -52,7 +61,19 @@ export function matches(run: RunSummary, f: RunFilter): boolean {
     if (have === undefined || (v !== null && have !== v)) return false;
   }
   for (const l of f.labels) if (!run.labels.includes(l)) return false;
+  if (f.since !== undefined && f.since !== null && stateTime(run) < f.since) return false;
+  if (f.before !== undefined && f.before !== null && stateTime(run) >= f.before) return false;
+  if (f.stopBefore !== undefined && f.stopBefore !== null) {
+    const stop = run.times['stop'];
+    if (stop === undefined || Date.parse(stop) >= f.stopBefore) return false;
+  }
   return true;
+}
+
+/** When the run entered its current state (epoch ms), else its sort time. */
+export function stateTime(run: RunSummary): number {
+  const t = run.times[run.state];
+  return t === undefined ? sortTime(run) : Date.parse(t);
 }
 
 /** Sort time of a run: schedule time, else running, else error time (SPEC 19.3). */

@@ -25,7 +25,15 @@ export class LiveStore {
   readonly table: RunTable = this.model.table;
   private initTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Hears each run that changes state after the init (alerts). */
+  private readonly movers = new Set<(run: RunSummary) => void>();
+
   constructor(private readonly api: ConsoleApi) {}
+
+  onTransition(listener: (run: RunSummary) => void): () => void {
+    this.movers.add(listener);
+    return () => this.movers.delete(listener);
+  }
 
   start(): () => void {
     const stop = this.api.subscribeSummary(
@@ -50,6 +58,9 @@ export class LiveStore {
   apply(messages: SummaryMessage[]): void {
     clearTimeout(this.initTimer);
     const applied = this.model.apply(messages);
+    if (this.movers.size > 0)
+      for (const m of messages)
+        if (m.type === 'run_transition') for (const listener of this.movers) listener(m.run_summary);
     if (applied.jobs) this.jobs = this.model.jobs;
     if (applied.jobErrors) this.jobErrors = this.model.jobErrors;
     this.loadingRuns = this.model.loadingRuns;
@@ -61,6 +72,17 @@ export class LiveStore {
     if (!this.model.finishInit()) return;
     this.loadingRuns = null;
     this.version += 1;
+  }
+
+  /** Files with a problem in the latest load. */
+  private readonly problemFiles = $derived(new Set(this.jobErrors.map((p) => p.path)));
+
+  /**
+   * Whether the job's file failed to load and its previous definition is in force. Read from the latest problem
+   * list, which every load sends, rather than the job's `load_error`, which is only sent again with the job.
+   */
+  loadError(job: JobJson): boolean {
+    return job.file !== null && this.problemFiles.has(job.file);
   }
 
   /** The job's latest run that is not scheduled. */
