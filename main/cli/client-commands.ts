@@ -1,19 +1,35 @@
 /** User commands against a running server (SPEC 18.5). */
-import WebSocket from 'ws';
-import { formatProblem, type Problem } from '../../shared/model/problem.js';
-import type { RunJson, RunLogEntry } from '../../shared/model/run.js';
+import { formatProblem } from '../../shared/model/problem.js';
 import { FINISHED_STATES, isFinished, isRunState, RUN_STATES } from '../../shared/model/states.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
 import { parseDaytime } from '../time/daytime.js';
 import { resolveLocal, toLocal } from '../time/zones.js';
-import { ApsisClient } from './client.js';
+import { ApsisClient, ClientError } from './client.js';
 import type { CliIo } from './io.js';
+import {
+  ANY_OBJECT,
+  JsonTextCounter,
+  JOB,
+  JOB_LIST,
+  RELOAD_RESULT,
+  RERUN_RESULT,
+  RUN_COLLECTION,
+  RUN_LOG,
+  RUN_STREAM_MESSAGE,
+  ShapeError,
+} from './replies.js';
+import type { RUN_LINE } from './replies.js';
+import { escapeControls, jsonText, TerminalEscaper } from './terminal-text.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
 const COMMON = { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
+
+function clientOf(values: Record<string, unknown>, io: CliIo): ApsisClient {
+  return ApsisClient.from(values, io.limits);
+}
 
 function argsOf(pairs: string[], command: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -25,7 +41,9 @@ function argsOf(pairs: string[], command: string): Record<string, string> {
   return out;
 }
 
-function runLine(r: RunJson): string {
+type RunLine = ReturnType<typeof RUN_LINE>;
+
+function runLine(r: RunLine): string {
   const args = Object.entries(r.args)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -33,19 +51,22 @@ function runLine(r: RunJson): string {
   return `${r.run_id.padEnd(8)} ${r.state.padEnd(9)} ${t.padEnd(24)} ${r.job_id}${args === '' ? '' : ` ${args}`}`;
 }
 
+/** Runs in run-number order (`r9` before `r10`); IDs of another form after them, in text order. */
+function byRunNumber(a: RunLine, b: RunLine): number {
+  const n = (id: string): number => (/^r\d{1,15}$/.test(id) ? Number(id.slice(1)) : Infinity);
+  return n(a.run_id) - n(b.run_id) || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0);
+}
+
+/** Prints server data: `--json` as JSON, else the text lines; either way with control characters escaped. */
 function print(io: CliIo, json: boolean, value: unknown, text: () => string[]): void {
-  if (json) io.out(JSON.stringify(value, null, 2));
-  else for (const line of text()) io.out(line);
+  if (json) io.out(jsonText(value));
+  else for (const line of text()) io.out(escapeControls(line));
 }
 
 const jobs: Command = async (args, io) => {
   const { values } = parseCommandArgs('jobs', args, { ...COMMON, label: { type: 'string' } });
-  const client = ApsisClient.from(values);
   const label = typeof values['label'] === 'string' ? `?label=${encodeURIComponent(values['label'])}` : '';
-  const list = await client.json<{ job_id: string; params: string[]; next_time: string | null }[]>(
-    'GET',
-    `/api/v1/jobs${label}`,
-  );
+  const list = await clientOf(values, io).json('GET', `/api/v1/jobs${label}`, JOB_LIST);
   print(io, values['json'] === true, list, () =>
     list.map((j) => `${j.job_id.padEnd(40)} ${(j.next_time ?? '—').padEnd(24)} ${j.params.join(', ')}`),
   );
@@ -55,11 +76,12 @@ const jobs: Command = async (args, io) => {
 const job: Command = async (args, io) => {
   const { values, positionals } = parseCommandArgs('job', args, COMMON);
   if (positionals.length !== 1) throw new UsageError('apsis job: expected one JOB');
-  const j = await ApsisClient.from(values).json<Record<string, unknown>>(
+  const j = await clientOf(values, io).json(
     'GET',
     `/api/v1/jobs/${encodeURIComponent(positionals[0] as string)}`,
+    JOB,
   );
-  io.out(JSON.stringify(j, null, 2));
+  io.out(jsonText(j));
   return 0;
 };
 
@@ -85,8 +107,10 @@ const runs: Command = async (args, io) => {
     q.set('since', values['since']);
   }
   for (const [k, v] of Object.entries(argsOf(positionals, 'runs'))) q.set(k, v);
-  const list = await ApsisClient.from(values).runs(`/api/v1/runs?${q.toString()}`);
-  list.sort((a, b) => Number(a.run_id.slice(1)) - Number(b.run_id.slice(1)));
+  // The text needs only summaries, a third of the size: a list of 100 000 runs stays well under the reply limit.
+  if (values['json'] !== true) q.set('summary', 'true');
+  const collection = await clientOf(values, io).json('GET', `/api/v1/runs?${q.toString()}`, RUN_COLLECTION);
+  const list = Object.values(collection.runs).sort(byRunNumber);
   print(io, values['json'] === true, list, () => list.map(runLine));
   return 0;
 };
@@ -94,12 +118,11 @@ const runs: Command = async (args, io) => {
 const run: Command = async (args, io) => {
   const { values, positionals } = parseCommandArgs('run', args, COMMON);
   if (positionals.length === 0) throw new UsageError('apsis run: expected RUN...');
-  const client = ApsisClient.from(values);
+  const client = clientOf(values, io);
   for (const id of positionals) {
-    const [r] = await client.runs(`/api/v1/runs/${encodeURIComponent(id)}`);
-    const log = (
-      await client.json<{ run_log: RunLogEntry[] }>('GET', `/api/v1/runs/${encodeURIComponent(id)}/log`)
-    ).run_log;
+    const path = `/api/v1/runs/${encodeURIComponent(id)}`;
+    const [r] = Object.values((await client.json('GET', path, RUN_COLLECTION)).runs);
+    const log = (await client.json('GET', `${path}/log`, RUN_LOG)).run_log;
     print(io, values['json'] === true, { run: r, run_log: log }, () => [
       ...(r === undefined ? [] : [runLine(r)]),
       ...log.map((e) => `  ${e.timestamp}  ${e.message}`),
@@ -141,16 +164,12 @@ const schedule: Command = async (args, io) => {
   if (typeof values['stop'] === 'string') times['stop'] = values['stop'];
   const count = typeof values['count'] === 'string' ? values['count'] : '1';
   if (!/^\d+$/.test(count)) throw new UsageError('apsis schedule: --count must be a whole number');
-  const created = await ApsisClient.from(values).json<{ runs: Record<string, RunJson> }>(
-    'POST',
-    `/api/v1/runs?count=${count}`,
-    {
-      job_id: jobId,
-      args: argsOf(pairs, 'schedule'),
-      times,
-    },
-  );
-  const list = Object.values(created.runs);
+  const created = await clientOf(values, io).json('POST', `/api/v1/runs?count=${count}`, RUN_COLLECTION, {
+    job_id: jobId,
+    args: argsOf(pairs, 'schedule'),
+    times,
+  });
+  const list = Object.values(created.runs).sort(byRunNumber);
   print(io, values['json'] === true, created, () => list.map(runLine));
   return list.some((r) => r.state === 'error') ? 1 : 0;
 };
@@ -165,10 +184,12 @@ function operation(name: string, path: (id: string, extra: string) => string, ex
       if (extra === '') throw new UsageError(`apsis ${name}: expected ${extraName} RUN...`);
     }
     if (ids.length === 0) throw new UsageError(`apsis ${name}: expected RUN...`);
-    const client = ApsisClient.from(values);
+    const client = clientOf(values, io);
     for (const id of ids) {
-      const r = await client.json<{ show_run_id?: string }>('POST', path(encodeURIComponent(id), extra));
-      if (r.show_run_id !== undefined) io.out(r.show_run_id);
+      const where = path(encodeURIComponent(id), extra);
+      if (name === 'rerun')
+        io.out(escapeControls((await client.json('POST', where, RERUN_RESULT)).show_run_id));
+      else await client.json('POST', where, ANY_OBJECT);
     }
     return 0;
   };
@@ -182,77 +203,144 @@ function finishedState(prefix: string): string {
   return matches[0] as string;
 }
 
-const output: Command = async (args) => {
+/** Malformed frames of a stream: skipped, the first with a warning line, and a count at the end when more. */
+function frameWarnings(io: CliIo, command: string, url: string): { skip(why: string): void; end(): void } {
+  let count = 0;
+  return {
+    skip(why) {
+      count += 1;
+      if (count === 1)
+        io.err(escapeControls(`apsis ${command}: warning: skipped a frame from ${url}: ${why}`));
+    },
+    end() {
+      if (count > 1) io.err(`apsis ${command}: warning: skipped ${count} malformed frames in all`);
+    },
+  };
+}
+
+/** The bytes of an output frame (SPEC 16.3: header lines, a blank line, the bytes), or why it is not one. */
+function outputFrameBytes(data: Buffer): Buffer | string {
+  const split = data.subarray(0, 4096).indexOf('\r\n\r\n');
+  if (split < 0) return 'no header block (SPEC 16.3)';
+  const bytes = data.subarray(split + 4);
+  const length = /^content-length: *(\d+)\s*$/im.exec(data.subarray(0, split).toString('latin1'))?.[1];
+  if (length !== undefined && Number(length) !== bytes.length)
+    return `Content-Length ${length} but ${bytes.length} bytes`;
+  return bytes;
+}
+
+const output: Command = async (args, io) => {
   const { values, positionals } = parseCommandArgs('output', args, {
     ...COMMON,
     follow: { type: 'boolean', short: 'f' },
+    raw: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError('apsis output: expected one RUN');
-  const client = ApsisClient.from(values);
+  const client = clientOf(values, io);
   const id = encodeURIComponent(positionals[0] as string);
-  if (values['follow'] !== true) {
-    const r = await client.request('GET', `/api/v1/runs/${id}/output/output`);
-    process.stdout.write(Buffer.from(await r.arrayBuffer()));
-    return 0;
+  const write = (chunk: Uint8Array | string): Promise<void> =>
+    io.write !== undefined
+      ? io.write(chunk)
+      : new Promise<void>((resolve) => process.stdout.write(chunk, () => resolve()));
+  // The bytes as they are for a pipe or a file (the user asked for them); escaped on a terminal unless --raw.
+  const escaper = io.isTerminal === true && values['raw'] !== true ? new TerminalEscaper() : null;
+  const sink = async (chunk: Uint8Array): Promise<void> => {
+    if (escaper === null) await write(chunk);
+    else {
+      const text = escaper.push(chunk);
+      if (text !== '') await write(text);
+    }
+  };
+  try {
+    if (values['follow'] !== true) await client.download(`/api/v1/runs/${id}/output/output`, sink);
+    else {
+      const warnings = frameWarnings(io, 'output', client.url);
+      try {
+        await client.stream(
+          `/api/v1/runs/${id}/output/output/updates`,
+          async (data) => {
+            const bytes = outputFrameBytes(data);
+            if (typeof bytes === 'string') warnings.skip(bytes);
+            else await sink(bytes);
+            return undefined;
+          },
+          (code) => {
+            // 1000 when the run finished and everything was sent; 1005 from servers that send no code.
+            if (code === 1000 || code === 1005) return 0;
+            throw new ClientError(
+              `the server at ${client.url} closed the output stream before the run finished (WebSocket code ${code})`,
+            );
+          },
+        );
+      } finally {
+        warnings.end();
+      }
+    }
+    const rest = escaper?.end() ?? '';
+    if (rest !== '') await write(rest);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'EPIPE') return 0; // the reader went away (`| head`)
+    throw e;
   }
-  await new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(client.wsUrl(`/api/v1/runs/${id}/output/output/updates`), {
-      headers: client.headers(),
-    });
-    ws.on('message', (data: Buffer) => {
-      const split = data.indexOf('\r\n\r\n');
-      process.stdout.write(data.subarray(split + 4));
-    });
-    ws.on('close', () => resolve());
-    ws.on('error', reject);
-  });
   return 0;
 };
 
 const watch: Command = async (args, io) => {
   const { values, positionals } = parseCommandArgs('watch', args, COMMON);
   if (positionals.length !== 1) throw new UsageError('apsis watch: expected one RUN');
-  const client = ApsisClient.from(values);
-  const id = encodeURIComponent(positionals[0] as string);
-  return new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(client.wsUrl(`/api/v1/runs/${id}/updates?init`), { headers: client.headers() });
-    ws.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as {
-        run?: { state: string };
-        run_log?: RunLogEntry[];
-        run_log_append?: RunLogEntry;
-      };
-      for (const e of m.run_log ?? []) io.out(`${e.timestamp}  ${e.message}`);
-      if (m.run_log_append !== undefined)
-        io.out(`${m.run_log_append.timestamp}  ${m.run_log_append.message}`);
-      const state = m.run?.state;
-      if (state !== undefined && isRunState(state) && isFinished(state)) {
-        ws.close();
-        resolve(state === 'success' ? 0 : 1);
-      }
-    });
-    ws.on('error', reject);
-  });
+  const client = clientOf(values, io);
+  const runId = positionals[0] as string;
+  const warnings = frameWarnings(io, 'watch', client.url);
+  try {
+    return await client.stream(
+      `/api/v1/runs/${encodeURIComponent(runId)}/updates?init`,
+      async (data) => {
+        let m: ReturnType<typeof RUN_STREAM_MESSAGE>;
+        try {
+          new JsonTextCounter().push(data);
+          m = RUN_STREAM_MESSAGE(JSON.parse(data.toString('utf8')), '');
+        } catch (e) {
+          if (e instanceof SyntaxError) warnings.skip(`not JSON (${data.length} bytes)`);
+          else if (e instanceof ShapeError) warnings.skip(e.message);
+          else throw e;
+          return undefined;
+        }
+        const entries = [...(m.run_log ?? []), ...(m.run_log_append === undefined ? [] : [m.run_log_append])];
+        for (const e of entries) io.out(escapeControls(`${e.timestamp}  ${e.message}`));
+        await io.flushNow?.();
+        const state = m.run?.state;
+        if (state !== undefined && isRunState(state) && isFinished(state)) return state === 'success' ? 0 : 1;
+        return undefined;
+      },
+      (code) => {
+        throw new ClientError(
+          `the server at ${client.url} closed the stream before run ${runId} finished (WebSocket code ${code})`,
+        );
+      },
+    );
+  } finally {
+    warnings.end();
+  }
 };
 
 const reload: Command = async (args, io) => {
   const { values } = parseCommandArgs('reload', args, { ...COMMON, 'dry-run': { type: 'boolean' } });
-  const r = await ApsisClient.from(values).json<{
-    added: string[];
-    removed: string[];
-    changed: string[];
-    errors: Problem[];
-  }>('POST', `/api/control/reload_jobs${values['dry-run'] === true ? '?dry_run=true' : ''}`);
+  const dryRun = values['dry-run'] === true;
+  const r = await clientOf(values, io).json(
+    'POST',
+    `/api/control/reload_jobs${dryRun ? '?dry_run=true' : ''}`,
+    RELOAD_RESULT,
+  );
   print(io, values['json'] === true, r, () => [
     ...r.errors.map(formatProblem),
-    `added ${r.added.length}, changed ${r.changed.length}, removed ${r.removed.length}${values['dry-run'] === true ? ' (dry run)' : ''}`,
+    `added ${r.added.length}, changed ${r.changed.length}, removed ${r.removed.length}${dryRun ? ' (dry run)' : ''}`,
   ]);
   return r.errors.length > 0 ? 1 : 0;
 };
 
-const shutDown: Command = async (args) => {
+const shutDown: Command = async (args, io) => {
   const { values } = parseCommandArgs('shut-down', args, COMMON);
-  await ApsisClient.from(values).request('POST', '/api/control/shut_down');
+  await clientOf(values, io).json('POST', '/api/control/shut_down', ANY_OBJECT);
   return 0;
 };
 

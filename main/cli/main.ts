@@ -7,6 +7,7 @@ import { processIo, type CliIo } from './io.js';
 import { planCommand } from './plan.js';
 import { serveCommand } from './serve.js';
 import { statsCsvCommand } from './stats-csv.js';
+import { escapeControls } from './terminal-text.js';
 import { USAGE, UsageError } from './usage.js';
 
 type Command = (args: string[], io: CliIo) => number | Promise<number>;
@@ -41,7 +42,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 2;
     }
     if (e instanceof ClientError) {
-      io.err(`apsis ${name}: ${e.message}`);
+      // The message may quote the server (its `{error}` text): shown with control characters escaped.
+      io.err(escapeControls(`apsis ${name}: ${e.message}`));
       return 1;
     }
     throw e;

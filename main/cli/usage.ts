@@ -16,7 +16,9 @@ client commands (--url URL, default APSIS_URL or http://127.0.0.1:5000; --token 
   jobs [--label L] | job JOB | runs [-j JOB] [-s STATE] [--since TIME] [ARG=VAL...] | run RUN...
   schedule [--count N] [--stop TIME|DURATION] TIME JOB [NAME=VAL...]   (TIME: now, +DURATION, ISO time, HH:MM[:SS])
   start RUN... | skip RUN... | stop RUN... | rerun RUN... | signal SIG RUN... | mark STATE RUN...
-  output RUN [-f] | watch RUN | reload [--dry-run] | shut-down`;
+  output RUN [-f] [--raw] | watch RUN | reload [--dry-run] | shut-down
+  output writes the run's bytes as they are to a pipe or a file; on a terminal it shows control characters
+  escaped (\\x1b) unless --raw. Every other text from the server is shown with control characters escaped.`;
 
 /** node:util parseArgs with errors turned into one-line usage errors. */
 export function parseCommandArgs<T extends ParseArgsConfig['options']>(
