@@ -41,6 +41,8 @@ export type ImportOutcome =
   { ok: true; report: ImportReport } | { ok: false; message: string; interrupted: boolean };
 
 const PROGRESS_MS = 1000;
+/** Imports of at least this many runs also report every tenth of them. */
+const PROGRESS_TENTHS_FROM = 10_000;
 
 class Interrupted extends Error {}
 
@@ -98,6 +100,8 @@ class ImportRun {
   private readonly report: ImportReport;
   private readonly progress: Progress;
   private lastProgress: number;
+  /** Runs done at the last progress report. */
+  private runsReported = 0;
   /** Runs not imported, with why: their log lines and outputs stay out too, and are counted here. */
   private readonly skipped = new Map<string, { problem: string; lines: number; outputs: number }>();
   /** Runs the import ended in error, with their messages, for their outputs. */
@@ -337,11 +341,17 @@ class ImportRun {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.options.signal?.aborted === true) throw new Interrupted();
     const now = this.options.now();
-    if (now - this.lastProgress >= PROGRESS_MS) this.tellProgress(now);
+    // About once a second, and at every tenth of the runs of a large import: a fast one still shows where it is.
+    const [done, total] = this.progress.runs;
+    const tenth =
+      total >= PROGRESS_TENTHS_FROM &&
+      Math.floor((done * 10) / total) > Math.floor((this.runsReported * 10) / total);
+    if (now - this.lastProgress >= PROGRESS_MS || tenth) this.tellProgress(now);
   }
 
   private tellProgress(now: number): void {
     this.lastProgress = now;
+    this.runsReported = this.progress.runs[0];
     this.options.onProgress?.(this.progress);
   }
 }
