@@ -13,12 +13,8 @@ import { join } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
 import type { RunSummary } from '../../shared/model/run.js';
 import { isFinished, isLegalMove, type MoveCause, type RunState } from '../../shared/model/states.js';
-import { bindConditions } from '../conditions/bind.js';
 import type { Job } from '../jobs/job.js';
-import { jobLabels } from '../jobs/job.js';
-import { templateOptions } from '../jobs/template-options.js';
-import { newRenderBudget } from '../templating/index.js';
-import { bindProgram, isProcessProgram, type BoundProgram } from '../programs/bind.js';
+import { isProcessProgram, type BoundProgram } from '../programs/bind.js';
 import { noOpRuntime } from '../programs/runtime/no-op.js';
 import { processRuntime } from '../programs/runtime/process.js';
 import {
@@ -35,6 +31,8 @@ import type { RemoteHosts } from '../remote/hosts.js';
 import { StoreUnavailableError } from '../store/store-error.js';
 import type { PendingAction, RunStore } from '../store/run-store.js';
 import { ActionRunner } from './actions-runner.js';
+import { bindCost, bindRun } from './binding.js';
+import { JobTable, type JobLoad } from './job-table.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
 import { OutputBuffer } from './outputs.js';
@@ -118,12 +116,7 @@ export class Engine {
   readonly runs: RunQueries = this.#index;
   /** Changes for the outside, each delivered once the commit recording it is done (SPEC 13.3). */
   readonly events: Publisher;
-  readonly #jobs = new Map<string, Job>();
-  /** Ad hoc jobs (SPEC 10.4): kept apart, since listings leave them out. */
-  readonly #adHocJobs = new Map<string, Job>();
-  #jobErrors: Problem[] = [];
-  /** Jobs whose files failed on the last reload but whose previous definition stays in force (SPEC 10.3). */
-  #loadErrorJobs = new Set<string>();
+  readonly #jobTable: JobTable;
   readonly waiter: Waiter;
   readonly #actions: ActionRunner;
   readonly #tasks: TaskCounts = { num_waiting: 0, num_running: 0, num_stopping: 0, num_action: 0 };
@@ -143,6 +136,7 @@ export class Engine {
 
   constructor(readonly deps: EngineDeps) {
     this.events = new Publisher((deliver) => deps.store.afterCommit(deliver));
+    this.#jobTable = new JobTable(this.events);
     this.waiter = new Waiter(this);
     this.#actions = new ActionRunner(this);
     this.runtimes = {
@@ -174,85 +168,59 @@ export class Engine {
 
   /** The loaded job folder's jobs (not ad hoc ones), by job ID. */
   get jobs(): ReadonlyMap<string, Job> {
-    return this.#jobs;
+    return this.#jobTable.jobs;
   }
 
   /** Problems of the last load (SPEC 10.3), plus schedules that stopped since (5.5). */
   get jobErrors(): readonly Problem[] {
-    return this.#jobErrors;
+    return this.#jobTable.errors;
   }
 
   /** Jobs whose file failed on the last reload while their previous definition stays in force. */
   get loadErrorJobs(): ReadonlySet<string> {
-    return this.#loadErrorJobs;
+    return this.#jobTable.loadErrors;
   }
 
   /** The job (file or ad hoc), or undefined. */
   job(jobId: string): Job | undefined {
-    return this.#jobs.get(jobId) ?? this.#adHocJobs.get(jobId);
+    return this.#jobTable.get(jobId);
   }
 
   /** Whether `jobId` names an ad hoc job. */
   isAdHocJob(jobId: string): boolean {
-    return this.#adHocJobs.has(jobId);
+    return this.#jobTable.isAdHoc(jobId);
   }
 
-  /**
-   * Applies a load of the job folder (startup or reload, SPEC 10.3): `set` jobs added or replaced, `removed` ones
-   * gone, `failed` the jobs whose file failed but whose definition stays, and the load's problems.
-   */
-  applyLoad(load: {
-    set: readonly Job[];
-    removed: readonly string[];
-    failed: ReadonlySet<string>;
-    problems: Problem[];
-  }): void {
-    for (const id of load.removed) {
-      this.#jobs.delete(id);
-      this.events.emit('job_delete', id);
-    }
-    const added = new Set(load.set.filter((j) => !this.#jobs.has(j.jobId)).map((j) => j.jobId));
-    for (const job of load.set) this.#jobs.set(job.jobId, job);
-    const before = this.#loadErrorJobs;
-    this.#loadErrorJobs = new Set([...load.failed].filter((id) => this.#jobs.has(id)));
-    const set = new Set(load.set.map((j) => j.jobId));
-    for (const job of load.set) this.events.emit('job', job, added.has(job.jobId) ? 'add' : 'change');
-    // A job whose file broke or loads again keeps its definition, but its `load_error` flag changed: send it again.
-    for (const id of new Set([...before, ...this.#loadErrorJobs])) {
-      const job = this.#jobs.get(id);
-      if (job !== undefined && !set.has(id) && before.has(id) !== this.#loadErrorJobs.has(id))
-        this.events.emit('job', job, 'change');
-    }
-    this.#jobErrors = load.problems;
-    this.events.emit('job_errors', load.problems);
+  /** Applies a load of the job folder (startup or reload, SPEC 10.3); see JobTable.applyLoad. */
+  applyLoad(load: JobLoad): void {
+    this.#jobTable.applyLoad(load);
   }
 
   /** Adds a problem found after the load (a file calendar that ran out, SPEC 5.5). */
   addJobError(problem: Problem): void {
-    this.#jobErrors = [...this.#jobErrors, problem];
-    this.events.emit('job_errors', this.#jobErrors);
+    this.#jobTable.addError(problem);
   }
 
   /** Takes an ad hoc job into the engine and the store (SPEC 10.4); `definition` is what the client sent. */
   addAdHocJob(job: Job, definition: unknown): void {
-    this.#adHocJobs.set(job.jobId, job);
+    this.#jobTable.addAdHoc(job);
     this.store.putJob(job.jobId, definition);
   }
 
   /** Takes an ad hoc job read back from the store at startup. */
   restoreAdHocJob(job: Job): void {
-    this.#adHocJobs.set(job.jobId, job);
+    this.#jobTable.addAdHoc(job);
   }
 
   /** Forgets an ad hoc job no run refers to any more (ArchiveProgram). */
   dropAdHocJob(jobId: string): void {
-    this.#adHocJobs.delete(jobId);
+    this.#jobTable.dropAdHoc(jobId);
     this.store.deleteJob(jobId);
   }
 
   /** IDs of the ad hoc jobs held. */
   adHocJobIds(): string[] {
-    return [...this.#adHocJobs.keys()];
+    return this.#jobTable.adHocIds();
   }
 
   // ---- creation ------------------------------------------------------------------------------------
@@ -317,46 +285,12 @@ export class Engine {
 
   /** Binds program and conditions from the current job; returns a problem message or null. */
   private bind(run: Run): string | null {
-    const job = this.job(run.jobId);
-    if (job === undefined) return `no job ${run.jobId}`;
-    run.labels = jobLabels(job);
-    run.meta = { job: { labels: run.labels } };
-    run.actions = [...job.actions, ...this.deps.settings.action];
-    const missing = job.params.filter((p) => !(p in run.args));
-    if (missing.length > 0) return `missing args (${missing.join(', ')}) for job ${job.jobId}`;
-    const extra = Object.keys(run.args).filter((a) => !job.params.includes(a));
-    if (extra.length > 0) return `extra args (${extra.join(', ')}) for job ${job.jobId}`;
-    const names = { run_id: run.runId, job_id: run.jobId, ...run.args };
-    const options = templateOptions(this.deps.settings.calendars_dir);
-    const program = bindProgram(job.program, names, options);
-    if (!program.ok) return program.error;
-    run.program = program.program;
-    const conds = bindConditions(job.conditions, job.jobId, run.args, names, (id) => this.job(id), options);
-    if (!conds.ok) return conds.error;
-    run.conds = conds.conds;
-    return null;
+    return bindRun(run, this.job(run.jobId), this.deps.settings, (id) => this.job(id));
   }
 
-  /**
-   * The template work of binding one run of `job` with `args` (SPEC 15.1: a request's runs share the limits of
-   * section 7): loop iterations and output bytes of every templated field together, unbounded here; undefined when
-   * the args do not fit the job's params (such runs end in error without rendering).
-   */
+  /** The template work of binding one run of `job` with `args` (binding.ts bindCost). */
   bindCost(job: Job, args: Args): { iterations: number; outputBytes: number } | undefined {
-    const jobId = job.jobId;
-    if (job.params.length !== Object.keys(args).length || !job.params.every((p) => p in args))
-      return undefined;
-    const budget = newRenderBudget({
-      rangeItems: Infinity,
-      iterations: Infinity,
-      outputBytes: Infinity,
-      elapsedMs: Infinity,
-    });
-    const names = { run_id: 'r0', job_id: jobId, ...args };
-    const options = { ...templateOptions(this.deps.settings.calendars_dir), budget };
-    bindProgram(job.program, names, options);
-    bindConditions(job.conditions, job.jobId, args, names, (id) => this.job(id), options);
-    return { iterations: budget.iterations, outputBytes: budget.outputBytes };
+    return bindCost(job, args, this.deps.settings, (id) => this.job(id));
   }
 
   /** Ends a run in error with the message as its output (SPEC 11.3, 11.6). */

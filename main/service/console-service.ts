@@ -18,17 +18,12 @@ import { isFinished, type RunState } from '../../shared/model/states.js';
 import type { Stats } from '../../shared/stats/schema.js';
 import { adHocJobId, parseAdHocJob } from '../engine/adhoc.js';
 import type { App } from '../engine/app.js';
-import { matchesQuery, type RunQuery } from '../engine/run-index.js';
-import { collection, fromRecord, toRunJson, toSummary, type Run } from '../engine/run.js';
+import { collection, toRunJson, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
 import { matchJobId } from '../jobs/match.js';
 import { engineStats } from '../stats/collect.js';
-import type { PageCursor } from '../store/sqlite-store.js';
-import { DEFAULT_LIMITS } from '../templating/index.js';
-import { statsCsv } from '../stats/csv.js';
-import { downsample, type HistoryEntry } from '../stats/downsample.js';
+import type { HistoryEntry } from '../stats/downsample.js';
 import { prometheusText } from '../stats/metrics.js';
-import { paced } from '../stats/streaming.js';
 import { attention, attentionWindow } from './attention.js';
 import { planDiff, planEntries, planEntryValue, planJsonChunks, planWindow } from './forecast.js';
 import { Feeds, type OutputSink, type StopFeed, type SummaryFeedOptions, type SummarySink } from './feeds.js';
@@ -36,18 +31,21 @@ import {
   argsParam,
   badRequest,
   checkDepth,
+  checkTemplateWork,
   clip,
   countParam,
-  instantParam,
   InvalidJobError,
   MAX_JOB_DEPTH,
   MAX_REQUEST_RUN_BYTES,
   notFound,
-  stateParam,
-  timeOrDurationParam,
+  timesParam,
   tooLarge,
 } from './inputs.js';
+import { listing, runQuery, type RunsFilter } from './run-listing.js';
+import { csvChunks, historyJson } from './stats-requests.js';
 import { outputData, outputsOf, visibleRun, type OutputData } from './views.js';
+
+export type { RunsFilter } from './run-listing.js';
 
 export const VERSION = '0.1.0';
 
@@ -58,21 +56,6 @@ export interface ScheduleInput {
   args?: unknown;
   times?: unknown;
 }
-
-/** Filters of a run listing (SPEC 15.3 GET /runs, 19.8), as the client sent them. */
-export interface RunsFilter {
-  job_id?: string;
-  /** One state, or any of several. */
-  state?: string | string[];
-  since?: string;
-  before?: string;
-  stop_before?: string;
-  run_ids?: string[];
-  args?: Record<string, string>;
-}
-
-/** Runs a listing chunk holds before the loop is given back (SPEC 15.1: no request holds it over 100 ms). */
-const LIST_PACE = 500;
 
 export class ConsoleService {
   readonly #app: App;
@@ -220,7 +203,7 @@ export class ConsoleService {
   /** The runs of a job (fuzzy; 404 when none matches) as a collection of whole runs, in chunks of JSON text. */
   jobRuns(target: string): AsyncGenerator<string> {
     const jobId = this.jobIdOf(target, 404);
-    return this.listing([...this.#app.engine.runs.ofJob(jobId)], false);
+    return listing(this.#app, [...this.#app.engine.runs.ofJob(jobId)], false);
   }
 
   /**
@@ -229,9 +212,10 @@ export class ConsoleService {
    * the database too (SPEC 19.8: the list a count opens holds exactly what the count counts).
    */
   runs(filter: RunsFilter, summary: boolean): AsyncGenerator<string> {
-    const query = this.runQuery(filter);
+    const query = runQuery(filter, (target) => this.jobIdOf(target));
     const inMemory = this.#app.engine.runs.query(query);
-    return this.listing(
+    return listing(
+      this.#app,
       inMemory,
       summary,
       query.since !== undefined && query.runIds === undefined ? query : null,
@@ -245,84 +229,6 @@ export class ConsoleService {
     let text = '';
     for await (const chunk of runs) text += chunk;
     return Object.values((JSON.parse(text) as { runs: Record<string, RunSummary> }).runs);
-  }
-
-  private runQuery(filter: RunsFilter): RunQuery {
-    const query: RunQuery = {};
-    if (filter.job_id !== undefined) query.jobId = this.jobIdOf(filter.job_id);
-    const states =
-      filter.state === undefined ? [] : typeof filter.state === 'string' ? [filter.state] : filter.state;
-    if (states.length > 16) throw badRequest('state: at most 16 states');
-    if (states.length > 0) query.states = new Set(states.map((s) => stateParam('state', s)));
-    if (filter.since !== undefined) query.since = instantParam('since', filter.since);
-    if (filter.before !== undefined) query.before = instantParam('before', filter.before);
-    if (filter.stop_before !== undefined) query.stopBefore = instantParam('stop_before', filter.stop_before);
-    if (filter.run_ids !== undefined && filter.run_ids.length > 0) query.runIds = filter.run_ids;
-    if (filter.args !== undefined && Object.keys(filter.args).length > 0) query.args = filter.args;
-    return query;
-  }
-
-  private async *listing(
-    runs: Run[],
-    summary: boolean,
-    retired: RunQuery | null = null,
-  ): AsyncGenerator<string> {
-    const app = this.#app;
-    yield `{"when":${JSON.stringify(new Date(this.now()).toISOString())},"runs":{`;
-    let first = true;
-    let text = '';
-    const add = (run: Run): void => {
-      const json: RunSummary | RunJson = summary ? toSummary(run) : toRunJson(app.engine.full(run));
-      text += `${first ? '' : ','}${JSON.stringify(run.runId)}:${JSON.stringify(json)}`;
-      first = false;
-    };
-    for (let i = 0; i < runs.length; i++) {
-      const shown = visibleRun(app, runs[i] as Run);
-      if (shown !== undefined) add(shown);
-      if ((i + 1) % LIST_PACE === 0) {
-        yield text;
-        text = '';
-        await new Promise((r) => setImmediate(r));
-      }
-    }
-    if (retired !== null)
-      for await (const run of this.retiredRuns(retired)) {
-        add(run);
-        if (text.length >= 64 * 1024) {
-          yield text;
-          text = '';
-        }
-      }
-    yield `${text}}}`;
-  }
-
-  /**
-   * Runs of the database not in memory (retired, SPEC 13.4) passing `query` (which has `since`), a page per turn of
-   * the event loop; through the failure and error indexes when the query asks for those states only.
-   */
-  private async *retiredRuns(query: RunQuery): AsyncGenerator<Run> {
-    const store = this.#app.store;
-    const memory = this.#app.engine.runs;
-    const states = query.states === undefined ? null : [...query.states];
-    const walks: ('failure' | 'error' | null)[] =
-      states !== null && states.every((s) => s === 'failure' || s === 'error') ? [...states] : [null];
-    const range = {
-      since: (query.since ?? 0) / 1000,
-      before: query.before === undefined ? Number.MAX_VALUE : query.before / 1000,
-    };
-    for (const state of walks) {
-      let cursor: PageCursor | null = null;
-      do {
-        const page = store.runsSincePage({ ...range, state }, cursor, LIST_PACE);
-        for (const record of page.runs) {
-          if (memory.get(record.run_id) !== undefined) continue;
-          const run = fromRecord(record);
-          if (matchesQuery(run, query)) yield run;
-        }
-        cursor = page.next;
-        await new Promise((r) => setImmediate(r));
-      } while (cursor !== null);
-    }
   }
 
   // ---- attention (SPEC 19.8) ----------------------------------------------------------------------------
@@ -348,7 +254,7 @@ export class ConsoleService {
     const engine = this.#app.engine;
     const count = countParam(countText);
     const args = argsParam(input.args);
-    const { time, stop } = readTimes(input.times, this.now());
+    const { time, stop } = timesParam(input.times, this.now());
     engine.requireWritable();
     let jobId: string;
     let adHoc: { job: Parameters<typeof engine.addAdHocJob>[0]; definition: unknown } | null = null;
@@ -529,17 +435,7 @@ export class ConsoleService {
     to: string | null,
     step: string | number | null,
   ): AsyncGenerator<string> {
-    // Checked before the first chunk, so a bad request is a 400 rather than a cut stream.
-    return this.historyJson(readRange(from, to), stepParam(step));
-  }
-
-  private async *historyJson(
-    range: { from: number; to: number },
-    step: number | null,
-  ): AsyncGenerator<string> {
-    const rows = paced(this.#app.store.iterateStats(range.from, range.to));
-    if (step === null) for await (const row of rows) yield `{"time":${row.time},"stats":${row.stats}}`;
-    else for await (const entry of downsample(rows, range.from, step)) yield JSON.stringify(entry);
+    return historyJson(this.#app.store, from, to, step);
   }
 
   /** The same entries as values (IPC). */
@@ -552,9 +448,7 @@ export class ConsoleService {
 
   /** The stats history CSV (SPEC 17.5) in chunks; `step` is refused (CSV is never downsampled). */
   statsCsvChunks(from: string | null, to: string | null, step: string | null = null): AsyncGenerator<string> {
-    if (step !== null) throw badRequest('step: not supported for history.csv');
-    const range = readRange(from, to);
-    return statsCsv(this.#app.store, range.from, range.to);
+    return csvChunks(this.#app.store, from, to, step);
   }
 
   async statsCsv(from: string | null, to: string | null): Promise<string> {
@@ -580,73 +474,6 @@ export class ConsoleService {
   }
 }
 
-/**
- * The template limits of SPEC 7 hold per request, summed over its runs (SPEC 15.1): `count` runs of a job whose
- * binding does `cost` work may not do more than one render may. 413 naming the limit otherwise.
- */
-function checkTemplateWork(
-  cost: { iterations: number; outputBytes: number } | undefined,
-  count: number,
-): void {
-  if (cost === undefined) return;
-  if (cost.iterations * count > DEFAULT_LIMITS.iterations)
-    throw tooLarge(
-      `count: ${count} runs of ${cost.iterations} template loop iterations each exceed ` +
-        `${DEFAULT_LIMITS.iterations.toLocaleString('en-US')} in one request`,
-    );
-  if (cost.outputBytes * count > DEFAULT_LIMITS.outputBytes)
-    throw tooLarge(
-      `count: ${count} runs of ${cost.outputBytes} bytes of rendered templates each exceed 1 MiB in one request`,
-    );
-}
-
-/** `step` of a history request: seconds greater than 0, or null. */
-function stepParam(step: string | number | null): number | null {
-  if (step === null || step === '') return null;
-  const value = typeof step === 'number' ? step : /^\d{1,12}(\.\d{1,9})?$/.test(step) ? Number(step) : NaN;
-  if (!(value > 0) || !Number.isFinite(value))
-    throw badRequest(`step: '${clip(String(step))}' is not a number of seconds greater than 0`);
-  return value;
-}
-
 function isFinishedName(state: string): state is RunState {
   return state === 'success' || state === 'failure' || state === 'error' || state === 'skipped';
-}
-
-/** `from`/`to` (ISO instants, or epoch seconds like history entries) as epoch seconds; 400 when unparsable. */
-export function readRange(from: string | null, to: string | null): { from: number; to: number } {
-  const f = timeParam('from', from) ?? -Infinity;
-  const t = timeParam('to', to) ?? Infinity;
-  if (f > t) throw badRequest('from must not be later than to');
-  return { from: f, to: t };
-}
-
-function timeParam(name: string, text: string | null): number | null {
-  if (text === null || text === '') return null;
-  if (/^-?\d{1,15}(\.\d{1,9})?$/.test(text)) return Number(text);
-  try {
-    return instantParam(name, text) / 1000;
-  } catch {
-    throw badRequest(
-      `${name}: '${clip(text)}' is not an ISO 8601 time with an offset or Z, nor epoch seconds`,
-    );
-  }
-}
-
-/** Schedule and stop times of a request (SPEC 15.3): a duration `stop` is relative to the schedule time. */
-function readTimes(times: unknown, at: number): { time?: number; stop?: number } {
-  if (times === undefined || times === null) return {};
-  if (typeof times !== 'object' || Array.isArray(times))
-    throw badRequest('times must be an object {schedule, stop}');
-  const t = times as Record<string, unknown>;
-  const out: { time?: number; stop?: number } = {};
-  const schedule = t['schedule'];
-  if (schedule !== undefined && schedule !== null && schedule !== 'now') {
-    if (typeof schedule !== 'string')
-      throw badRequest('times.schedule: use "now" or an ISO 8601 time with an offset or Z');
-    out.time = instantParam('times.schedule', schedule);
-  }
-  const stop = t['stop'];
-  if (stop !== undefined && stop !== null) out.stop = timeOrDurationParam('times.stop', stop, out.time ?? at);
-  return out;
 }

@@ -8,6 +8,7 @@ import type { Problem } from '../../shared/model/problem.js';
 import { isRunState, RUN_STATES, type RunState } from '../../shared/model/states.js';
 import { parseDuration } from '../time/durations.js';
 import { parseInstant } from '../time/instants.js';
+import { DEFAULT_LIMITS } from '../templating/index.js';
 
 /** Instants a request may name: years 1 to 9999 UTC (SPEC 15.1). Date.UTC reads years 0-99 as 1900-1999. */
 const YEAR_ONE = new Date('0001-01-01T00:00:00Z').getTime();
@@ -130,4 +131,42 @@ export function clip(text: string): string {
     out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u${code.toString(16).padStart(4, '0')}` : c;
   }
   return out;
+}
+
+/** Schedule and stop times of a request (SPEC 15.3): a duration `stop` is relative to the schedule time. */
+export function timesParam(times: unknown, at: number): { time?: number; stop?: number } {
+  if (times === undefined || times === null) return {};
+  if (typeof times !== 'object' || Array.isArray(times))
+    throw badRequest('times must be an object {schedule, stop}');
+  const t = times as Record<string, unknown>;
+  const out: { time?: number; stop?: number } = {};
+  const schedule = t['schedule'];
+  if (schedule !== undefined && schedule !== null && schedule !== 'now') {
+    if (typeof schedule !== 'string')
+      throw badRequest('times.schedule: use "now" or an ISO 8601 time with an offset or Z');
+    out.time = instantParam('times.schedule', schedule);
+  }
+  const stop = t['stop'];
+  if (stop !== undefined && stop !== null) out.stop = timeOrDurationParam('times.stop', stop, out.time ?? at);
+  return out;
+}
+
+/**
+ * The template limits of SPEC 7 hold per request, summed over its runs (SPEC 15.1): `count` runs of a job whose
+ * binding does `cost` work may not do more than one render may. 413 naming the limit otherwise.
+ */
+export function checkTemplateWork(
+  cost: { iterations: number; outputBytes: number } | undefined,
+  count: number,
+): void {
+  if (cost === undefined) return;
+  if (cost.iterations * count > DEFAULT_LIMITS.iterations)
+    throw tooLarge(
+      `count: ${count} runs of ${cost.iterations} template loop iterations each exceed ` +
+        `${DEFAULT_LIMITS.iterations.toLocaleString('en-US')} in one request`,
+    );
+  if (cost.outputBytes * count > DEFAULT_LIMITS.outputBytes)
+    throw tooLarge(
+      `count: ${count} runs of ${cost.outputBytes} bytes of rendered templates each exceed 1 MiB in one request`,
+    );
 }
