@@ -241,9 +241,18 @@ sub request {
   }
   if ($verb eq 'alive') { return send_msg("done $rid " . group_alive($dir)) }
   if ($verb eq 'remove') {
-    my ($pgid) = pids($dir);
-    kill('KILL', -$pgid) if $a[0] && $pgid && sup_alive($dir);
-    File::Path::remove_tree($dir) if -e $dir;
+    my ($pgid, $sup) = pids($dir);
+    if ($a[0] && $pgid && sup_alive($dir)) {
+      # The supervisor first: left alive, it would see its job die and write result.json into the folder being removed.
+      kill('KILL', $sup);
+      kill('KILL', -$pgid);
+    }
+    # A file written just before the kill took effect can make one pass fail: a few more, briefly.
+    for my $try (1 .. 5) {
+      last unless -e $dir;
+      File::Path::remove_tree($dir);
+      select(undef, undef, undef, 0.05) if -e $dir;
+    }
     return send_msg("done $rid " . (-e $dir ? 0 : 1));
   }
   send_msg('error 0', "unknown request: $verb");

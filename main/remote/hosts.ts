@@ -22,6 +22,9 @@ import { HostConnection } from './host-connection.js';
 import { attachRemote, remoteTarget } from './remote-target.js';
 import { checkHostName, shortHash, socketFolder, socketPath, type SshSettings } from './ssh.js';
 
+/** How soon a run folder that could not be removed is tried again while its host answers. */
+const CLEANUP_RETRY_MS = 2000;
+
 export interface RemoteHostsOptions {
   clock: Clock;
   settings: Settings;
@@ -69,6 +72,8 @@ export class RemoteHosts implements RemoteProcesses {
   readonly #attached = new Set<string>();
   /** Runs whose launch request is under way (their cleanup entry waits for the answer). */
   readonly #launching = new Set<string>();
+  /** Cleanups whose remove request is under way (host and folder). */
+  readonly #removing = new Set<string>();
   readonly #counts = new Map<string, { launches: number; failures: number }>();
   #state: Persisted;
   #closed = false;
@@ -288,12 +293,23 @@ export class RemoteHosts implements RemoteProcesses {
         drop();
         continue;
       }
+      const key = `${host}\0${c.dir}`;
+      if (this.#removing.has(key)) continue;
+      this.#removing.add(key);
       void this.connection(host)
         .remove(c.dir, true)
         .then((done) => {
+          this.#removing.delete(key);
           if (done) drop();
+          // Not removed (a file still being written, a host gone again): tried again while the host answers, and
+          // in any case at its next connection.
+          else if (!this.#closed) setTimeout(() => this.#retryCleanUp(host), CLEANUP_RETRY_MS).unref();
         });
     }
+  }
+
+  #retryCleanUp(host: string): void {
+    if (!this.#closed && this.connection(host).state === 'up') this.#cleanUp(host);
   }
 
   #wanted(host: string): boolean {
