@@ -1,37 +1,22 @@
 // Alerts are delivered at least once (SPEC 19.8): kill -9 `apsis serve` after a failure's transition was committed and
 // while its webhook is in flight; the next start delivers it again with the same Idempotency-Key and the same body.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
+import { jobFolder } from '../helpers/folders.js';
+import { ServeProcesses, type Served } from '../helpers/serve.js';
 import { HttpReceiver } from '../helpers/receivers.js';
 
-const children: ChildProcess[] = [];
+const procs = new ServeProcesses();
 const receivers: HttpReceiver[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
   for (const r of receivers.splice(0)) await r.close();
 });
 
-function serve(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 10_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string });
-      }
-    });
-  });
+function serve(dir: string, db: string): Promise<Served> {
+  return procs.start([dir, '--db', db, '--port', '0']);
 }
 
 describe('alert delivery across a crash', () => {

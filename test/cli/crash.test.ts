@@ -1,34 +1,19 @@
 // A crash of the engine loses nothing recorded (SPEC 13.3, 12.3): kill -9 `apsis serve` while runs are in flight,
 // start it again, and every run it ever reported is there, none left running without a process.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
+import { jobFolder } from '../helpers/folders.js';
+import { ServeProcesses, type Served } from '../helpers/serve.js';
 
-const children: ChildProcess[] = [];
+const procs = new ServeProcesses();
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
 });
 
-function serve(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 10_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string });
-      }
-    });
-  });
+function serve(dir: string, db: string): Promise<Served> {
+  return procs.start([dir, '--db', db, '--port', '0']);
 }
 
 type Runs = { runs: Record<string, { run_id: string; state: string }> };

@@ -1,17 +1,17 @@
 // After `apsis import-apsis-db`, a real `apsis serve` shows Apsis's history (SPEC 18.6): the runs, their logs and
 // outputs over the API, dependency conditions that see the imported runs, and a clock that goes on from Apsis's.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APSIS_BIN } from '../helpers/folders.js';
+import { ServeProcesses, type Served } from '../helpers/serve.js';
 import { apsis, FIXTURE, fixtureCopy } from './helpers.js';
 
-const children: ChildProcess[] = [];
-
+const procs = new ServeProcesses();
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
 });
 
 /** The fixture's job folder, plus two jobs that depend on runs of demo/hello. */
@@ -26,32 +26,8 @@ function jobsWithDependents(dir: string): string {
   return jobs;
 }
 
-function serve(
-  args: string[],
-): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [APSIS_BIN, 'serve', ...args, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no listening line; stdout ${out} stderr ${err}`)),
-      15_000,
-    );
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string, exited });
-      }
-    });
-    child.on('exit', () => reject(new Error(`exited early; stdout ${out} stderr ${err}`)));
-  });
+function serve(args: string[]): Promise<Served> {
+  return procs.start([...args, '--port', '0']);
 }
 
 interface RunJson {

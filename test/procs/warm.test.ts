@@ -1,31 +1,19 @@
 // The launch machinery is ready before `apsis serve` says it listens, and started again ahead of need when it dies
 // (issue 18): the first runs after a start are as punctual as later ones.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
+import { jobFolder } from '../helpers/folders.js';
+import { ServeProcesses, type Served } from '../helpers/serve.js';
 
-const children: ChildProcess[] = [];
+const procs = new ServeProcesses();
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
 });
 
-function serve(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m !== null) resolve({ child, url: m[1] as string });
-    });
-    child.on('exit', () => reject(new Error(`exited early: ${out}`)));
-  });
+function serve(dir: string, db: string): Promise<Served> {
+  return procs.start([dir, '--db', db, '--port', '0']);
 }
 
 type LauncherStats = { helper_pid: number | null; helper_starts: number; launched: number; failed: number };

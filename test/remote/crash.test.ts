@@ -1,43 +1,28 @@
 // kill -9 of `apsis serve` while remote runs are in flight (SPEC 24.2, 12.3): after a restart every run is followed
 // again on its host and ends with its whole output, and nothing is left in the run folders.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../procs/helpers.js';
-import { APSIS_BIN, jobFolder } from '../helpers/folders.js';
+import { jobFolder } from '../helpers/folders.js';
+import { ServeProcesses, type Served } from '../helpers/serve.js';
 import { SshFarm, skipRemote } from '../helpers/sshd.js';
 
 let farm: SshFarm;
-const children: ChildProcess[] = [];
+const procs = new ServeProcesses();
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
 });
 
-function serve(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
+function serve(dir: string, db: string): Promise<Served> {
   const options = [
     `remote.ssh_config=${farm.sshConfig}`,
     'remote.connect_timeout=2s',
     'remote.reconnect_for=10s',
     'host_groups={pool: {type: round-robin, hosts: [w1, w2]}}',
   ].flatMap((o) => ['-o', o]);
-  const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', db, '--port', '0', ...options], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 15_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string });
-      }
-    });
-  });
+  return procs.start([dir, '--db', db, '--port', '0', ...options]);
 }
 
 type Runs = { runs: Record<string, { run_id: string; state: string }> };
