@@ -69,7 +69,7 @@ async function serverInit(
           resolve();
         }, 200);
       },
-      { init: true },
+      { init: true, compact: mode === 'compact' },
     );
   });
   return { ms: last - t0, json, bytes, frames };
@@ -133,6 +133,8 @@ async function main(): Promise<void> {
         `bare page: first frame ${bare.first.toFixed(0)} ms, last ${bare.last.toFixed(0)} ms, ${bare.frames} frames, JSON.parse ${bare.parse.toFixed(0)} ms in all\n`,
       );
     }
+    page.on('pageerror', (e) => process.stdout.write(`page error: ${String(e)}\n`));
+    page.on('console', (m) => process.stdout.write(`page console: ${m.text()}\n`));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
