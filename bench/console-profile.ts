@@ -134,7 +134,6 @@ async function main(): Promise<void> {
       );
     }
     page.on('pageerror', (e) => process.stdout.write(`page error: ${String(e)}\n`));
-    page.on('console', (m) => process.stdout.write(`page console: ${m.text()}\n`));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
