@@ -140,6 +140,21 @@ export function toSummary(run: Run): RunSummary {
   return summary;
 }
 
+/** The optional fields of a run's summary (`expected`, `host`, `dependencies`), or undefined when it has none. */
+export function summaryExtra(
+  run: Run,
+): { expected?: true; host?: string; dependencies?: [string, Args][] } | undefined {
+  const host = hostOf(run);
+  if (!run.expected && host === undefined && !run.conds.some((c) => c.type === 'dependency'))
+    return undefined;
+  const extra: { expected?: true; host?: string; dependencies?: [string, Args][] } = {};
+  if (run.expected) extra.expected = true;
+  if (host !== undefined) extra.host = host;
+  const deps = run.conds.filter((c) => c.type === 'dependency');
+  if (deps.length > 0) extra.dependencies = deps.map((c) => [c.job_id, c.args]);
+  return extra;
+}
+
 /** The whole run (SPEC 15.2). */
 export function toRunJson(run: Run): RunJson {
   return {

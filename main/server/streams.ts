@@ -93,7 +93,12 @@ export type StreamOpener = (ws: WebSocket) => void;
 export function streamFor(service: ConsoleService, clients: StreamClients, url: URL): StreamOpener | null {
   const init = url.searchParams.has('init');
   const path = url.pathname;
-  if (path === '/api/v1/summary') return (ws) => summary(service, clients, ws, init);
+  if (path === '/api/v1/summary') {
+    const compact = url.searchParams.get('compact') ?? '0';
+    if (!['0', '1', 'true', 'false'].includes(compact))
+      throw new ApiError(400, 'compact must be 1 or 0 (true or false)');
+    return (ws) => summary(service, clients, ws, init, compact === '1' || compact === 'true');
+  }
   const runMatch = /^\/api\/v1\/runs\/([^/]+)\/updates$/.exec(path);
   const outMatch = /^\/api\/v1\/runs\/([^/]+)\/output\/([^/]+)\/updates$/.exec(path);
   const encoded = runMatch?.[1] ?? outMatch?.[1];
@@ -114,9 +119,16 @@ function follow(ws: WebSocket, stop: StopFeed): void {
 }
 
 /** The summary stream: each frame's JSON made once for every client (SummaryFrame.json). */
-function summary(service: ConsoleService, clients: StreamClients, ws: WebSocket, init: boolean): void {
+function summary(
+  service: ConsoleService,
+  clients: StreamClients,
+  ws: WebSocket,
+  init: boolean,
+  compact: boolean,
+): void {
   const stop = service.subscribeSummary((frame) => clients.send(ws, frame.json()), {
     init,
+    compact,
     tooSlow: () => clients.tooSlow(ws),
     onOverflow: () => overflow(ws),
   });

@@ -4,15 +4,19 @@
  * summary, one message per change for a run, byte ranges for output. Everything here belongs to one engine: two
  * engines in one process (the desktop switching folders) share nothing.
  */
+import { CompactEncoder } from '../../shared/api/compact-runs.js';
 import type { RunStreamMessage, SummaryMessage } from '../../shared/api/console-api.js';
 import { isFinished } from '../../shared/model/states.js';
 import type { App } from '../engine/app.js';
+import type { Job } from '../jobs/job.js';
 import type { TransitionEvent } from '../engine/engine.js';
-import { toSummary, type Run } from '../engine/run.js';
+import { summaryExtra, toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
 import { OUTPUT_INFO, outputsOf, storedOutput, visibleRun } from './views.js';
 
 const FRAME_MESSAGES = 4096;
+/** Runs of a compact init's first chunk: enough to fill a screen around the present, sent at once. */
+const FIRST_CHUNK = 1024;
 const BATCH_MS = 500;
 /** Past this backlog the subscriber starts again from init, as a WebSocket client closed with 1013 would. */
 const MAX_BACKLOG = 100_000;
@@ -44,6 +48,11 @@ export interface SummaryFeedOptions {
    * with init; by default (IPC) the feed drops its backlog and sends a fresh init itself.
    */
   onOverflow?: () => void;
+  /**
+   * The init's runs as compact chunks (`run_summaries`, at most 4096 runs each, the runs nearest the present
+   * first) instead of one `run_summary` message per run; live changes are the same either way.
+   */
+  compact?: boolean;
 }
 
 function frame(messages: SummaryMessage[]): SummaryFrame {
@@ -236,6 +245,7 @@ class SummarySubscriber {
     this.initializing = true;
     const engine = this.app.engine;
     const jobs = [...engine.jobs.values()];
+    if (this.options.compact === true) return this.compactInit(generation, jobs);
     const runIds = Array.from(engine.runs.all(), (run) => run.runId);
     const total = jobs.length + 1 + runIds.length;
     for (let i = 0, first = true; first || i < total; first = false) {
@@ -259,6 +269,59 @@ class SummarySubscriber {
       });
       if (!ok || this.closed || generation !== this.generation) return;
     }
+    this.endInit();
+  }
+
+  /**
+   * The compact init (`?init&compact=1`): jobs and job errors as in a full init, then the runs in `run_summaries`
+   * chunks, nearest the present first, so a console can show the rows around "now" from the first frame.
+   */
+  private async compactInit(generation: number, jobs: Job[]): Promise<void> {
+    const engine = this.app.engine;
+    const runIds = nearestNowFirst(engine.runs.all(), engine.clock.now());
+    const encoder = new CompactEncoder();
+    const head = jobs.length + 1;
+    let r = 0;
+    let last = false;
+    for (let i = 0, first = true; !last; first = false) {
+      let ok = true;
+      await this.hub.pacer.run(() => {
+        if (this.closed || generation !== this.generation) return;
+        const now = engine.clock.now();
+        const messages: SummaryMessage[] = [];
+        for (; i < head && messages.length < FRAME_MESSAGES; i += 1) {
+          if (i < jobs.length) {
+            const job = jobs[i] as Job;
+            messages.push({ type: 'job', job: jobJson(job, now, engine.loadErrorJobs.has(job.jobId)) });
+          } else messages.push({ type: 'job_errors', errors: [...engine.jobErrors] });
+        }
+        if (i === head && messages.length < FRAME_MESSAGES) {
+          const end = Math.min(runIds.length, r + (r === 0 ? FIRST_CHUNK : FRAME_MESSAGES));
+          for (; r < end; r += 1) {
+            const held = engine.runs.get(runIds[r] as string);
+            const run = held === undefined ? undefined : visibleRun(this.app, held);
+            if (run === undefined) continue;
+            encoder.add({
+              runId: run.runId,
+              jobId: run.jobId,
+              state: run.state,
+              args: run.args,
+              labels: run.labels,
+              times: run.times,
+              extra: summaryExtra(run),
+            });
+          }
+          last = r >= runIds.length;
+          messages.push(encoder.chunk(runIds.length, last));
+        }
+        ok = this.deliver(frame(messages), first);
+      });
+      if (!ok || this.closed || generation !== this.generation) return;
+    }
+    this.endInit();
+  }
+
+  private endInit(): void {
     // Batches that came during the init follow it, in order.
     this.initializing = false;
     const held = this.held;
@@ -266,6 +329,32 @@ class SummarySubscriber {
     this.heldMessages = 0;
     for (const f of held) if (!this.deliver(f, false)) return;
   }
+}
+
+/** A run's sort time (SPEC 19.3): its schedule time, else running, else error time (epoch ms). */
+function sortTime(run: Run): number {
+  return run.times['schedule'] ?? run.times['running'] ?? run.times['error'] ?? 0;
+}
+
+/**
+ * Run IDs in the order a compact init sends them: first the runs just before and just after `now` (what a console
+ * opened at the present shows), then the later ones nearest first, then the earlier ones newest first.
+ */
+function nearestNowFirst(runs: Iterable<Run>, now: number): string[] {
+  const held = Array.from(runs);
+  const keys = new Float64Array(held.length);
+  for (let i = 0; i < held.length; i += 1) keys[i] = sortTime(held[i] as Run);
+  const order = Array.from(held.keys()).sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+  let p = 0;
+  while (p < order.length && (keys[order[p] as number] as number) <= now) p += 1;
+  const after = Math.min(order.length - p, FIRST_CHUNK >> 2);
+  const before = Math.min(p, FIRST_CHUNK - after);
+  const ids: string[] = [];
+  const push = (k: number): void => void ids.push((held[order[k] as number] as Run).runId);
+  for (let k = p - before; k < p + after; k += 1) push(k);
+  for (let k = p + after; k < order.length; k += 1) push(k);
+  for (let k = p - before - 1; k >= 0; k -= 1) push(k);
+  return ids;
 }
 
 /** The live feeds of one engine: one summary hub, and the run and output streams. */

@@ -6,6 +6,7 @@ import type { JobJson } from '../model/job.js';
 import type { Problem } from '../model/problem.js';
 import type { RunJson, RunLogEntry, RunSummary } from '../model/run.js';
 import type { RunState } from '../model/states.js';
+import type { RunSummariesMessage } from './compact-runs.js';
 
 /** One message of the summary stream (SPEC 16.1). */
 export type SummaryMessage =
@@ -15,7 +16,9 @@ export type SummaryMessage =
   | { type: 'job_errors'; errors: Problem[] }
   | { type: 'run_summary'; run_summary: RunSummary }
   | { type: 'run_transition'; run_summary: RunSummary }
-  | { type: 'run_delete'; run_id: string };
+  | { type: 'run_delete'; run_id: string }
+  /** Only in an init asked for with `compact=1`, instead of `run_summary` messages. */
+  | RunSummariesMessage;
 
 /** One message of a run stream (SPEC 16.2). */
 export interface RunStreamMessage {

@@ -3,6 +3,7 @@
  * each, and the client that keeps them and checks every transition against the table (SPEC 15.2, 16.1).
  */
 import { WebSocket } from 'ws';
+import { CompactDecoder } from '../../shared/api/compact-runs.js';
 import type { SummaryMessage } from '../../shared/api/console-api.js';
 import { RUN_STATES, TRANSITIONS, isFinished, type RunState } from '../../shared/model/states.js';
 
@@ -93,6 +94,8 @@ export class SummaryClient {
   readonly anomalyExamples: string[] = [];
   private readonly closes: string[] = [];
   private ws: WebSocket | null = null;
+  /** The tables of the current connection's compact init. */
+  private decoder = new CompactDecoder();
   private retry: NodeJS.Timeout | null = null;
   private ended = false;
   private pausedAt = 0;
@@ -162,6 +165,7 @@ export class SummaryClient {
   }
 
   private reset(): void {
+    this.decoder = new CompactDecoder();
     this.runs.clear();
     this.fromInit.clear();
     this.retiredCount = 0;
@@ -183,20 +187,30 @@ export class SummaryClient {
     this.lastMessageAt = now;
     const messages = JSON.parse(frame) as SummaryMessage[];
     this.messages += messages.length;
+    const compact = messages.some((m) => m.type === 'run_summaries');
     if (
       this.initDoneAt === 0 &&
-      (messages.length < FRAME_MESSAGES ||
-        messages.some((m) => m.type.startsWith('run_') && m.type !== 'run_summary'))
+      (compact
+        ? messages.some((m) => m.type === 'run_summaries' && m.last)
+        : messages.length < FRAME_MESSAGES ||
+          messages.some((m) => m.type.startsWith('run_') && m.type !== 'run_summary'))
     )
       this.initDoneAt = now;
     for (const m of messages) {
-      if (m.type === 'run_summary') {
-        const n = Number(m.run_summary.run_id.slice(1));
-        this.runs.set(n, encode(m.run_summary));
-        this.fromInit.add(n);
+      if (m.type === 'run_summary') this.fromInitRun(m.run_summary);
+      else if (m.type === 'run_summaries') {
+        // A compact init (?init&compact=1): the same summaries, read from its rows.
+        this.decoder.extend(m);
+        for (const row of m.runs) this.fromInitRun(this.decoder.summary(row));
       } else if (m.type === 'run_transition') this.transition(m.run_summary);
       else if (m.type === 'run_delete') this.delete(m.run_id);
     }
+  }
+
+  private fromInitRun(s: SummaryFields): void {
+    const n = Number(s.run_id.slice(1));
+    this.runs.set(n, encode(s));
+    this.fromInit.add(n);
   }
 
   private anomaly(message: string): void {

@@ -1,8 +1,9 @@
 /**
  * Load scenario (issue 9; SPEC 16.1, 17.1, 20): `apsis serve` on a folder of interval jobs that start
- * `runsPerSecond` no-op runs per second by themselves, watched by `clients` summary streams. At the end every
- * client's view must equal the server's memory and the database; the engine's live heap (measured after a forced
- * full collection) must not keep growing once retirement holds the runs in memory steady; runs must start on time.
+ * `runsPerSecond` no-op runs per second by themselves, watched by `clients` summary streams, every other one
+ * opened with a compact init (`?init&compact=1`). At the end every client's view must equal the server's memory and
+ * the database; the engine's live heap (measured after a forced full collection) must not keep growing once
+ * retirement holds the runs in memory steady; runs must start on time.
  *
  * Generation stops by deleting the job files and reloading (SPEC 10.3): the scheduled expected runs are deleted
  * (run_delete), runs in flight finish, and the streams stay open, so the views can be compared once all is quiet.
@@ -151,7 +152,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
     const connectAt = Date.now();
     const wsUrl = `${base.replace(/^http/, 'ws')}/api/v1/summary?init`;
-    for (let i = 0; i < opts.clients; i += 1) clients.push(new SummaryClient(wsUrl));
+    // Every other client asks for the compact init, as the console does; the last one (which pauses) among them.
+    for (let i = 0; i < opts.clients; i += 1)
+      clients.push(new SummaryClient(i % 2 === (opts.clients - 1) % 2 ? `${wsUrl}&compact=1` : wsUrl));
     await Promise.all(clients.map((c) => c.connect()));
     for (let i = 0; i < 1800 && !clients.every((c) => c.initDoneAt > 0); i += 1) await sleep(100);
     if (!clients.every((c) => c.initDoneAt > 0)) throw new Error('the inits did not arrive within 180 s');

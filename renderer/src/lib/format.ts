@@ -25,10 +25,20 @@ export function formatTime(time: string | number | null | undefined, zone: strin
   if (time === null || time === undefined) return '—';
   const ms = typeof time === 'number' ? time : Date.parse(time);
   if (Number.isNaN(ms)) return '—';
-  const parts: Record<string, string> = {};
-  for (const p of formatter(zone).formatToParts(ms)) parts[p.type] = p.value;
-  return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']}`;
+  // Lists show the same times at every redraw: each second is formatted once per zone (Intl is the costly part).
+  const key = `${zone}\u0000${Math.floor(ms / 1000)}`;
+  let text = formatted.get(key);
+  if (text === undefined) {
+    const parts: Record<string, string> = {};
+    for (const p of formatter(zone).formatToParts(ms)) parts[p.type] = p.value;
+    text = `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']}`;
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(key, text);
+  }
+  return text;
 }
+
+const formatted = new Map<string, string>();
 
 /** `1h 02m`, `3m 05s`, `4.2s`: an elapsed time in seconds. */
 export function formatElapsed(seconds: number | null | undefined): string {

@@ -3,6 +3,7 @@
  * changed run, not a re-sort of 100,000 runs. Counts by state, each job's runs and each job's scheduled runs are
  * indexed as runs change, so no view scans every run per batch.
  */
+import type { CompactDecoder, CompactRun } from '../../../shared/api/compact-runs.js';
 import type { RunSummary } from '../../../shared/model/run.js';
 import type { RunState } from '../../../shared/model/states.js';
 
@@ -82,10 +83,30 @@ export function sortTime(run: RunSummary): number {
   return t === undefined ? 0 : Date.parse(t);
 }
 
+/**
+ * A run in the table. From a compact init (`packed`) it holds only what sorting, counting and filtering by job and
+ * state need; its summary is built the first time something reads it, and kept.
+ */
 interface Row {
   key: number;
   num: number;
-  run: RunSummary;
+  id: string;
+  job: string;
+  state: RunState;
+  run: RunSummary | null;
+  packed: CompactRun | null;
+}
+
+function rowOf(run: RunSummary): Row {
+  return {
+    key: sortTime(run),
+    num: runNum(run.run_id),
+    id: run.run_id,
+    job: run.job_id,
+    state: run.state,
+    run,
+    packed: null,
+  };
 }
 
 function runNum(runId: string): number {
@@ -96,6 +117,8 @@ function runNum(runId: string): number {
 function before(a: Row, key: number, num: number): boolean {
   return a.key < key || (a.key === key && a.num < num);
 }
+
+const byTime = (a: Row, b: Row): number => a.key - b.key || a.num - b.num;
 
 /** Index of the first row not before (key, num). */
 function lowerBound(rows: Row[], key: number, num: number): number {
@@ -109,17 +132,67 @@ function lowerBound(rows: Row[], key: number, num: number): number {
   return lo;
 }
 
+/** Merges two sorted lists into a new one. */
+function merge(a: Row[], b: Row[]): Row[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Array<Row>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as Row;
+    const y = b[j] as Row;
+    if (before(y, x.key, x.num)) {
+      out[k++] = y;
+      j += 1;
+    } else {
+      out[k++] = x;
+      i += 1;
+    }
+  }
+  while (i < a.length) out[k++] = a[i++] as Row;
+  while (j < b.length) out[k++] = b[j++] as Row;
+  return out;
+}
+
+/** Whether a job ID passes the filter's job prefix and keywords. */
+function jobMatches(jobId: string, f: RunFilter): boolean {
+  if (f.jobPrefix !== '' && !jobId.startsWith(f.jobPrefix)) return false;
+  const id = jobId.toLowerCase();
+  for (const k of f.keywords) if (!id.includes(k.toLowerCase())) return false;
+  return true;
+}
+
+/** Whether the filter looks at more of a run than its job and state. */
+function needsRun(f: RunFilter): boolean {
+  return (
+    f.args.length > 0 ||
+    f.labels.length > 0 ||
+    (f.since ?? null) !== null ||
+    (f.before ?? null) !== null ||
+    (f.stopBefore ?? null) !== null
+  );
+}
+
 export class RunTable {
   private readonly rows = new Map<string, Row>();
   private all: Row[] = [];
   /** The filtered rows: the very array `all` while there is no filter, so nothing is kept twice. */
   private shown: Row[] = [];
   private filter: RunFilter = NO_FILTER;
+  /** Job ID → whether it passes the filter's job prefix and keywords: each job looked at once per filter. */
+  private jobOk = new Map<string, boolean>();
+  private filterNeedsRun = false;
   private counts: Record<string, number> = {};
-  /** Job ID → run ID → run. */
-  private readonly byJob = new Map<string, Map<string, RunSummary>>();
-  /** Job ID → run ID → run, for runs in `scheduled` only. */
-  private readonly scheduled = new Map<string, Map<string, RunSummary>>();
+  /** Job ID → its rows; built when first asked for, then kept current. */
+  private byJob: Map<string, Set<Row>> | null = null;
+  /** Job ID → its rows in `scheduled`. */
+  private readonly scheduled = new Map<string, Set<Row>>();
+  /** Job ID → its latest row (by sort time, then run number) not in `scheduled` or `new`. */
+  private lastOf = new Map<string, Row>();
+  /** Reads the compact rows of the current init. */
+  private decoder: CompactDecoder | null = null;
 
   get size(): number {
     return this.rows.size;
@@ -130,17 +203,19 @@ export class RunTable {
   }
 
   get(runId: string): RunSummary | undefined {
-    return this.rows.get(runId)?.run;
+    const row = this.rows.get(runId);
+    return row === undefined ? undefined : this.runOf(row);
   }
 
   /** The filtered run at sorted position `i` (ascending by time). */
   at(i: number): RunSummary | undefined {
-    return this.shown[i]?.run;
+    const row = this.shown[i];
+    return row === undefined ? undefined : this.runOf(row);
   }
 
   /** Filtered runs in [from, to). */
   slice(from: number, to: number): RunSummary[] {
-    return this.shown.slice(from, to).map((r) => r.run);
+    return this.shown.slice(from, to).map((r) => this.runOf(r));
   }
 
   /** Position of the first filtered run at or after `time` (the "now" marker). */
@@ -150,74 +225,151 @@ export class RunTable {
 
   /** Replaces everything (an init of the summary stream); a run given twice keeps its later summary. */
   reset(runs: Iterable<RunSummary>): void {
-    this.rows.clear();
-    this.byJob.clear();
-    this.scheduled.clear();
-    this.counts = {};
-    this.all = [];
+    this.clear();
     let sorted = true;
     for (const run of runs) {
-      const key = sortTime(run);
-      const num = runNum(run.run_id);
       const old = this.rows.get(run.run_id);
       if (old !== undefined) {
-        this.unindex(old.run);
+        const key = sortTime(run);
+        this.unindex(old);
         if (old.key !== key) sorted = false;
         old.key = key;
         old.run = run;
-        this.index(run);
+        old.state = run.state;
+        this.index(old);
         continue;
       }
-      const row = { key, num, run };
+      const row = rowOf(run);
       const last = this.all[this.all.length - 1];
       if (last !== undefined && before(row, last.key, last.num)) sorted = false;
       this.rows.set(run.run_id, row);
       this.all.push(row);
-      this.index(run);
+      this.index(row);
     }
     // Runs mostly arrive in creation order, already sorted.
-    if (!sorted) this.all.sort((a, b) => a.key - b.key || a.num - b.num);
+    if (!sorted) this.all.sort(byTime);
     this.refilter();
+  }
+
+  /** Empties the table for a compact init, whose chunks `addCompact` then adds. */
+  resetCompact(decoder: CompactDecoder): void {
+    this.clear();
+    this.decoder = decoder;
+  }
+
+  /**
+   * Adds a chunk of a compact init (its tables already taken by the decoder given to resetCompact): the chunk is
+   * sorted and merged in, O(n) for the whole list, and no run summary is built.
+   */
+  addCompact(runs: readonly CompactRun[]): void {
+    const d = this.decoder;
+    if (d === null) throw new Error('addCompact before resetCompact');
+    const fresh: Row[] = [];
+    for (const packed of runs) {
+      const id = d.runId(packed);
+      if (this.rows.has(id)) {
+        this.upsert(d.summary(packed));
+        continue;
+      }
+      const row: Row = {
+        key: d.sortTime(packed),
+        num: runNum(id),
+        id,
+        job: d.jobId(packed),
+        state: d.state(packed),
+        run: null,
+        packed,
+      };
+      this.rows.set(id, row);
+      this.index(row);
+      fresh.push(row);
+    }
+    fresh.sort(byTime);
+    const wasAll = this.shown === this.all;
+    this.all = merge(this.all, fresh);
+    if (wasAll) this.shown = this.all;
+    else
+      this.shown = merge(
+        this.shown,
+        fresh.filter((r) => this.rowMatches(r)),
+      );
+  }
+
+  private clear(): void {
+    this.rows.clear();
+    this.byJob = null;
+    this.scheduled.clear();
+    this.lastOf = new Map();
+    this.counts = {};
+    this.all = [];
+    this.shown = this.all;
+    this.decoder = null;
+  }
+
+  private runOf(row: Row): RunSummary {
+    if (row.run === null) {
+      row.run = (this.decoder as CompactDecoder).summary(row.packed as CompactRun);
+      row.packed = null;
+    }
+    return row.run;
   }
 
   setFilter(filter: RunFilter): void {
     this.filter = isEmptyFilter(filter) ? NO_FILTER : filter;
+    this.jobOk = new Map();
+    this.filterNeedsRun = needsRun(this.filter);
     this.refilter();
   }
 
   private refilter(): void {
+    this.shown = this.filter === NO_FILTER ? this.all : this.all.filter((r) => this.rowMatches(r));
+  }
+
+  /** Whether a row passes the filter; its summary is built only when the filter looks past its job and state. */
+  private rowMatches(row: Row): boolean {
     const f = this.filter;
-    this.shown = f === NO_FILTER ? this.all : this.all.filter((r) => matches(r.run, f));
+    if (f === NO_FILTER) return true;
+    let ok = this.jobOk.get(row.job);
+    if (ok === undefined) this.jobOk.set(row.job, (ok = jobMatches(row.job, f)));
+    if (!ok) return false;
+    if (f.states.length > 0 && !f.states.includes(row.state)) return false;
+    return !this.filterNeedsRun || matches(this.runOf(row), f);
   }
 
   /** Adds or updates a run. */
   upsert(run: RunSummary): void {
     const old = this.rows.get(run.run_id);
     const key = sortTime(run);
-    const num = runNum(run.run_id);
-    if (old !== undefined) this.unindex(old.run);
-    this.index(run);
     if (old !== undefined && old.key === key) {
-      const oldRun = old.run;
+      const filtered = this.shown !== this.all;
+      const wasShown = filtered && this.rowMatches(old);
+      this.unindex(old);
       old.run = run;
-      if (this.shown === this.all) return;
-      const wasShown = matches(oldRun, this.filter);
-      const isShown = matches(run, this.filter);
+      old.packed = null;
+      old.state = run.state;
+      old.job = run.job_id;
+      this.index(old);
+      if (!filtered) return;
+      const isShown = this.rowMatches(old);
       if (wasShown && !isShown) this.removeFrom(this.shown, old);
       else if (!wasShown && isShown) this.insertInto(this.shown, old);
       return;
     }
-    if (old !== undefined) this.removeRow(old);
-    const row = { key, num, run };
+    if (old !== undefined) {
+      this.unindex(old);
+      this.removeRow(old);
+    }
+    const row = rowOf(run);
     this.rows.set(run.run_id, row);
+    this.index(row);
     this.insertInto(this.all, row);
-    if (this.shown !== this.all && matches(run, this.filter)) this.insertInto(this.shown, row);
+    if (this.shown !== this.all && this.rowMatches(row)) this.insertInto(this.shown, row);
   }
 
   remove(runId: string): void {
     const row = this.rows.get(runId);
     if (row === undefined) return;
-    this.unindex(row.run);
+    this.unindex(row);
     this.rows.delete(runId);
     this.removeRow(row);
   }
@@ -228,17 +380,27 @@ export class RunTable {
   }
 
   /** The runs of one job (unfiltered, in no particular order). */
-  runsOfJob(jobId: string): Iterable<RunSummary> {
-    return this.byJob.get(jobId)?.values() ?? [];
+  runsOfJob(jobId: string): RunSummary[] {
+    if (this.byJob === null) {
+      this.byJob = new Map();
+      for (const row of this.rows.values()) addTo(this.byJob, row);
+    }
+    return Array.from(this.byJob.get(jobId) ?? [], (row) => this.runOf(row));
+  }
+
+  /** The job's latest run (by sort time, then run number) that is not scheduled. */
+  lastRunOf(jobId: string): RunSummary | undefined {
+    const row = this.lastOf.get(jobId);
+    return row === undefined ? undefined : this.runOf(row);
   }
 
   /** Each job's earliest schedule time among its `scheduled` runs; jobs without any are absent. */
   nextScheduled(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [jobId, runs] of this.scheduled) {
+    for (const [jobId, rows] of this.scheduled) {
       let best: string | undefined;
-      for (const run of runs.values()) {
-        const t = run.times['schedule'];
+      for (const row of rows) {
+        const t = this.runOf(row).times['schedule'];
         if (t !== undefined && (best === undefined || t < best)) best = t;
       }
       if (best !== undefined) out.set(jobId, best);
@@ -246,28 +408,38 @@ export class RunTable {
     return out;
   }
 
-  /** Up to `limit` runs passing `keep`, latest sort time first (all runs, unfiltered). */
-  latest(limit: number, keep: (run: RunSummary) => boolean): RunSummary[] {
+  /**
+   * Up to `limit` runs passing `keep`, latest sort time first (all runs, unfiltered); with `states`, only runs in
+   * one of them are looked at (no summary is built for the others).
+   */
+  latest(limit: number, keep: (run: RunSummary) => boolean, states?: readonly RunState[]): RunSummary[] {
     const out: RunSummary[] = [];
     for (let i = this.all.length - 1; i >= 0 && out.length < limit; i -= 1) {
-      const run = (this.all[i] as Row).run;
+      const row = this.all[i] as Row;
+      if (states !== undefined && !states.includes(row.state)) continue;
+      const run = this.runOf(row);
       if (keep(run)) out.push(run);
     }
     return out;
   }
 
-  private index(run: RunSummary): void {
-    this.counts[run.state] = (this.counts[run.state] ?? 0) + 1;
-    addTo(this.byJob, run);
-    if (run.state === 'scheduled') addTo(this.scheduled, run);
+  private index(row: Row): void {
+    this.counts[row.state] = (this.counts[row.state] ?? 0) + 1;
+    if (this.byJob !== null) addTo(this.byJob, row);
+    if (row.state === 'scheduled') addTo(this.scheduled, row);
+    else if (row.state !== 'new') {
+      const prev = this.lastOf.get(row.job);
+      if (prev === undefined || prev.id === row.id || !before(row, prev.key, prev.num))
+        this.lastOf.set(row.job, row);
+    }
   }
 
-  private unindex(run: RunSummary): void {
-    const n = (this.counts[run.state] ?? 0) - 1;
-    if (n > 0) this.counts[run.state] = n;
-    else delete this.counts[run.state];
-    deleteFrom(this.byJob, run);
-    if (run.state === 'scheduled') deleteFrom(this.scheduled, run);
+  private unindex(row: Row): void {
+    const n = (this.counts[row.state] ?? 0) - 1;
+    if (n > 0) this.counts[row.state] = n;
+    else delete this.counts[row.state];
+    if (this.byJob !== null) deleteFrom(this.byJob, row);
+    if (row.state === 'scheduled') deleteFrom(this.scheduled, row);
   }
 
   private removeRow(row: Row): void {
@@ -285,15 +457,15 @@ export class RunTable {
   }
 }
 
-function addTo(index: Map<string, Map<string, RunSummary>>, run: RunSummary): void {
-  let runs = index.get(run.job_id);
-  if (runs === undefined) index.set(run.job_id, (runs = new Map<string, RunSummary>()));
-  runs.set(run.run_id, run);
+function addTo(index: Map<string, Set<Row>>, row: Row): void {
+  let rows = index.get(row.job);
+  if (rows === undefined) index.set(row.job, (rows = new Set<Row>()));
+  rows.add(row);
 }
 
-function deleteFrom(index: Map<string, Map<string, RunSummary>>, run: RunSummary): void {
-  const runs = index.get(run.job_id);
-  if (runs === undefined) return;
-  runs.delete(run.run_id);
-  if (runs.size === 0) index.delete(run.job_id);
+function deleteFrom(index: Map<string, Set<Row>>, row: Row): void {
+  const rows = index.get(row.job);
+  if (rows === undefined) return;
+  rows.delete(row);
+  if (rows.size === 0) index.delete(row.job);
 }

@@ -1,10 +1,10 @@
 /**
- * What the summary stream says (SPEC 16.1) as plain data: jobs, job errors and runs. The runs of an init are gathered
- * as their frames arrive and loaded with one sort when the init ends, instead of inserted one by one, and views
- * redraw once for the whole init rather than once per frame. Gathering is kept cheap on purpose: measured in
- * Chromium, indexing each frame as it came slowed the whole init (about 1.09 s against 0.94 s for 100,000 runs),
- * the frames arriving more slowly while the page was busy with the last one.
+ * What the summary stream says (SPEC 16.1) as plain data: jobs, job errors and runs. A compact init (the console
+ * asks for one) puts each chunk of runs into the table as it arrives, without building their summaries, so the list
+ * shows the runs nearest the present from the first chunk. The runs of a full init are gathered as their frames
+ * arrive and loaded with one sort when the init ends. Live changes apply the same way after either.
  */
+import { CompactDecoder, type RunSummariesMessage } from '../../../shared/api/compact-runs.js';
 import type { SummaryMessage } from '../../../shared/api/console-api.js';
 import type { JobJson } from '../../../shared/model/job.js';
 import type { Problem } from '../../../shared/model/problem.js';
@@ -29,23 +29,29 @@ export class SummaryModel {
   jobs = new Map<string, JobJson>();
   jobErrors: Problem[] = [];
   readonly table = new RunTable();
-  /** Latest run per job (by sort time), for job lists. */
-  private lastRun = new Map<string, RunSummary>();
-  /** Runs of an init still arriving; null outside an init. */
+  /** Runs of a full init still arriving; null outside one. */
   private initRuns: RunSummary[] | null = null;
+  /** A compact init in progress: its runs so far and in all; null outside one. */
+  private compact: { loaded: number; total: number } | null = null;
 
   /** A new init starts (a fresh connection): everything is replaced by what follows. */
   reset(): void {
     this.jobs = new Map();
     this.jobErrors = [];
-    this.lastRun = new Map();
     this.initRuns = [];
+    this.compact = null;
     this.table.reset([]);
   }
 
   /** Runs received so far by an init in progress, else null. */
   get loadingRuns(): number | null {
+    if (this.compact !== null) return this.compact.loaded;
     return this.initRuns === null ? null : this.initRuns.length;
+  }
+
+  /** Runs a compact init in progress holds in all (those received so far are shown already), else null. */
+  get loadingTotal(): number | null {
+    return this.compact === null ? null : this.compact.total;
   }
 
   /** Applies one frame of messages. */
@@ -66,22 +72,24 @@ export class SummaryModel {
           this.jobErrors = m.errors;
           applied.jobErrors = true;
           break;
+        case 'run_summaries':
+          this.compactChunk(m);
+          applied.runs = true;
+          break;
         case 'run_summary':
           if (this.initRuns !== null) this.initRuns.push(m.run_summary);
           else {
             this.table.upsert(m.run_summary);
             applied.runs = true;
           }
-          this.noteLast(m.run_summary);
           break;
         case 'run_transition':
-          applied.runs = this.finishInit() || applied.runs;
+          this.endInit();
           this.table.upsert(m.run_summary);
-          this.noteLast(m.run_summary);
           applied.runs = true;
           break;
         case 'run_delete':
-          applied.runs = this.finishInit() || applied.runs;
+          this.endInit();
           this.table.remove(m.run_id);
           applied.runs = true;
           break;
@@ -91,12 +99,30 @@ export class SummaryModel {
       this.jobs = jobs;
       applied.jobs = true;
     }
-    // A shorter frame ends the init; after a full one, more frames may follow (or finishInit() after a pause).
+    // A full init: a shorter frame ends it; after a full one, more frames may follow (or finishInit() after a pause).
     if (messages.length < FRAME_MESSAGES) applied.runs = this.finishInit() || applied.runs;
     return applied;
   }
 
-  /** Loads the runs gathered by an init in progress; false when there is none. */
+  /** A chunk of a compact init: its runs go into the table at once, without building their summaries. */
+  private compactChunk(m: RunSummariesMessage): void {
+    if (this.compact === null) {
+      // The first chunk: the runs of this init come only in chunks (nothing was gathered).
+      const decoder = new CompactDecoder();
+      this.initRuns = null;
+      this.table.resetCompact(decoder);
+      this.decoder = decoder;
+      this.compact = { loaded: 0, total: m.total };
+    }
+    this.decoder.extend(m);
+    this.table.addCompact(m.runs);
+    this.compact.loaded += m.runs.length;
+    if (m.last) this.compact = null;
+  }
+
+  private decoder = new CompactDecoder();
+
+  /** Loads the runs gathered by a full init in progress; false when there is none (a compact init ends itself). */
   finishInit(): boolean {
     if (this.initRuns === null) return false;
     this.table.reset(this.initRuns);
@@ -104,17 +130,15 @@ export class SummaryModel {
     return true;
   }
 
-  private noteLast(run: RunSummary): void {
-    if (run.state === 'scheduled' || run.state === 'new') return;
-    const prev = this.lastRun.get(run.job_id);
-    const t = (r: RunSummary): string => r.times['schedule'] ?? r.times['running'] ?? '';
-    if (prev === undefined || prev.run_id === run.run_id || t(run) >= t(prev))
-      this.lastRun.set(run.job_id, run);
+  /** A live change ends any init (the server sends them only after it). */
+  private endInit(): void {
+    this.finishInit();
+    this.compact = null;
   }
 
-  /** The job's latest run that is not scheduled. */
+  /** The job's latest run (by sort time, then run number) that is not scheduled. */
   lastRunOf(jobId: string): RunSummary | undefined {
-    return this.lastRun.get(jobId);
+    return this.table.lastRunOf(jobId);
   }
 
   /** Each job's earliest scheduled run time, else its next_time (SPEC 19.2); O(scheduled runs), not O(runs). */
