@@ -13,11 +13,12 @@ import { App } from '../main/engine/app.js';
 import { SystemClock } from '../main/engine/clock.js';
 import { LAUNCH_LEAD_MS } from '../main/engine/scheduler.js';
 import { defaultSettings } from '../main/engine/settings.js';
-import { selected, type BenchRow, type Benchmark } from './harness.js';
+import { median, selected, type BenchRow, type Benchmark } from './harness.js';
 import { jobFolder } from '../test/helpers/folders.js';
 import { coldStartLateness, endToEndRate } from './serve.js';
 
 const COLD_RUNS = 50;
+const E2E_ROUNDS = Number(process.env['BENCH_E2E_ROUNDS'] ?? 3);
 const COLD_ROUNDS = Number(process.env['BENCH_COLD_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 30);
 const RATE = 100;
@@ -282,20 +283,26 @@ export const engineBenchmark: Benchmark = {
       }
     }
     if (selected(only, 'e2e')) {
-      const spawnRate = await spawnBaseline(n);
-      const e2e = await endToEndRate(n);
+      // Rounds of baseline then ours, the median of each: one round swings by a third on a shared machine.
+      const rounds: { base: SpawnBaseline; e2e: Awaited<ReturnType<typeof endToEndRate>> }[] = [];
+      for (let i = 0; i < E2E_ROUNDS; i += 1)
+        rounds.push({ base: await spawnBaseline(n), e2e: await endToEndRate(n) });
+      const best = median(rounds.map((r) => r.base.best.rate));
+      const rate = median(rounds.map((r) => r.e2e.rate));
+      const cpu = median(rounds.map((r) => r.e2e.cpu.serve));
+      const helpers = median(rounds.map((r) => r.e2e.cpu.helpers));
       rows.push({
         benchmark: `end to end through the API: one POST ?count=${n} of true to the last run finished`,
-        value: e2e.rate,
+        value: rate,
         unit: 'runs/s',
         goal: '>= 0.7x raw spawn at its best concurrency',
-        met: e2e.rate >= 0.7 * spawnRate.best.rate,
-        baseline: {
-          name: 'raw spawn, best',
-          value: spawnRate.best.rate,
-          ratio: e2e.rate / spawnRate.best.rate,
-        },
-        note: `apsis serve in a child process; ${e2e.seconds.toFixed(2)} s in all, the POST answered in ${e2e.answerMs} ms; final states ${JSON.stringify(e2e.states)}; ${describeBaseline(spawnRate)}`,
+        met: rate >= 0.7 * best,
+        baseline: { name: 'raw spawn, best', value: best, ratio: rate / best },
+        note:
+          `apsis serve in a child process; median of ${E2E_ROUNDS} rounds (ours ${rounds.map((r) => r.e2e.rate.toFixed(0)).join(', ')} runs/s; ratios ${rounds.map((r) => (r.e2e.rate / r.base.best.rate).toFixed(2)).join(', ')}); ` +
+          `POST answered in ${rounds.map((r) => r.e2e.answerMs).join(', ')} ms; final states ${rounds.map((r) => JSON.stringify(r.e2e.states)).join(', ')}; ` +
+          `on-CPU time during the burst (median): the server ${cpu.toFixed(0)} ms (${((1000 * cpu) / n).toFixed(0)} µs a run), its launcher helper and fork server ${helpers.toFixed(0)} ms; ` +
+          `last round's ${describeBaseline(rounds[rounds.length - 1]!.base)}`,
       });
     }
     if (selected(only, 'cold')) {

@@ -1,10 +1,11 @@
 /**
  * Benchmarks through a real `apsis serve` (a child process on loopback, as a user starts it): `true` runs/s of one
  * `POST /api/v1/runs?count=N`, and the lateness of runs due in the first seconds after the server printed its URL.
- * BENCH_CPU_PROF=DIR runs the server under `node --cpu-prof` and leaves its profiles in DIR.
+ * BENCH_CPU_PROF=DIR runs the server under `node --cpu-prof` and leaves its profiles in DIR, with window.json: the
+ * end-to-end burst's span on the monotonic clock, which `node dist/bench/cpu-top.js` uses to leave out start-up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -20,6 +21,7 @@ interface Summary {
 
 export interface Serve {
   url: string;
+  pid: number;
   /** Epoch ms at which the server's `listening on` line arrived. */
   listeningAt: number;
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
@@ -32,7 +34,7 @@ export async function startServe(files: Record<string, string>): Promise<Serve> 
   const dir = mkdtempSync(join(tmpdir(), 'apsis-bench-serve-'));
   const jobs = jobFolder(files);
   const prof = process.env['BENCH_CPU_PROF'];
-  const node = prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+  const node = prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${prof}`];
   const child: ChildProcess = spawn(
     process.execPath,
     [...node, APSIS_BIN, 'serve', jobs, '--db', join(dir, 'apsis.db'), '--port', '0'],
@@ -63,6 +65,7 @@ export async function startServe(files: Record<string, string>): Promise<Serve> 
   const listeningAt = Date.now();
   return {
     url,
+    pid: child.pid as number,
     listeningAt,
     async post(path, body) {
       // As a script or the CLI posts: JSON content type, no Origin (a request naming another origin is refused).
@@ -72,12 +75,12 @@ export async function startServe(files: Record<string, string>): Promise<Serve> 
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
       });
-      return { status: r.status, body: (await r.json()) };
+      return { status: r.status, body: await r.json() };
     },
     async get(path) {
       const r = await fetch(url + path, { signal: AbortSignal.timeout(60_000) });
       if (!r.ok) throw new Error(`GET ${path}: ${r.status}`);
-      return (await r.json());
+      return await r.json();
     },
     async stop() {
       child.kill('SIGTERM');
@@ -87,6 +90,32 @@ export async function startServe(files: Record<string, string>): Promise<Serve> 
       cleanup();
     },
   };
+}
+
+/** On-CPU milliseconds of every thread of process `pid` so far (the kernel's schedstat), 0 once it is gone. */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    // Gone meanwhile: what was read so far.
+  }
+  return ns / 1e6;
+}
+
+/** The process's children (the launcher helper, its fork server), recursively, as far as /proc shows them. */
+function descendants(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 /** Follows the summary stream until every run in `ids` is final; resolves with their final summaries. */
@@ -135,9 +164,14 @@ function recheck(ws: WebSocket): void {
  * Runs/s of one `POST /api/v1/runs?count=N` of a `true` job: from sending the POST to the last run's final
  * transition (its time in the run's `times`, so the stream's half-second batching does not count).
  */
-export async function endToEndRate(
-  n: number,
-): Promise<{ rate: number; seconds: number; answerMs: number; states: Record<string, number> }> {
+export async function endToEndRate(n: number): Promise<{
+  rate: number;
+  seconds: number;
+  answerMs: number;
+  states: Record<string, number>;
+  /** On-CPU ms of the server's threads, and of its launcher helper and fork server, during the burst. */
+  cpu: { serve: number; helpers: number };
+}> {
   const serve = await startServe({ 'true.yaml': 'program: "true"\n' });
   try {
     // One warm-up run, so the figure is the engine's rate and not the first request's compilation.
@@ -153,14 +187,26 @@ export async function endToEndRate(
     const ws2 = await openSummary(serve.url);
     let ids2: Set<string> | null = null;
     const all = followToEnd(ws2, () => ids2, 120_000);
+    const helpers = descendants(serve.pid);
+    const helperCpu = (): number => helpers.reduce((sum, pid) => sum + cpuMs(pid), 0);
+    const cpu0 = { serve: cpuMs(serve.pid), helpers: helperCpu() };
     const t0 = Date.now();
+    const mono0 = process.hrtime.bigint();
     const r = await serve.post(`/api/v1/runs?count=${n}`, { job_id: 'true' });
     const answerMs = Date.now() - t0;
     if (r.status !== 200) throw new Error(`POST answered ${r.status}: ${JSON.stringify(r.body)}`);
     ids2 = new Set(Object.keys((r.body as { runs: object }).runs));
     recheck(ws2);
     const finals = await all;
+    const cpu = { serve: cpuMs(serve.pid) - cpu0.serve, helpers: helperCpu() - cpu0.helpers };
     ws2.close();
+    const prof = process.env['BENCH_CPU_PROF'];
+    // The burst's window on the monotonic clock (the profile's too), so cpu-top can leave out start-up.
+    if (prof !== undefined)
+      writeFileSync(
+        join(prof, 'window.json'),
+        JSON.stringify({ fromUs: Number(mono0 / 1000n), toUs: Number(process.hrtime.bigint() / 1000n) }),
+      );
     const states: Record<string, number> = {};
     let end = 0;
     for (const run of finals.values()) {
@@ -168,7 +214,7 @@ export async function endToEndRate(
       end = Math.max(end, Date.parse(run.times[run.state] as string));
     }
     const seconds = (end - t0) / 1000;
-    return { rate: n / seconds, seconds, answerMs, states };
+    return { rate: n / seconds, seconds, answerMs, states, cpu };
   } finally {
     await serve.stop();
   }

@@ -1,7 +1,6 @@
 /** Starting one detached supervisor for one process (runs inside the launcher helper, not the engine). */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { runFiles, type LaunchResult, type ProcessSpec } from './local-process.js';
 import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
@@ -49,7 +48,8 @@ export class SupervisorForker {
     if (invalid !== null) return { ok: false, error: invalid };
     const files = runFiles(spec.runDir);
     try {
-      await mkdir(spec.runDir, { recursive: true });
+      // Synchronous: one cheap system call in this helper, which has nothing else to wait for meanwhile.
+      mkdirSync(spec.runDir, { recursive: true });
     } catch (e) {
       return {
         ok: false,
