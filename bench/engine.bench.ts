@@ -291,6 +291,8 @@ export const engineBenchmark: Benchmark = {
       const rate = median(rounds.map((r) => r.e2e.rate));
       const cpu = median(rounds.map((r) => r.e2e.cpu.serve));
       const helpers = median(rounds.map((r) => r.e2e.cpu.helpers));
+      const waited = median(rounds.map((r) => r.e2e.cpu.serveWait));
+      const seconds = median(rounds.map((r) => r.e2e.seconds));
       rows.push({
         benchmark: `end to end through the API: one POST ?count=${n} of true to the last run finished`,
         value: rate,
@@ -301,7 +303,7 @@ export const engineBenchmark: Benchmark = {
         note:
           `apsis serve in a child process; median of ${E2E_ROUNDS} rounds (ours ${rounds.map((r) => r.e2e.rate.toFixed(0)).join(', ')} runs/s; ratios ${rounds.map((r) => (r.e2e.rate / r.base.best.rate).toFixed(2)).join(', ')}); ` +
           `POST answered in ${rounds.map((r) => r.e2e.answerMs).join(', ')} ms; final states ${rounds.map((r) => JSON.stringify(r.e2e.states)).join(', ')}; ` +
-          `on-CPU time during the burst (median): the server ${cpu.toFixed(0)} ms (${((1000 * cpu) / n).toFixed(0)} µs a run), its launcher helper and fork server ${helpers.toFixed(0)} ms; ` +
+          `on-CPU time during the burst (median): the server ${cpu.toFixed(0)} ms (${((1000 * cpu) / n).toFixed(0)} µs a run), its launcher helper and fork server ${helpers.toFixed(0)} ms; the server's event loop waited ${waited.toFixed(0)} ms for a CPU (burst ${(seconds * 1000).toFixed(0)} ms); ` +
           `last round's ${describeBaseline(rounds[rounds.length - 1]!.base)}`,
       });
     }

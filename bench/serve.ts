@@ -92,16 +92,23 @@ export async function startServe(files: Record<string, string>): Promise<Serve> 
   };
 }
 
-/** On-CPU milliseconds of every thread of process `pid` so far (the kernel's schedstat), 0 once it is gone. */
-function cpuMs(pid: number): number {
-  let ns = 0;
+/**
+ * Milliseconds every thread of process `pid` has spent on a CPU, and its main thread (the event loop) waiting for
+ * one while runnable (the kernel's schedstat); zeros once it is gone.
+ */
+function schedMs(pid: number): { cpu: number; wait: number } {
+  let cpu = 0;
+  let wait = 0;
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`))
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [on, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      cpu += (on ?? 0) / 1e6;
+      if (tid === String(pid)) wait += (queued ?? 0) / 1e6;
+    }
   } catch {
     // Gone meanwhile: what was read so far.
   }
-  return ns / 1e6;
+  return { cpu, wait };
 }
 
 /** The process's children (the launcher helper, its fork server), recursively, as far as /proc shows them. */
@@ -169,8 +176,11 @@ export async function endToEndRate(n: number): Promise<{
   seconds: number;
   answerMs: number;
   states: Record<string, number>;
-  /** On-CPU ms of the server's threads, and of its launcher helper and fork server, during the burst. */
-  cpu: { serve: number; helpers: number };
+  /**
+   * On-CPU ms of the server's threads, and of its launcher helper and fork server, during the burst; and how long the
+   * server's event loop waited for a CPU meanwhile (runnable but not running: a busy machine).
+   */
+  cpu: { serve: number; helpers: number; serveWait: number };
 }> {
   const serve = await startServe({ 'true.yaml': 'program: "true"\n' });
   try {
@@ -188,8 +198,9 @@ export async function endToEndRate(n: number): Promise<{
     let ids2: Set<string> | null = null;
     const all = followToEnd(ws2, () => ids2, 120_000);
     const helpers = descendants(serve.pid);
-    const helperCpu = (): number => helpers.reduce((sum, pid) => sum + cpuMs(pid), 0);
-    const cpu0 = { serve: cpuMs(serve.pid), helpers: helperCpu() };
+    const helperCpu = (): number => helpers.reduce((sum, pid) => sum + schedMs(pid).cpu, 0);
+    const serve0 = schedMs(serve.pid);
+    const helpers0 = helperCpu();
     const t0 = Date.now();
     const mono0 = process.hrtime.bigint();
     const r = await serve.post(`/api/v1/runs?count=${n}`, { job_id: 'true' });
@@ -198,7 +209,12 @@ export async function endToEndRate(n: number): Promise<{
     ids2 = new Set(Object.keys((r.body as { runs: object }).runs));
     recheck(ws2);
     const finals = await all;
-    const cpu = { serve: cpuMs(serve.pid) - cpu0.serve, helpers: helperCpu() - cpu0.helpers };
+    const serve1 = schedMs(serve.pid);
+    const cpu = {
+      serve: serve1.cpu - serve0.cpu,
+      helpers: helperCpu() - helpers0,
+      serveWait: serve1.wait - serve0.wait,
+    };
     ws2.close();
     const prof = process.env['BENCH_CPU_PROF'];
     // The burst's window on the monotonic clock (the profile's too), so cpu-top can leave out start-up.
