@@ -16,7 +16,15 @@ export interface BenchRow {
 
 export interface Benchmark {
   name: string;
-  run(): Promise<BenchRow[]>;
+  /** Keys of rows that can be run alone (`npm run bench -- NAME.KEY`); a benchmark without them runs whole. */
+  rows?: string[];
+  /** Runs the rows named in `only` (all of them when it is undefined). */
+  run(only?: ReadonlySet<string>): Promise<BenchRow[]>;
+}
+
+/** Whether row `key` is selected by `only` (every row is when nothing was named). */
+export function selected(only: ReadonlySet<string> | undefined, key: string): boolean {
+  return only === undefined || only.has(key);
 }
 
 /** Milliseconds taken by `fn`. */

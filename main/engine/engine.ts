@@ -8,7 +8,6 @@
  * the commit that records it (output bytes, which are not stored until the run ends, at once); `onMove` listeners are
  * the engine's own (waiter, actions) and hear a transition in the same synchronous step, before it is committed.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem } from '../../shared/model/problem.js';
 import type { RunSummary } from '../../shared/model/run.js';
@@ -27,6 +26,7 @@ import {
 import { normalizeSignal } from '../programs/signals.js';
 import type { Env } from '../procs/base-env.js';
 import type { Launcher } from '../procs/launcher.js';
+import { removeRunDir } from '../procs/local-process.js';
 import type { RemoteHosts } from '../remote/hosts.js';
 import { StoreUnavailableError } from '../store/store-error.js';
 import type { PendingAction, RunStore } from '../store/run-store.js';
@@ -124,6 +124,11 @@ export class Engine {
   readonly #pendingLogs = new Map<string, { timestamp: number; message: string }[]>();
   readonly #outputs = new Map<string, OutputBuffer>();
   readonly #moveListeners: MoveListener[] = [];
+  /**
+   * The environment processes start from, copied once: reading process.env enumerates the real environment, a
+   * cost every launch would pay. It is the environment the engine started with (nothing in it changes later).
+   */
+  readonly #baseEnv: Env;
   private readonly programs = new Map<string, RunningProgram>();
   private closed = false;
   /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
@@ -135,6 +140,7 @@ export class Engine {
   onUnscheduled: (run: Run) => void = () => {};
 
   constructor(readonly deps: EngineDeps) {
+    this.#baseEnv = Object.freeze({ ...(deps.baseEnv ?? process.env) });
     this.events = new Publisher((deliver) => deps.store.afterCommit(deliver));
     this.#jobTable = new JobTable(this.events);
     this.waiter = new Waiter(this);
@@ -491,7 +497,7 @@ export class Engine {
     // output would stay on disk a second time, forever.
     if (isProcessProgram(run.program)) {
       const runDir = this.runDir(run.runId);
-      this.afterCommit(() => void rm(runDir, { recursive: true, force: true }).catch(() => {}));
+      this.afterCommit(() => removeRunDir(runDir));
     }
     const buffer = this.#outputs.get(run.runId);
     if (buffer === undefined) {
@@ -522,7 +528,7 @@ export class Engine {
       runDir,
       launcher: this.deps.launcher,
       ...(this.deps.remote === undefined ? {} : { remote: this.deps.remote }),
-      baseEnv: this.deps.baseEnv ?? process.env,
+      baseEnv: this.#baseEnv,
       log: (message) => this.log(run, message),
     };
   }

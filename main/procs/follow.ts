@@ -1,6 +1,5 @@
 /** Following a supervised process: its output as it is written, then its result (SPEC 6.2, 12.3). */
-import { watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode, supervisorAlive, type ExitResult, type RunState } from './local-process.js';
 import { lostResult, readResult } from './result-file.js';
@@ -14,6 +13,8 @@ export const CHUNK_BYTES = 64 * 1024;
 const POLL_MS = 200;
 /** Idle polls between checks that the supervisor still lives (about once a second). */
 const LIVENESS_POLLS = 5;
+/** Chunks read in a row before the event loop gets a turn (1 MiB). */
+const STREAK_CHUNKS = 16;
 
 /**
  * Output of the process from byte `fromOffset` of its spool, in chunks of at most CHUNK_BYTES, as it
@@ -31,18 +32,23 @@ export async function* follow(
   const spool = new SpoolReader(runState.spool, fromOffset);
   try {
     for (let idle = 1; signal?.aborted !== true; idle++) {
-      for await (const data of spool.readToEnd()) {
+      for (let data = spool.read(), n = 1; data !== null; data = spool.read(), n++) {
         idle = 0;
         yield { type: 'output', data };
+        // Reads are synchronous: a flood gives other work a turn of the event loop after every MiB.
+        if (n % STREAK_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      let result = await readResult(runState.result);
+      let result = readResult(runState.result);
       if (result === null && idle % LIVENESS_POLLS === 0 && !supervisorAlive(runState)) {
         // The supervisor may have renamed its result into place just before exiting.
-        result = (await readResult(runState.result)) ?? lostResult('program lost');
+        result = readResult(runState.result) ?? lostResult('program lost');
       }
       if (result !== null) {
         // The process has ended, but a background child of it may have written since the last read.
-        for await (const data of spool.readToEnd()) yield { type: 'output', data };
+        for (let data = spool.read(), n = 1; data !== null; data = spool.read(), n++) {
+          yield { type: 'output', data };
+          if (n % STREAK_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         yield { type: 'exit', result };
         return;
       }
@@ -50,49 +56,61 @@ export async function* follow(
     }
   } finally {
     changes.close();
-    await spool.close();
+    spool.close();
   }
 }
 
+/**
+ * Opens a file of the run folder for reading, or null when it does not exist. These files are small or read in
+ * bounded chunks from the page cache, so they are read synchronously, like the database beside them: a launch
+ * burst makes thousands of these reads, and each asynchronous one costs a thread-pool round trip and several
+ * promises. O_NONBLOCK: a FIFO put in the file's place cannot block the engine (it reads as empty).
+ */
+export function openRunFile(path: string): number | null {
+  try {
+    return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Where every spool is read into before its bytes are copied out: reads are synchronous, so one is enough. */
+const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
+
 /** Reads a growing file from an offset in bounded chunks. */
 class SpoolReader {
-  #file: FileHandle | null = null;
+  #fd: number | null = null;
   #offset: number;
   readonly #path: string;
-  readonly #scratch = Buffer.allocUnsafe(CHUNK_BYTES);
 
   constructor(path: string, offset: number) {
     this.#path = path;
     this.#offset = offset;
   }
 
-  /** The bytes written since the last call, chunk by chunk. */
-  async *readToEnd(): AsyncGenerator<Buffer, void, undefined> {
-    const file = await this.#open();
-    if (file === null) return;
-    for (;;) {
-      const { bytesRead } = await file.read(this.#scratch, 0, CHUNK_BYTES, this.#offset);
-      if (bytesRead === 0) return;
-      this.#offset += bytesRead;
-      // A copy, so the consumer may keep it while the scratch buffer is reused.
-      yield Buffer.from(this.#scratch.subarray(0, bytesRead));
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#file?.close();
-    this.#file = null;
-  }
-
-  async #open(): Promise<FileHandle | null> {
-    if (this.#file !== null) return this.#file;
+  /** The next chunk written since the last call, or null when there is none (yet). */
+  read(): Buffer | null {
+    // The supervisor creates the spool before the job starts; missing means removed by someone else.
+    this.#fd ??= openRunFile(this.#path);
+    if (this.#fd === null) return null;
+    let bytesRead: number;
     try {
-      this.#file = await open(this.#path, 'r');
+      bytesRead = readSync(this.#fd, scratch, 0, CHUNK_BYTES, this.#offset);
     } catch (e) {
-      // The supervisor creates the spool before the job starts; missing means removed by someone else.
-      if (errnoCode(e) !== 'ENOENT') throw e;
+      const code = errnoCode(e);
+      if (code === 'EAGAIN' || code === 'ESPIPE') return null; // not a regular file: nothing to read from it
+      throw e;
     }
-    return this.#file;
+    if (bytesRead === 0) return null;
+    this.#offset += bytesRead;
+    // A copy, so the consumer may keep it while the scratch buffer is reused.
+    return Buffer.from(scratch.subarray(0, bytesRead));
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
   }
 }
 
@@ -101,6 +119,7 @@ class ChangeNotices {
   #watcher: FSWatcher | null = null;
   #changed = false;
   #wake: (() => void) | null = null;
+  readonly #onAbort = (): void => this.#wake?.();
 
   constructor(
     dir: string,
@@ -112,11 +131,13 @@ class ChangeNotices {
     } catch {
       // No watch possible (directory gone, watch limit reached): polling alone still works.
     }
+    // Listened to once for the whole following, not at every wait: abort listeners are costly to add and remove.
+    this.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   /** Resolves at the next change notice, at once if one came since the last call, or after `ms`. */
   next(ms: number): Promise<void> {
-    if (this.#changed) {
+    if (this.#changed || this.signal?.aborted === true) {
       this.#changed = false;
       return Promise.resolve();
     }
@@ -124,12 +145,10 @@ class ChangeNotices {
       // A timer rather than the engine's Clock: this polls real files, and a fake clock must not stall it.
       const done = (): void => {
         clearTimeout(timer);
-        this.signal?.removeEventListener('abort', done);
         this.#wake = null;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.signal?.addEventListener('abort', done, { once: true });
       this.#wake = done;
     });
   }
@@ -137,6 +156,8 @@ class ChangeNotices {
   close(): void {
     this.#watcher?.close();
     this.#watcher = null;
+    this.signal?.removeEventListener('abort', this.#onAbort);
+    this.#wake?.();
   }
 
   #notice(): void {

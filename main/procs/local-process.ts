@@ -1,5 +1,5 @@
 /** Local processes (SPEC 6.2): what the engine gives, keeps and gets back for a supervised job process. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rm, rmdir, unlink } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeSignal } from '../programs/signals.js';
 
@@ -60,6 +60,22 @@ export type LaunchResult = { ok: true; runState: RunState } | { ok: false; error
 /** Paths of a run's spool and result files in `runDir`. */
 export function runFiles(runDir: string): { spool: string; result: string } {
   return { spool: join(runDir, 'output'), result: join(runDir, 'result.json') };
+}
+
+/**
+ * Removes a finished run's folder, in the background. Its two files and the folder itself are removed by name
+ * (three system calls, where a recursive removal costs about eight); anything else in it (a result.tmp left by a
+ * supervisor that died while writing) falls back to the recursive removal.
+ */
+export function removeRunDir(runDir: string): void {
+  const { spool, result } = runFiles(runDir);
+  let left = 2;
+  const fallback = (): void => rm(runDir, { recursive: true, force: true }, () => {});
+  const removed = (): void => {
+    if (--left === 0) rmdir(runDir, (e) => (e === null ? undefined : fallback()));
+  };
+  unlink(spool, removed);
+  unlink(result, removed);
 }
 
 /**

@@ -1,15 +1,44 @@
 /** Reading the supervisor's result file (SPEC 6.2). */
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { errnoCode, type ExitResult, type Rusage } from './local-process.js';
 
-/** The recorded end of a process; null while the file does not exist (the process still runs). */
-export async function readResult(path: string): Promise<ExitResult | null> {
-  let text: string;
+/** A result file is one line of JSON well under this; anything longer is not one. */
+const MAX_RESULT_BYTES = 64 * 1024;
+/** Read into, then decoded: reads are synchronous, so one buffer serves every result file. */
+const scratch = Buffer.allocUnsafe(MAX_RESULT_BYTES);
+
+/**
+ * The recorded end of a process; null while the file does not exist (the process still runs). Read synchronously:
+ * it is one small file, read once per wake-up of every running process (see openRunFile in follow.ts); O_NONBLOCK
+ * keeps a FIFO in its place from blocking.
+ */
+export function readResult(path: string): ExitResult | null {
+  let fd: number;
   try {
-    text = await readFile(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return null;
     throw e;
+  }
+  let text: string;
+  try {
+    const buffer = scratch;
+    let length = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, length, buffer.length - length, null);
+      } catch (e) {
+        if (errnoCode(e) !== 'EAGAIN') throw e;
+        n = 0;
+      }
+      if (n === 0) break;
+      length += n;
+      if (length === buffer.length) break;
+    }
+    text = buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
   }
   // The supervisor renames a complete file into place, so a partial file means outside damage.
   return parseResult(text) ?? lostResult(`unreadable result file ${path}`);

@@ -94,6 +94,10 @@ sub supervise {
   my %env = map { split /=/, $_, 2 } @f;
   $0 = "apsis-supervisor $result";
 
+  # The run's folder, made here in the run's own process (the launcher makes sure its parent exists): a busy file
+  # system makes mkdir wait, and the launcher serves every launch. 17 is EEXIST (Linux, macOS, the BSDs).
+  my ($dir) = $result =~ m{\A(.+)/[^/]+\z};
+  if (defined $dir && !mkdir($dir) && ($! + 0) != 17) { fail("cannot create run directory $dir: $!") }
   unlink $result;
   open(my $out, '>', $spool) or fail("cannot create output file $spool: $!");
   pipe(my $er, my $ew) or fail("pipe: $!");

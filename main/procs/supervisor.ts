@@ -1,8 +1,7 @@
 /** Starting one detached supervisor for one process (runs inside the launcher helper, not the engine). */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { runFiles, type LaunchResult, type ProcessSpec } from './local-process.js';
 import { SUPERVISOR_SCRIPT } from './supervisor-script.js';
 
@@ -49,7 +48,9 @@ export class SupervisorForker {
     if (invalid !== null) return { ok: false, error: invalid };
     const files = runFiles(spec.runDir);
     try {
-      await mkdir(spec.runDir, { recursive: true });
+      // The supervisor makes the run's folder itself; its parent (the engine's runs folder) is made here once.
+      const parent = dirname(spec.runDir);
+      if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
     } catch (e) {
       return {
         ok: false,
@@ -79,8 +80,8 @@ export class SupervisorForker {
     const request = Buffer.from(fields.join('\0'));
     return new Promise((resolve) => {
       this.pending.set(id, { files, resolve });
-      server.stdin.write(`${request.length}\n`);
-      server.stdin.write(request);
+      // One write (one system call) per request: its length line, then its bytes.
+      server.stdin.write(Buffer.concat([Buffer.from(`${request.length}\n`), request]));
     });
   }
 

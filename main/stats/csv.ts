@@ -2,30 +2,31 @@
  * The stats history as CSV (SPEC 17.5): the one implementation behind `apsis stats-csv`,
  * `GET /api/v1/stats/history.csv` and the console's export.
  *
- * Memory stays constant whatever the range: the header needs the union of field names over the range, so the
- * samples are read twice from the database (pages of rows, see SqliteStore.iterateStats), once for the names and
- * once for the rows. No row is held beyond the text chunk being built.
+ * One pass over the samples, no JSON parsed, memory constant whatever the range: the header (the union of field
+ * names over the range) comes from the shapes of the samples in the range (schema version 4, see flat.ts), read from
+ * an index; each sample's stored cells then make its row, as they are when its shape is the header, else placed
+ * under the header's columns. Samples stored before version 4 have no shape: their JSON is read in a first pass
+ * over them alone for the names, and again for their rows.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { StatsRow } from '../store/sqlite-store.js';
+import type { StatsCellsRow, StatsExportPlan } from '../store/sqlite-store.js';
+import { cell, csvField, splitCells, TIME_FIELD } from './flat.js';
 import { PACE } from './streaming.js';
+
+export { csvField };
 
 /** What the CSV is read from: the engine's store, or a read-only one. */
 export interface StatsHistorySource {
-  iterateStats(from?: number, to?: number): Iterable<StatsRow>;
+  statsExportPlan(from: number, to: number): StatsExportPlan | null;
+  iterateStatsCells(from: number, last: number, legacyOnly?: boolean): Iterable<StatsCellsRow>;
 }
 
 /** Text is handed out in chunks of about this many UTF-16 code units. */
 const CHUNK = 64 * 1024;
 
-/** One RFC 4180 field: quoted when it holds a comma, a double quote, CR or LF, with quotes doubled. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /**
- * A dotted field name (SPEC 17.1) in a tree of names: each name is built once per export, not once per sample,
- * which keeps flattening cheap enough for 259,200 samples. Same names as `flattenStats`.
+ * A dotted field name (SPEC 17.1) in a tree of names, for samples without a shape: each name is built once per
+ * export, not once per sample. Same names as flatSample.
  */
 interface NameNode {
   name: string;
@@ -53,89 +54,87 @@ function walk(value: unknown, node: NameNode, leaf: (node: NameNode, value: unkn
   for (const key in record) walk(record[key], child(node, key), leaf);
 }
 
-/** A value as a cell: shortest round-trip numbers, true/false, strings as is, arrays as JSON; null is empty. */
-function cell(value: unknown): string {
-  switch (typeof value) {
-    case 'number':
-    case 'boolean':
-      return String(value);
-    case 'string':
-      return csvField(value);
-    case 'object':
-      return value === null ? '' : csvField(JSON.stringify(value));
-    default:
-      return '';
+/** A stored sample's JSON; a damaged one parses as `{}` (its row is still written, with empty cells). */
+function parseSample(json: string | null): unknown {
+  try {
+    return JSON.parse(json ?? '{}');
+  } catch {
+    return {};
   }
 }
 
-/** The parsed samples of the range with their row time (epoch seconds); a damaged sample parses as `{}`. */
-function* samples(
-  source: StatsHistorySource,
-  from: number,
-  to: number,
-): Generator<{ time: number; value: unknown }> {
-  for (const row of source.iterateStats(from, to)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(row.stats);
-    } catch {
-      value = {}; // its row is still written, with empty cells
-    }
-    yield { time: row.time, value };
-  }
-}
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The CSV of the samples with `from <= time < to` (epoch seconds), as chunks of text; the header only for an
- * empty range. Rows come in time order; a sample stored after the first pass began is left out, so the header
- * covers every row.
+ * empty range. Rows come in time order; a sample stored after the export began is left out, so the header covers
+ * every row.
  */
 export async function* statsCsv(
   source: StatsHistorySource,
   from = -Infinity,
   to = Infinity,
 ): AsyncGenerator<string, void, undefined> {
-  const root: NameNode = { name: '', children: new Map(), column: -1 };
-  const named: NameNode[] = [];
-  const see = (node: NameNode): void => {
-    if (node.column !== -1) return;
-    node.column = 0;
-    named.push(node);
-  };
-  let last = -Infinity;
-  let seen = 0;
-  for (const { time, value } of samples(source, from, to)) {
-    walk(value, root, see);
-    last = time;
-    if (++seen % PACE === 0) await yieldToLoop();
-  }
-  // The stats field `time` is the first column already (SPEC 17.5).
-  const sorted = named
-    .filter((node) => node.name !== 'time')
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const node of named) node.column = -1;
-  // Keys holding dots ({"a.b": 1} beside {"a": {"b": 2}}) give one name twice: one column, as flattenStats does.
-  const columns: string[] = [];
-  for (const node of sorted) {
-    if (columns.at(-1) !== node.name) columns.push(node.name);
-    node.column = columns.length - 1;
-  }
-  let text = ['time', ...columns].map(csvField).join(',') + '\r\n';
-  if (seen === 0) {
-    yield text;
+  const plan = source.statsExportPlan(from, to);
+  if (plan === null) {
+    yield `${TIME_FIELD}\r\n`;
     return;
   }
+  const { last } = plan;
+  const names = new Set<string>();
+  for (const shape of plan.shapes.values()) for (const name of shape) names.add(name);
+  const root: NameNode = { name: '', children: new Map(), column: -1 };
+  const named: NameNode[] = [];
+  if (plan.legacy) {
+    const see = (node: NameNode): void => {
+      if (node.column !== -1) return;
+      node.column = 0;
+      named.push(node);
+      names.add(node.name);
+    };
+    let seen = 0;
+    for (const [, , , json] of source.iterateStatsCells(from, last, true)) {
+      walk(parseSample(json), root, see);
+      if (++seen % PACE === 0) await yieldToLoop();
+    }
+  }
+  // The stats field `time` is the first column already (SPEC 17.5). Keys holding dots ({"a.b": 1} beside
+  // {"a": {"b": 2}}) give one name twice: one column.
+  names.delete(TIME_FIELD);
+  const columns = [...names].sort(byName);
+  const columnOf = new Map(columns.map((name, i) => [name, i]));
+  for (const node of named) node.column = columnOf.get(node.name) ?? -1;
+  // Where each shape's cells go: null when the shape is the header itself (the stored cells are the row).
+  const placing = new Map<number, Int32Array | null>();
+  for (const [id, shape] of plan.shapes) {
+    const same = shape.length === columns.length && shape.every((name, i) => columns[i] === name);
+    placing.set(id, same ? null : Int32Array.from(shape, (name) => columnOf.get(name) ?? -1));
+  }
+
+  let text = [TIME_FIELD, ...columns].map(csvField).join(',') + '\r\n';
   const cells: string[] = new Array<string>(columns.length).fill('');
   const put = (node: NameNode, value: unknown): void => {
     if (node.column !== -1) cells[node.column] = cell(value);
   };
   let rows = 0;
-  for (const { time, value } of samples(source, from, to)) {
-    if (time > last) break;
-    cells.fill('');
-    walk(value, root, put);
+  for (const [time, shape, stored, json] of source.iterateStatsCells(from, last)) {
     text += new Date(Math.round(time * 1000)).toISOString();
-    text += columns.length === 0 ? '\r\n' : `,${cells.join(',')}\r\n`;
+    const place = shape === null ? undefined : placing.get(shape);
+    if (place === null) {
+      if (columns.length > 0) text += `,${stored ?? ''}`;
+    } else {
+      cells.fill('');
+      if (place === undefined) walk(parseSample(json), root, put);
+      else if (place.length > 0) {
+        const values = splitCells(stored ?? '');
+        for (let k = 0; k < place.length; k += 1) {
+          const column = place[k] as number;
+          if (column !== -1) cells[column] = values[k] ?? '';
+        }
+      }
+      if (columns.length > 0) text += `,${cells.join(',')}`;
+    }
+    text += '\r\n';
     if (text.length >= CHUNK) {
       yield text;
       text = '';

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema version this build writes and reads. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Tables every database of schema version 1 or later has. */
 export const TABLES = ['clock', 'next_run_id', 'jobs', 'runs', 'run_history', 'output', 'stats'] as const;
@@ -76,6 +76,18 @@ CREATE INDEX runs_failure ON runs (timestamp) WHERE state = 'failure';
 CREATE INDEX runs_error ON runs (timestamp) WHERE state = 'error';
 `;
 
+// Version 4: the CSV export of the stats history (SPEC 17.5) in one pass without parsing JSON. Each sample also keeps
+// its values as CSV cells (`cells`, in the order of its shape's names) and its shape: the sorted dotted names of its
+// values, stored once in `stats_shapes`. An export's header is the union of the shapes in its range, read from the
+// (time, shape) index without reading the samples. Samples stored before version 4 have no shape (NULL): the export
+// reads their JSON as before (they leave with stats.retention).
+const VERSION_4 = `
+CREATE TABLE stats_shapes (id INTEGER PRIMARY KEY, names TEXT NOT NULL UNIQUE);
+ALTER TABLE stats ADD COLUMN shape INTEGER;
+ALTER TABLE stats ADD COLUMN cells TEXT;
+CREATE INDEX stats_time_shape ON stats (time, shape);
+`;
+
 /** MIGRATIONS[v] takes a database from user_version v to v + 1. */
 const MIGRATIONS: readonly Migration[] = [
   (db, { now }) => {
@@ -85,6 +97,7 @@ const MIGRATIONS: readonly Migration[] = [
   },
   (db) => db.exec(VERSION_2),
   (db) => db.exec(VERSION_3),
+  (db) => db.exec(VERSION_4),
 ];
 
 /** The schema version recorded in the database header. */

@@ -6,6 +6,7 @@ import { encodeOutput, type StoredOutput } from './output-codec.js';
 import { fromRow, runNumber, toRow, type RunRecord, type RunRow } from './run-record.js';
 import type { OutputWrite, PendingAction, RunStore, StoredJob, WriteFailure } from './run-store.js';
 import { StoreUnavailableError } from './store-error.js';
+import { flatSample } from '../stats/flat.js';
 import type { RunState } from '../../shared/model/states.js';
 import {
   prepareStatements,
@@ -27,6 +28,16 @@ export interface PageCursor {
 
 /** Run numbers are reserved this many at a time (SPEC 11.7). */
 export const RUN_ID_BLOCK = 64;
+/** A sample for the CSV export: time (epoch seconds), shape ID, cells, and the JSON of a sample without a shape. */
+export type StatsCellsRow = [number, number | null, string | null, string | null];
+
+/** See SqliteStore.statsExportPlan. */
+export interface StatsExportPlan {
+  last: number;
+  shapes: Map<number, string[]>;
+  legacy: boolean;
+}
+
 /** Rows per page of stats reads and per batch of stats deletes. */
 const PAGE = 1000;
 
@@ -373,9 +384,87 @@ export class SqliteStore implements RunStore {
     this.write().clock = seconds;
   }
 
-  /** Stores one stats sample (SPEC 17.3) at `time` epoch seconds, replacing one at the same time. */
+  /**
+   * Stores one stats sample (SPEC 17.3) at `time` epoch seconds, replacing one at the same time; with its shape and
+   * CSV cells (schema version 4), from its JSON as stored, so the export shows what the history holds.
+   */
   insertStats(time: number, stats: object): void {
-    this.write().stats.set(time, JSON.stringify(stats));
+    const json = JSON.stringify(stats);
+    const { names, cells } = flatSample(JSON.parse(json));
+    this.write().stats.set(time, { json, names: JSON.stringify(names), cells: cells.join(',') });
+  }
+
+  /** Statements of the stats export, prepared on first use (a database read before version 4 has no shapes). */
+  private readonly lazy = new Map<string, Database.Statement>();
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.lazy.get(sql);
+    if (statement === undefined) this.lazy.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
+  /** Whether samples have shapes here: false for a database of version 3 or older opened read-only. */
+  private get statsShapes(): boolean {
+    this.#statsShapes ??=
+      this.statement("SELECT count(*) FROM pragma_table_info('stats') WHERE name = 'shape'").pluck().get() ===
+      1;
+    return this.#statsShapes;
+  }
+
+  #statsShapes: boolean | undefined;
+
+  /**
+   * What a CSV export of the samples with `from <= time < to` reads (SPEC 17.5), or null when there are none: the
+   * last sample's time (samples stored later are left out), the shapes of the samples by ID, and whether some have
+   * none (stored before schema version 4). Read from indexes only.
+   */
+  statsExportPlan(from: number, to: number): StatsExportPlan | null {
+    this.commitBatch();
+    const last = this.statement('SELECT max(time) FROM stats WHERE time >= ? AND time < ?')
+      .pluck()
+      .get(from, to) as number | null;
+    if (last === null) return null;
+    const shapes = new Map<number, string[]>();
+    if (!this.statsShapes) return { last, shapes, legacy: true };
+    let legacy = false;
+    const ids = this.statement('SELECT DISTINCT shape FROM stats WHERE time >= ? AND time <= ?')
+      .pluck()
+      .all(from, last) as (number | null)[];
+    const namesOf = this.statement('SELECT names FROM stats_shapes WHERE id = ?').pluck();
+    for (const id of ids) {
+      if (id === null) legacy = true;
+      else shapes.set(id, JSON.parse((namesOf.get(id) as string | undefined) ?? '[]') as string[]);
+    }
+    return { last, shapes, legacy };
+  }
+
+  /**
+   * Samples with `from <= time <= last` in time order as [time, shape, cells, json]: json only for a sample without
+   * a shape; with `legacyOnly`, only those. Read in pages, like iterateStats.
+   */
+  *iterateStatsCells(
+    from: number,
+    last: number,
+    legacyOnly = false,
+  ): Generator<StatsCellsRow, void, undefined> {
+    this.commitBatch();
+    const columns = this.statsShapes
+      ? 'time, shape, cells, CASE WHEN shape IS NULL THEN stats END'
+      : 'time, NULL, NULL, stats';
+    const only = legacyOnly && this.statsShapes ? ' AND shape IS NULL' : '';
+    const first = this.statement(
+      `SELECT ${columns} FROM stats WHERE time >= ? AND time <= ?${only} ORDER BY time LIMIT ?`,
+    ).raw();
+    const next = this.statement(
+      `SELECT ${columns} FROM stats WHERE time > ? AND time <= ?${only} ORDER BY time LIMIT ?`,
+    ).raw();
+    let page = first.all(from, last, PAGE) as StatsCellsRow[];
+    for (;;) {
+      yield* page;
+      const end = page.at(-1);
+      if (page.length < PAGE || end === undefined) return;
+      page = next.all(end[0], last, PAGE) as StatsCellsRow[];
+    }
   }
 
   /**
@@ -552,7 +641,18 @@ export class SqliteStore implements RunStore {
       else q.putJob.run(jobId, job);
     }
     if (p.clock !== undefined) q.setClock.run(p.clock);
-    for (const [time, stats] of p.stats) q.insertStats.run(time, stats);
+    for (const [time, { json, names, cells }] of p.stats) {
+      // Not cached: a shape inserted by a transaction that then failed would be an ID naming nothing.
+      const shape = this.statement(
+        'INSERT INTO stats_shapes (names) VALUES (?) ON CONFLICT (names) DO UPDATE SET names = excluded.names RETURNING id',
+      )
+        .pluck()
+        .get(names) as number;
+      this.statement(
+        `INSERT INTO stats (time, stats, shape, cells) VALUES (?, ?, ?, ?)
+           ON CONFLICT (time) DO UPDATE SET stats = excluded.stats, shape = excluded.shape, cells = excluded.cells`,
+      ).run(time, json, shape, cells);
+    }
     for (const [key, a] of p.actions) {
       if (a === null) q.deletePendingAction.run(key);
       else q.putPendingAction.run(key, a.run_id, JSON.stringify(a.action), JSON.stringify(a.snapshot));
@@ -595,7 +695,7 @@ interface Writes {
   /** JSON text, or null for a delete. */
   jobs: Map<string, string | null>;
   clock: number | undefined;
-  stats: Map<number, string>;
+  stats: Map<number, { json: string; names: string; cells: string }>;
   /** Pending actions to record, or null to delete. */
   actions: Map<string, PendingAction | null>;
 }

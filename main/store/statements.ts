@@ -60,7 +60,6 @@ export interface Statements {
   deleteJob: Statement<[string]>;
   getClock: Statement<[], number>;
   setClock: Statement<[number]>;
-  insertStats: Statement<[number, string]>;
   statsFrom: Statement<[number, number, number], StatsRow>;
   statsAfter: Statement<[number, number, number], StatsRow>;
   pruneStats: Statement<[number, number]>;
@@ -138,9 +137,6 @@ export function prepareStatements(db: Database.Database): Statements {
     deleteJob: db.prepare<[string]>('DELETE FROM jobs WHERE job_id = ?'),
     getClock: db.prepare<[], number>('SELECT time FROM clock').pluck(),
     setClock: db.prepare<[number]>('UPDATE clock SET time = ?'),
-    insertStats: db.prepare<[number, string]>(
-      'INSERT INTO stats (time, stats) VALUES (?, ?) ON CONFLICT (time) DO UPDATE SET stats = excluded.stats',
-    ),
     statsFrom: db.prepare<[number, number, number], StatsRow>(
       'SELECT time, stats FROM stats WHERE time >= ? AND time < ? ORDER BY time LIMIT ?',
     ),

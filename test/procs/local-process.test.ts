@@ -103,6 +103,19 @@ describe('local process: cannot start', () => {
     });
   });
 
+  it('makes the run folder, in a runs folder made when missing, and reports one it cannot make', async () => {
+    const runs = join(tempDir(), 'not', 'yet');
+    const made = await launcher.launch(shell('true', { runDir: join(runs, 'r1') }));
+    expect(made.ok).toBe(true);
+    expect(existsSync(join(runs, 'r1', 'output'))).toBe(true);
+    const file = join(tempDir(), 'file');
+    writeFileSync(file, '');
+    expect(await launcher.launch(shell('true', { runDir: join(file, 'r2') }))).toEqual({
+      ok: false,
+      error: `cannot create run directory ${join(file, 'r2')}: Not a directory`,
+    });
+  });
+
   it('refuses an empty argv and NUL characters', async () => {
     expect(await launcher.launch({ ...shell(''), argv: [] })).toMatchObject({
       ok: false,

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_BYTES, follow } from '../../main/procs/follow.js';
+import { CHUNK_BYTES, follow, type FollowEvent } from '../../main/procs/follow.js';
 import { Launcher } from '../../main/procs/launcher.js';
 import { isAlive, type RunState } from '../../main/procs/local-process.js';
 import { collect, eventually, running, shell, start, tempDir } from './helpers.js';
@@ -30,6 +30,18 @@ describe('following', () => {
     expect(isAlive(run)).toBe(true);
     await launcher.close();
     process.kill(-run.pgid, 'SIGKILL');
+  });
+
+  it("a FIFO put in place of a finished run's output file does not block following: the run ends with its result", async () => {
+    const launcher = new Launcher();
+    const run = await start(launcher, shell('echo gone'));
+    await collect(run); // finished: the result is in place
+    rmSync(run.spool);
+    execFileSync('mkfifo', [run.spool]);
+    const events: FollowEvent[] = [];
+    for await (const event of follow(run)) events.push(event);
+    expect(events.map((e) => (e.type === 'exit' ? e.result.exit_code : e.type))).toEqual([0]);
+    await launcher.close();
   });
 
   it('follows from an offset', async () => {

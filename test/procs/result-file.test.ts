@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,11 +30,20 @@ describe('result file', () => {
     ).toBeNull();
   });
 
-  it('reads null while the file is missing, and an error for a damaged one', async () => {
+  it('reads null while the file is missing, and an error for a damaged one', () => {
     const dir = tempDir();
-    expect(await readResult(join(dir, 'result.json'))).toBeNull();
+    expect(readResult(join(dir, 'result.json'))).toBeNull();
     writeFileSync(join(dir, 'result.json'), 'garbage');
-    expect(await readResult(join(dir, 'result.json'))).toMatchObject({
+    expect(readResult(join(dir, 'result.json'))).toMatchObject({
+      exit_code: null,
+      error: /unreadable result file/,
+    });
+  });
+
+  it('a FIFO put in place of the result file reads as damaged at once, without blocking the engine', () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'result.json')]);
+    expect(readResult(join(dir, 'result.json'))).toMatchObject({
       exit_code: null,
       error: /unreadable result file/,
     });

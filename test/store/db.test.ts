@@ -33,7 +33,7 @@ describe('openDatabase', () => {
         )
         .pluck()
         .all(type);
-    expect(new Set(names('table'))).toEqual(new Set([...TABLES, 'pending_actions']));
+    expect(new Set(names('table'))).toEqual(new Set([...TABLES, 'pending_actions', 'stats_shapes']));
     expect(names('index')).toEqual(
       expect.arrayContaining([
         'runs_job_id',
@@ -42,11 +42,12 @@ describe('openDatabase', () => {
         'runs_unfinished',
         'runs_failure',
         'runs_error',
+        'stats_time_shape',
       ]),
     );
     const pragma = (name: string) => db.pragma(name, { simple: true });
     expect(pragma('user_version')).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect(pragma('journal_mode')).toBe('wal');
     expect(pragma('synchronous')).toBe(1);
     expect(pragma('page_size')).toBe(8192);
@@ -124,11 +125,11 @@ describe('openDatabase', () => {
   it('refuses a database from a newer schema version', () => {
     const path = tempDbPath();
     openDatabase(path, { now: CREATED }).close();
-    rawDb(path, 'PRAGMA user_version = 4');
+    rawDb(path, 'PRAGMA user_version = 5');
     const e = refusal(() => openDatabase(path, { now: CREATED }));
     expect(e.code).toBe('newer');
     expect(e.message).toBe(
-      `${path} was written by a newer Apsis Console (schema version 4; this version reads up to 3): ` +
+      `${path} was written by a newer Apsis Console (schema version 5; this version reads up to 4): ` +
         'upgrade Apsis Console or choose another --db file',
     );
   });
@@ -169,10 +170,12 @@ describe('openDatabase', () => {
     store.close();
     rawDb(
       path,
-      'DROP TABLE pending_actions; DROP INDEX runs_failure; DROP INDEX runs_error; PRAGMA user_version = 1',
+      'DROP TABLE pending_actions; DROP INDEX runs_failure; DROP INDEX runs_error; DROP TABLE stats_shapes; ' +
+        'DROP INDEX stats_time_shape; ALTER TABLE stats DROP COLUMN cells; ALTER TABLE stats DROP COLUMN shape; ' +
+        'PRAGMA user_version = 1',
     );
     const db = closeLater(openDatabase(path, { now: CREATED }));
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT count(*) FROM pending_actions').pluck().get()).toBe(0);
     expect(db.prepare('SELECT run_id FROM runs').pluck().all()).toEqual(['r7']);
   });

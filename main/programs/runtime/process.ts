@@ -12,6 +12,7 @@ import {
   type ProgramRuntime,
   type RunningProgram,
 } from './types.js';
+import type { Env } from '../../procs/base-env.js';
 
 function argvOf(p: ProcessProgram): string[] {
   const argv = 'command' in p ? ['/bin/bash', '-c', p.command] : p.argv;
@@ -25,13 +26,22 @@ const MAX_DELAY_MS = 1000;
 /** The engine's own secrets, never passed on to jobs (which may run as other users, and print their environment). */
 const WITHHELD = new Set(['APSIS_TOKEN']);
 
+/** The base environments seen, without what is withheld: the engine passes the same frozen copy to every run. */
+const jobBase = new WeakMap<Env, Readonly<Record<string, string>>>();
+
 function env(ctx: ProgramContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
-  out['APSIS_RUN_ID'] = ctx.runId;
-  out['APSIS_JOB_ID'] = ctx.jobId;
-  return out;
+  let base = jobBase.get(ctx.baseEnv);
+  if (base === undefined || !Object.isFrozen(ctx.baseEnv)) {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined && !WITHHELD.has(k)) out[k] = v;
+    base = out;
+    if (Object.isFrozen(ctx.baseEnv)) jobBase.set(ctx.baseEnv, base);
+  }
+  return { ...base, APSIS_RUN_ID: ctx.runId, APSIS_JOB_ID: ctx.jobId };
 }
+
+/** The engine's user: looked up once (os.userInfo reads the user database at every call). */
+let username: string | undefined;
 
 function isRunState(v: unknown): v is RunState {
   if (v === null || typeof v !== 'object') return false;
@@ -43,7 +53,12 @@ function isRunState(v: unknown): v is RunState {
 function localHandle(state: RunState): ProcessHandle {
   return {
     runState: { ...state },
-    meta: { pid: state.pid, hostname: hostname(), username: userInfo().username, start_time: state.start },
+    meta: {
+      pid: state.pid,
+      hostname: hostname(),
+      username: (username ??= userInfo().username),
+      start_time: state.start,
+    },
     start: state.start,
     follow: (offset, signal) => follow(state, offset, signal),
     signal: (sig) => signalGroup(state, sig),
