@@ -1,0 +1,207 @@
+// The operator's daily screens in a real browser against a real `apsis serve` (SPEC 19.8, issue 17): what needs
+// attention on the dashboard, what runs next, a job's next runs, and what a reload would change.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobFolder } from '../helpers/folders.js';
+import { launchBrowser, serve, type Served } from './browser.js';
+
+const JOBS = {
+  'team/fails.yaml': 'program: "echo boom; exit 3"\n',
+  'team/needs-arg.yaml': 'params: [who]\nprogram: echo "hello {{ who }}"\n',
+  'ops/stubborn.yaml':
+    'program:\n  type: shell\n  command: trap "" TERM; sleep 30\n  stop: {grace_period: 5m}\n',
+  'ops/blocked.yaml': 'condition: {type: const, value: false}\nprogram: {type: no-op}\n',
+  'broken.yaml': 'program: {type: shel}\n',
+};
+
+let browser: Browser;
+let served: Served;
+let dir: string;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  dir = jobFolder(JOBS);
+  served = await serve(dir, ['-o', 'waiting.warn_after=1s']);
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+async function post(base: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Creates runs through the API; returns their IDs. */
+async function schedule(
+  base: string,
+  jobId: string,
+  extra: Record<string, unknown> = {},
+  count = 1,
+): Promise<string[]> {
+  const r = await post(base, `/api/v1/runs?count=${count}`, { job_id: jobId, args: {}, ...extra });
+  expect(r.status).toBe(200);
+  return Object.keys(((await r.json()) as { runs: Record<string, unknown> }).runs);
+}
+
+async function stateOf(base: string, runId: string): Promise<string> {
+  const r = (await (await fetch(`${base}/api/v1/runs/${runId}`)).json()) as {
+    runs: Record<string, { state: string }>;
+  };
+  return r.runs[runId]?.state ?? 'missing';
+}
+
+async function until(base: string, runId: string, state: string): Promise<void> {
+  await expect.poll(() => stateOf(base, runId), { timeout: 15_000 }).toBe(state);
+}
+
+async function rowsOf(p: Page): Promise<string[]> {
+  const rows = p.getByTestId('run-list').locator('[data-run-id]');
+  const out: string[] = [];
+  for (let i = 0; i < (await rows.count()); i += 1)
+    out.push((await rows.nth(i).getAttribute('data-run-id')) ?? '');
+  return out.sort();
+}
+
+const countOf = async (p: Page, key: string): Promise<string> =>
+  (await p.getByTestId(`attention-${key}`).locator('.count').textContent()) ?? '';
+
+describe('attention first', () => {
+  it('counts what needs a person, and each count opens exactly those runs', async () => {
+    const failed = await schedule(served.url, 'team/fails', {}, 2);
+    const [errored] = await schedule(served.url, 'team/needs-arg');
+    const [overdue] = await schedule(served.url, 'ops/stubborn', { times: { schedule: 'now', stop: '1s' } });
+    const [waiting] = await schedule(served.url, 'ops/blocked');
+    for (const id of failed) await until(served.url, id, 'failure');
+    await until(served.url, errored as string, 'error');
+    await until(served.url, overdue as string, 'stopping');
+    await until(served.url, waiting as string, 'waiting');
+
+    await page.goto(`${served.url}/#/`);
+    const panel = page.getByTestId('attention');
+    await panel.getByTestId('attention-failures').waitFor();
+    // The panel comes before the engine's counters and charts.
+    const order = await page.evaluate<boolean>(
+      `!!(document.querySelector('[data-testid="attention"]').compareDocumentPosition(document.querySelector('[data-testid="dashboard-jobs"]')) & Node.DOCUMENT_POSITION_FOLLOWING)`,
+    );
+    expect(order).toBe(true);
+    expect(await countOf(page, 'failures')).toBe('2');
+    expect(await panel.getByTestId('attention-failures').textContent()).toMatch(/failures in the last hour/);
+    expect(await countOf(page, 'errors')).toBe('1');
+    await expect.poll(() => countOf(page, 'waiting'), { timeout: 10_000 }).toBe('1');
+    expect(await panel.getByTestId('attention-waiting').textContent()).toMatch(/waiting longer than 1\.0s/);
+    await expect.poll(() => countOf(page, 'overdue'), { timeout: 10_000 }).toBe('1');
+    expect(await countOf(page, 'files')).toBe('1');
+    expect(await panel.getByTestId('attention-files').textContent()).toContain('broken.yaml');
+    expect(await countOf(page, 'hosts')).toBe('0');
+
+    await panel.getByTestId('attention-failures').getByRole('link').click();
+    await expect.poll(() => page.url()).toMatch(/#\/runs\?state=failure&since=[^&]+$/);
+    await expect.poll(() => rowsOf(page)).toEqual([...failed].sort());
+    expect(await page.getByLabel('failure', { exact: true }).isChecked()).toBe(true);
+    await page.getByTestId('since').waitFor();
+
+    await page.goBack();
+    await panel.getByTestId('attention-errors').getByRole('link').click();
+    await expect.poll(() => rowsOf(page)).toEqual([errored]);
+
+    await page.goBack();
+    await panel.getByTestId('attention-overdue').getByRole('link').click();
+    await expect.poll(() => page.url()).toMatch(/state=running%2Cstopping&stop_before=/);
+    await expect.poll(() => rowsOf(page)).toEqual([overdue]);
+
+    await page.goBack();
+    await panel.getByTestId('attention-waiting').getByRole('link').click();
+    await expect.poll(() => page.url()).toMatch(/state=waiting&before=/);
+    await expect.poll(() => rowsOf(page)).toEqual([waiting]);
+
+    await page.goBack();
+    await panel.getByTestId('attention-files').getByRole('link').click();
+    await expect.poll(() => page.url()).toMatch(/#\/folder$/);
+    await page.getByTestId('problems').getByText('broken.yaml').waitFor();
+
+    await post(served.url, `/api/v1/runs/${overdue}/signal/KILL`);
+    await post(served.url, `/api/v1/runs/${waiting}/skip`);
+  });
+
+  it('follows new failures live, and the window is in the URL', async () => {
+    await page.goto(`${served.url}/#/`);
+    await page.getByTestId('attention-failures').waitFor();
+    const before = Number(await countOf(page, 'failures'));
+    const [id] = await schedule(served.url, 'team/fails');
+    await until(served.url, id as string, 'failure');
+    await expect.poll(() => countOf(page, 'failures'), { timeout: 10_000 }).toBe(String(before + 1));
+    await page.getByRole('button', { name: '24h' }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/\?window=24h$/);
+    await expect
+      .poll(() => page.getByTestId('attention-failures').textContent())
+      .toMatch(/failures in the last 24 hours/);
+    await page.getByRole('button', { name: '7d' }).click();
+    await expect.poll(() => page.url()).toMatch(/window=7d$/);
+    await page.goBack();
+    await expect.poll(() => page.url()).toMatch(/window=24h$/);
+    await expect
+      .poll(() => page.getByRole('button', { name: '24h' }).getAttribute('aria-pressed'))
+      .toBe('true');
+    // A link with the window shows it.
+    const other = await browser.newPage();
+    await other.goto(`${served.url}/#/?window=7d`);
+    await expect
+      .poll(() => other.getByTestId('attention-failures').textContent())
+      .toMatch(/failures in the last 7 days/);
+    await other.close();
+  });
+
+  it('says when nothing needs attention, and when the server cannot be reached', async () => {
+    const own = await serve(jobFolder({ 'calm.yaml': 'program: {type: no-op}\n' }));
+    const p = await browser.newPage();
+    try {
+      await p.goto(`${own.url}/#/`);
+      await expect
+        .poll(() => p.getByTestId('attention-empty').textContent())
+        .toMatch(/Nothing needs attention/);
+      await own.stop();
+      await p.getByTestId('attention-stale').waitFor({ timeout: 10_000 });
+      expect(await p.getByTestId('attention-stale').textContent()).toMatch(/not connected/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('counts runs retired from memory, and the list it opens shows them all', async () => {
+    const folder = jobFolder({ 'f.yaml': 'program: "exit 1"\n', 'ok.yaml': 'program: {type: no-op}\n' });
+    const first = await serve(folder);
+    let ids: string[];
+    try {
+      ids = await schedule(first.url, 'f', {}, 3);
+      for (const id of ids) await until(first.url, id, 'failure');
+      const [ok] = await schedule(first.url, 'ok');
+      await until(first.url, ok as string, 'success');
+    } finally {
+      await first.stop();
+    }
+    // Restarted keeping only the newest finished run in memory: the failures are in the database only.
+    const again = await serve(folder, ['-o', 'runs.max_in_memory=1'], first.dbPath);
+    const p = await browser.newPage();
+    try {
+      const inMemory = (await (await fetch(`${again.url}/api/v1/runs?state=failure`)).json()) as {
+        runs: Record<string, unknown>;
+      };
+      expect(Object.keys(inMemory.runs)).toEqual([]);
+      await p.goto(`${again.url}/#/`);
+      await expect.poll(() => countOf(p, 'failures')).toBe('3');
+      await p.getByTestId('attention-failures').getByRole('link').click();
+      await expect.poll(() => rowsOf(p)).toEqual([...ids].sort());
+    } finally {
+      await p.close();
+      await again.stop();
+    }
+  });
+});
