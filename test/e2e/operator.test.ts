@@ -12,12 +12,20 @@ const JOBS = {
     'program:\n  type: shell\n  command: trap "" TERM; sleep 30\n  stop: {grace_period: 5m}\n',
   'ops/blocked.yaml': 'condition: {type: const, value: false}\nprogram: {type: no-op}\n',
   'broken.yaml': 'program: {type: shel}\n',
+  'sched/hourly.yaml': 'schedule: {type: interval, interval: 1h}\nprogram: {type: no-op}\n',
+  'sched/off.yaml': 'schedule: {type: interval, interval: 1h, enabled: false}\nprogram: {type: no-op}\n',
+  // 02:30 does not exist in New York on 2027-03-14; 01:30 occurs twice on 2027-11-07.
+  'sched/spring.yaml':
+    'schedule: {type: daily, tz: America/New_York, daytime: "02:30"}\nprogram: {type: no-op}\n',
+  'sched/fall.yaml':
+    'schedule: {type: daily, tz: America/New_York, daytime: "01:30"}\nprogram: {type: no-op}\n',
 };
 
 let browser: Browser;
 let served: Served;
 let dir: string;
 let page: Page;
+let overdueRun = '';
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -127,14 +135,18 @@ describe('attention first', () => {
     await expect.poll(() => page.url()).toMatch(/#\/folder$/);
     await page.getByTestId('problems').getByText('broken.yaml').waitFor();
 
+    // Killed by SIGKILL, the overdue run ends in failure.
+    overdueRun = overdue as string;
     await post(served.url, `/api/v1/runs/${overdue}/signal/KILL`);
     await post(served.url, `/api/v1/runs/${waiting}/skip`);
   });
 
   it('follows new failures live, and the window is in the URL', async () => {
     await page.goto(`${served.url}/#/`);
-    await page.getByTestId('attention-failures').waitFor();
-    const before = Number(await countOf(page, 'failures'));
+    await until(served.url, overdueRun, 'failure');
+    const counted = (await (await fetch(`${served.url}/api/v1/attention`)).json()) as { failures: number };
+    await expect.poll(() => countOf(page, 'failures')).toBe(String(counted.failures));
+    const before = counted.failures;
     const [id] = await schedule(served.url, 'team/fails');
     await until(served.url, id as string, 'failure');
     await expect.poll(() => countOf(page, 'failures'), { timeout: 10_000 }).toBe(String(before + 1));
@@ -203,5 +215,73 @@ describe('attention first', () => {
       await p.close();
       await again.stop();
     }
+  });
+});
+
+describe('what runs next', () => {
+  it('forecasts every enabled schedule, grouped by job, for a window in the URL', async () => {
+    await page.goto(`${served.url}/#/`);
+    await page.getByRole('navigation').getByRole('link', { name: 'Next runs' }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/plan$/);
+    const hourly = page.locator('section[data-job="sched/hourly"]');
+    await expect.poll(() => hourly.locator('h3').textContent()).toMatch(/24 runs/);
+    expect(await page.title()).toBe('Next runs · 24 hours · Apsis');
+    expect(await page.locator('section[data-job="sched/off"]').count()).toBe(0);
+    // Shown in the console's zone and as local time with its offset.
+    const first = hourly.locator('tbody tr').first();
+    expect(await first.locator('td').nth(1).textContent()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:00 UTC[+-]\d\d:\d\d$/,
+    );
+    await page.getByRole('button', { name: '7 d' }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/plan\?window=7d$/);
+    await expect.poll(() => hourly.locator('h3').textContent()).toMatch(/168 runs/);
+    expect(await page.title()).toBe('Next runs · 7 days · Apsis');
+    // A few rows a job, the rest on demand.
+    expect(await hourly.locator('tbody tr').count()).toBe(10);
+    await hourly.getByRole('button', { name: /show \d+ more/ }).click();
+    expect(await hourly.locator('tbody tr').count()).toBe(168);
+    await page.goBack();
+    await expect.poll(() => hourly.locator('h3').textContent()).toMatch(/24 runs/);
+  });
+
+  it('marks runs a clock change moves or repeats, with their local time and offset', async () => {
+    await page.goto(`${served.url}/#/plan?from=2027-03-13T00:00:00.000Z&window=3d&zone=UTC`);
+    const spring = page.locator('section[data-job="sched/spring"]');
+    const moved = spring.locator('tr', { has: page.getByTestId('dst-shifted') });
+    await moved.waitFor();
+    expect(await moved.count()).toBe(1);
+    expect(await moved.locator('td').nth(0).textContent()).toBe('2027-03-14 07:30:00');
+    expect(await moved.locator('td').nth(1).textContent()).toBe('2027-03-14 03:30:00 UTC-04:00');
+    expect(await spring.locator('tr[data-time="2027-03-13T07:30:00.000Z"] td').nth(1).textContent()).toBe(
+      '2027-03-13 02:30:00 UTC-05:00',
+    );
+    expect(await page.getByTestId('forecast-summary').textContent()).toMatch(/1 moved or repeated/);
+
+    await page.getByLabel('forecast start').fill('2027-11-06 12:00');
+    await page.getByRole('button', { name: 'show', exact: true }).click();
+    await expect.poll(() => page.url()).toMatch(/from=2027-11-06T12%3A00%3A00\.000Z/);
+    const repeated = page
+      .locator('section[data-job="sched/fall"]')
+      .locator('tr', { has: page.getByTestId('dst-repeated') });
+    await repeated.waitFor();
+    expect(await repeated.locator('td').nth(1).textContent()).toMatch(/^2027-11-07 01:30:00 UTC-0[45]:00$/);
+  });
+
+  it("the job page lists the job's next runs above its history", async () => {
+    await page.goto(`${served.url}/#/jobs/sched/spring`);
+    const next = page.getByTestId('next-runs');
+    // A daily run: 7 days hold fewer than 10, so the next 10.
+    await expect.poll(() => next.locator('tbody tr').count()).toBe(10);
+    expect(await next.textContent()).toMatch(/10 runs\s+in the next 30 days/);
+    const order = await page.evaluate<boolean>(
+      `!!(document.querySelector('[data-testid="next-runs"]').compareDocumentPosition(document.querySelector('[data-testid="job-runs"]')) & Node.DOCUMENT_POSITION_FOLLOWING)`,
+    );
+    expect(order).toBe(true);
+    await page.goto(`${served.url}/#/jobs/sched/hourly`);
+    await expect.poll(() => next.textContent()).toMatch(/the first 20 of 168 runs\s+in the next 7 days/);
+    await next.getByRole('link', { name: 'in the forecast' }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/plan\?job=sched%2Fhourly&window=7d(&zone=UTC)?$/);
+    await expect.poll(() => page.locator('section[data-job]').count()).toBe(1);
+    expect(await page.title()).toBe('Next runs of sched/hourly · 7 days · Apsis');
   });
 });

@@ -8,7 +8,7 @@ import { RUN_STATES, type RunState } from '../../../shared/model/states.js';
 import type { RunFilter } from './run-table.js';
 import { parseArgFilter } from './run-table.js';
 
-export type View = 'dashboard' | 'jobs' | 'job' | 'runs' | 'run' | 'folder' | 'export';
+export type View = 'dashboard' | 'jobs' | 'job' | 'runs' | 'run' | 'plan' | 'folder' | 'export';
 
 export interface Route {
   view: View;
@@ -18,7 +18,13 @@ export interface Route {
   params: Record<string, string>;
 }
 
-const VIEWS: Record<string, View> = { jobs: 'jobs', runs: 'runs', folder: 'folder', export: 'export' };
+const VIEWS: Record<string, View> = {
+  jobs: 'jobs',
+  runs: 'runs',
+  plan: 'plan',
+  folder: 'folder',
+  export: 'export',
+};
 
 /** Reads `#/runs?state=failure`; anything unknown is the dashboard. */
 export function parseRoute(hash: string): Route {
@@ -75,6 +81,7 @@ export const to = {
     routeHash({ view: 'job', id: jobId, params }),
   runs: (params: Record<string, string> = {}): string => routeHash({ view: 'runs', id: '', params }),
   run: (runId: string): string => routeHash({ view: 'run', id: runId, params: {} }),
+  plan: (params: Record<string, string> = {}): string => routeHash({ view: 'plan', id: '', params }),
 };
 
 /** The run list's state as the URL carries it. */
