@@ -1,5 +1,7 @@
 // The operator's daily screens in a real browser against a real `apsis serve` (SPEC 19.8, issue 17): what needs
 // attention on the dashboard, what runs next, a job's next runs, and what a reload would change.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobFolder } from '../helpers/folders.js';
@@ -283,5 +285,94 @@ describe('what runs next', () => {
     await expect.poll(() => page.url()).toMatch(/#\/plan\?job=sched%2Fhourly&window=7d(&zone=UTC)?$/);
     await expect.poll(() => page.locator('section[data-job]').count()).toBe(1);
     expect(await page.title()).toBe('Next runs of sched/hourly · 7 days · Apsis');
+  });
+});
+
+describe('reload preview', () => {
+  it('a dry run shows the runs of the next 7 days each job gains and loses, and problems; confirm applies it', async () => {
+    const folder = jobFolder({
+      'every-hour.yaml': 'schedule: {type: interval, interval: 1h}\nprogram: {type: no-op}\n',
+      'shifted.yaml': 'schedule: {type: interval, interval: 1h}\nprogram: {type: no-op}\n',
+      'same.yaml': 'schedule: {type: interval, interval: 1h}\nprogram: "echo one"\n',
+    });
+    const own = await serve(folder);
+    const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const planned = async (job: string): Promise<number> =>
+      ((await (await fetch(`${own.url}/api/v1/plan?job_id=${job}`)).json()) as unknown[]).length;
+    try {
+      writeFileSync(
+        join(folder, 'every-hour.yaml'),
+        'schedule: {type: interval, interval: 2h}\nprogram: {type: no-op}\n',
+      );
+      writeFileSync(
+        join(folder, 'shifted.yaml'),
+        'schedule: {type: interval, interval: 1h, phase: 30m}\nprogram: {type: no-op}\n',
+      );
+      writeFileSync(
+        join(folder, 'same.yaml'),
+        'schedule: {type: interval, interval: 1h}\nprogram: "echo two"\n',
+      );
+      writeFileSync(join(folder, 'bad.yaml'), 'program: {type: shel}\n');
+      await p.goto(`${own.url}/#/folder`);
+      await p.getByRole('button', { name: 'Check for changes' }).click();
+      const preview = p.getByTestId('reload-preview');
+      const diff = preview.getByTestId('plan-diff');
+      await diff.waitFor();
+      const row = (job: string) => diff.locator(`tr[data-job="${job}"]`);
+      // Every second hourly run goes; the shifted job trades each of its runs for one half an hour later.
+      expect(await row('every-hour').locator('td').nth(1).textContent()).toBe('+0');
+      expect(await row('every-hour').locator('td').nth(2).textContent()).toBe('−84');
+      expect(await row('shifted').locator('td').nth(1).textContent()).toBe('+168');
+      expect(await row('shifted').locator('td').nth(2).textContent()).toBe('−168');
+      expect(await row('shifted').textContent()).toMatch(/\+\s+\d{4}-\d\d-\d\d \d\d:\d\d:00 UTC/);
+      expect(await row('shifted').textContent()).toMatch(/and 163 more/);
+      // A change of program alone adds and removes no run.
+      expect(await row('same').count()).toBe(0);
+      expect(await preview.textContent()).toMatch(/change 3/);
+      expect(await preview.getByTestId('reload-errors').textContent()).toMatch(/1 problem in job files/);
+      await p.getByTestId('problems').getByText('bad.yaml').waitFor();
+      await p.setViewportSize({ width: 900, height: 800 });
+      const [scroll, client] = await p.evaluate<[number, number]>(
+        '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+      );
+      expect(scroll).toBeLessThanOrEqual(client);
+      // Nothing applied yet.
+      expect(await planned('every-hour')).toBe(24);
+      await p.getByRole('button', { name: 'Reload jobs' }).click();
+      expect(await p.getByRole('dialog').textContent()).toMatch(/change 3/);
+      await p.getByTestId('confirm').click();
+      await p.getByTestId('reload-result').waitFor();
+      expect(await planned('every-hour')).toBe(12);
+      // The forecast follows the reload.
+      await p.goto(`${own.url}/#/plan`);
+      await expect
+        .poll(() => p.locator('section[data-job="every-hour"] h3').textContent())
+        .toMatch(/12 runs/);
+    } finally {
+      await p.close();
+      await own.stop();
+    }
+  });
+});
+
+describe('small screens', () => {
+  it('at 900 px the attention panel, the forecast and a job with its next runs do not scroll sideways', async () => {
+    const p = await browser.newPage({ viewport: { width: 900, height: 800 } });
+    try {
+      for (const [hash, ready] of [
+        ['#/', 'attention-failures'],
+        ['#/plan?from=2027-03-13T00:00:00.000Z&window=30d', 'dst-shifted'],
+        ['#/jobs/sched/spring', 'next-runs'],
+      ] as const) {
+        await p.goto(`${served.url}/${hash}`);
+        await p.getByTestId(ready).first().waitFor();
+        const [scroll, client] = await p.evaluate<[number, number]>(
+          '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+        );
+        expect(scroll, hash).toBeLessThanOrEqual(client);
+      }
+    } finally {
+      await p.close();
+    }
   });
 });

@@ -91,3 +91,25 @@ export function timeline(entries: readonly PlanEntry[], from: number, to: number
   }
   return [...ticks.values()];
 }
+
+export interface JobPlanDiff {
+  jobId: string;
+  added: PlanEntry[];
+  removed: PlanEntry[];
+}
+
+/** A reload's plan_diff by job, in job ID order. */
+export function diffByJob(added: readonly PlanEntry[], removed: readonly PlanEntry[]): JobPlanDiff[] {
+  const jobs = new Map<string, JobPlanDiff>();
+  const of = (jobId: string): JobPlanDiff => {
+    let j = jobs.get(jobId);
+    if (j === undefined) {
+      j = { jobId, added: [], removed: [] };
+      jobs.set(jobId, j);
+    }
+    return j;
+  };
+  for (const e of added) of(e.job_id).added.push(e);
+  for (const e of removed) of(e.job_id).removed.push(e);
+  return [...jobs.values()].sort((a, b) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
+}
