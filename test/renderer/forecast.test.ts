@@ -1,7 +1,14 @@
 // Shaping the forecast for the console: shown times with offsets, grouping by job, the bounded timeline.
 import { describe, expect, it } from 'vitest';
 import type { PlanEntry } from '../../shared/api/console-api.js';
-import { groupByJob, localTime, offsetText, timeline } from '../../renderer/src/lib/forecast.js';
+import {
+  ForecastGroups,
+  KEEP,
+  localTime,
+  offsetText,
+  planInSlices,
+  SLICE_MS,
+} from '../../renderer/src/lib/forecast.js';
 
 const e = (time: string, job_id: string, extra: Partial<PlanEntry> = {}): PlanEntry => ({
   time,
@@ -24,12 +31,15 @@ describe('forecast', () => {
   });
 
   it('groups by job in the order of their first run and counts clock-change runs', () => {
-    const groups = groupByJob([
+    const from = Date.parse('2027-11-07T00:00:00Z');
+    const forecast = new ForecastGroups(from, from + 86_400_000);
+    forecast.add([
       e('2027-11-07T05:30:00.000Z', 'b', { offset: '-04:00', dst: 'repeated' }),
       e('2027-11-07T06:00:00.000Z', 'a'),
-      e('2027-11-07T06:30:00.000Z', 'b', { offset: '-05:00', dst: 'repeated' }),
     ]);
-    expect(groups.map((g) => [g.jobId, g.entries.length, g.dst])).toEqual([
+    forecast.add([e('2027-11-07T06:30:00.000Z', 'b', { offset: '-05:00', dst: 'repeated' })]);
+    expect(forecast.size).toBe(3);
+    expect(forecast.groups().map((g) => [g.jobId, g.entries.length, g.dst])).toEqual([
       ['b', 2, 2],
       ['a', 1, 0],
     ]);
@@ -40,18 +50,40 @@ describe('forecast', () => {
     const minutes = Array.from({ length: 30 * 1440 }, (_, i) =>
       e(new Date(from + i * 60_000).toISOString(), 'every-minute'),
     );
-    const ticks = timeline(minutes, from, from + 30 * 86_400_000, 240);
-    expect(ticks).toHaveLength(240);
-    expect(ticks.reduce((n, t) => n + t.runs, 0)).toBe(30 * 1440);
-    const two = timeline(
-      [e('2027-01-01T01:00:00.000Z', 'x'), e('2027-01-01T23:00:00.000Z', 'x', { dst: 'shifted' })],
-      from,
-      from + 86_400_000,
-      24,
-    );
-    expect(two).toEqual([
+    const month = new ForecastGroups(from, from + 30 * 86_400_000, 240);
+    month.add(minutes);
+    const [job] = month.groups();
+    expect(job?.ticks).toHaveLength(240);
+    expect(job?.ticks.reduce((n, t) => n + t.runs, 0)).toBe(30 * 1440);
+    // The first runs are kept to be shown, the others only counted.
+    expect(job?.count).toBe(30 * 1440);
+    expect(job?.entries).toEqual(minutes.slice(0, KEEP));
+    const day = new ForecastGroups(from, from + 86_400_000, 24);
+    day.add([e('2027-01-01T01:00:00.000Z', 'x'), e('2027-01-01T23:00:00.000Z', 'x', { dst: 'shifted' })]);
+    const [two] = day.groups();
+    expect(two?.ticks).toEqual([
       { at: 1.5 / 24, runs: 1, dst: false },
       { at: 23.5 / 24, runs: 1, dst: true },
     ]);
+  });
+
+  it('asks a long window a slice at a time, and the slices together are the whole window', async () => {
+    const from = Date.parse('2027-01-01T00:00:00Z');
+    const to = from + 30 * 86_400_000;
+    const hourly = Array.from({ length: 30 * 24 }, (_, i) =>
+      e(new Date(from + i * 3_600_000).toISOString(), 'h'),
+    );
+    const asked: [string, string][] = [];
+    const plan = (f: string, t: string): Promise<PlanEntry[]> => {
+      asked.push([f, t]);
+      return Promise.resolve(hourly.filter((x) => x.time >= f && x.time < t));
+    };
+    const got: PlanEntry[] = [];
+    await planInSlices(plan, from, to, (part) => got.push(...part));
+    expect(got).toEqual(hourly);
+    expect(asked).toHaveLength(Math.ceil((to - from) / SLICE_MS));
+    expect(asked[0]?.[0]).toBe('2027-01-01T00:00:00.000Z');
+    expect(asked.at(-1)?.[1]).toBe(new Date(to).toISOString());
+    for (let i = 1; i < asked.length; i += 1) expect(asked[i]?.[0]).toBe(asked[i - 1]?.[1]);
   });
 });

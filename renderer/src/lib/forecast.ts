@@ -9,6 +9,24 @@ import { realZone, zoneOffset } from './time-entry.js';
 /** The forecast's windows, in the URL as `window=`; the API serves at most 30 days. */
 export const FORECAST_WINDOWS = ['24h', '3d', '7d', '30d'] as const;
 
+/** The longest span asked of the API at once: 3 days of a busy folder are about 1 MB of JSON. */
+export const SLICE_MS = 3 * 86_400_000;
+
+/**
+ * The forecast of [from, to) asked a slice of at most SLICE_MS at a time, in order, each handed to `onSlice` as it
+ * comes: a month of a busy folder is over 100,000 runs and 10 MB of JSON, which parsed and grouped at once hold the
+ * page for well over 100 ms. Slices are disjoint and each in time order, so together they are the whole answer.
+ */
+export async function planInSlices(
+  plan: (from: string, to: string) => Promise<PlanEntry[]>,
+  from: number,
+  to: number,
+  onSlice: (entries: PlanEntry[]) => void,
+): Promise<void> {
+  for (let t = from; t < to; t += SLICE_MS)
+    onSlice(await plan(new Date(t).toISOString(), new Date(Math.min(to, t + SLICE_MS)).toISOString()));
+}
+
 /** `+05:30`, `-04:00`: an offset given in ms. */
 export function offsetText(ms: number): string {
   const minutes = Math.round(Math.abs(ms) / 60_000);
@@ -38,29 +56,6 @@ export function localTime(entry: PlanEntry, zone: string): ShownTime {
   return { time: formatTime(ms, zone), offset: offsetText(zoneOffset(ms, realZone(zone))) };
 }
 
-export interface JobForecast {
-  jobId: string;
-  /** In time order. */
-  entries: PlanEntry[];
-  /** How many of them a clock change moves or repeats. */
-  dst: number;
-}
-
-/** The runs by job, jobs ordered by their first run (then ID); `entries` must be in time order, as the API sends. */
-export function groupByJob(entries: readonly PlanEntry[]): JobForecast[] {
-  const jobs = new Map<string, JobForecast>();
-  for (const e of entries) {
-    let j = jobs.get(e.job_id);
-    if (j === undefined) {
-      j = { jobId: e.job_id, entries: [], dst: 0 };
-      jobs.set(e.job_id, j);
-    }
-    j.entries.push(e);
-    if (e.dst !== undefined) j.dst += 1;
-  }
-  return [...jobs.values()];
-}
-
 export interface Tick {
   /** Position in the window, 0 to 1. */
   at: number;
@@ -70,26 +65,68 @@ export interface Tick {
   dst: boolean;
 }
 
+/** The runs of a job the forecast keeps to show (the first ones); the others are counted. */
+export const KEEP = 500;
+
+export interface JobForecast {
+  jobId: string;
+  /** The first KEEP runs, in time order. */
+  entries: PlanEntry[];
+  /** How many runs in all. */
+  count: number;
+  /** How many of them a clock change moves or repeats. */
+  dst: number;
+  /**
+   * The job's runs on a timeline of [from, to) of at most `buckets` ticks: runs closer than a bucket share one, so a
+   * job running every minute for 30 days draws `buckets` ticks, not 43,200.
+   */
+  ticks: Tick[];
+}
+
 /**
- * The runs of [from, to) on a timeline of at most `buckets` ticks: runs closer than a bucket share one tick, so a
- * job running every minute for 30 days draws `buckets` ticks, not 43,200.
+ * The runs of [from, to) by job, jobs ordered by their first run, built from slices of the forecast in time order
+ * (as the API sends them) as they arrive; each time is parsed once, and at most KEEP runs a job are kept.
  */
-export function timeline(entries: readonly PlanEntry[], from: number, to: number, buckets = 240): Tick[] {
-  const span = to - from;
-  if (!(span > 0)) return [];
-  const ticks = new Map<number, Tick>();
-  for (const e of entries) {
-    const ms = Date.parse(e.time);
-    if (!(ms >= from && ms < to)) continue;
-    const b = Math.min(buckets - 1, Math.floor(((ms - from) / span) * buckets));
-    const t = ticks.get(b);
-    if (t === undefined) ticks.set(b, { at: (b + 0.5) / buckets, runs: 1, dst: e.dst !== undefined });
-    else {
-      t.runs += 1;
-      t.dst ||= e.dst !== undefined;
+export class ForecastGroups {
+  private readonly jobs = new Map<string, { job: JobForecast; ticks: Map<number, Tick> }>();
+  /** How many runs in all. */
+  size = 0;
+
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    private readonly buckets = 240,
+  ) {}
+
+  add(entries: readonly PlanEntry[]): void {
+    const span = this.to - this.from;
+    for (const e of entries) {
+      let j = this.jobs.get(e.job_id);
+      if (j === undefined) {
+        j = { job: { jobId: e.job_id, entries: [], count: 0, dst: 0, ticks: [] }, ticks: new Map() };
+        this.jobs.set(e.job_id, j);
+      }
+      // A month of a job running every minute is 43,200 runs: keep what can be shown, count the rest.
+      if (j.job.count < KEEP) j.job.entries.push(e);
+      j.job.count += 1;
+      this.size += 1;
+      const dst = e.dst !== undefined;
+      if (dst) j.job.dst += 1;
+      const ms = Date.parse(e.time);
+      if (!(span > 0 && ms >= this.from && ms < this.to)) continue;
+      const b = Math.min(this.buckets - 1, Math.floor(((ms - this.from) / span) * this.buckets));
+      const t = j.ticks.get(b);
+      if (t === undefined) j.ticks.set(b, { at: (b + 0.5) / this.buckets, runs: 1, dst });
+      else {
+        t.runs += 1;
+        t.dst ||= dst;
+      }
     }
   }
-  return [...ticks.values()];
+
+  groups(): JobForecast[] {
+    return [...this.jobs.values()].map(({ job, ticks }) => ({ ...job, ticks: [...ticks.values()] }));
+  }
 }
 
 export interface JobPlanDiff {
