@@ -7,6 +7,7 @@ import {
   localTime,
   offsetText,
   planInSlices,
+  tickPath,
   SLICE_MS,
 } from '../../renderer/src/lib/forecast.js';
 
@@ -65,6 +66,8 @@ describe('forecast', () => {
       { at: 1.5 / 24, runs: 1, dst: false },
       { at: 23.5 / 24, runs: 1, dst: true },
     ]);
+    expect(tickPath(two?.ticks ?? [], false)).toBe('M62.5 0V14');
+    expect(tickPath(two?.ticks ?? [], true)).toBe('M979.2 0V14');
   });
 
   it('asks a long window a slice at a time, and the slices together are the whole window', async () => {

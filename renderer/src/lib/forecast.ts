@@ -129,6 +129,16 @@ export class ForecastGroups {
   }
 }
 
+/**
+ * An SVG path of vertical ticks on a 1000-wide timeline, of the ticks with (or without) a clock change: one element
+ * for a job's whole timeline, where an element per tick made 24,000 of them for 100 jobs over 30 days.
+ */
+export function tickPath(ticks: readonly Tick[], dst: boolean): string {
+  let d = '';
+  for (const t of ticks) if (t.dst === dst) d += `M${(t.at * 1000).toFixed(1)} 0V14`;
+  return d;
+}
+
 export interface JobPlanDiff {
   jobId: string;
   added: PlanEntry[];
