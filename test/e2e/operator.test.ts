@@ -317,6 +317,20 @@ describe('reload preview', () => {
         'schedule: {type: interval, interval: 1h}\nprogram: "echo two"\n',
       );
       writeFileSync(join(folder, 'bad.yaml'), 'program: {type: shel}\n');
+      // The job page tells what the edit does to this job alone.
+      await p.goto(`${own.url}/#/jobs/shifted`);
+      const jobPreview = p.getByTestId('job-edit-preview');
+      await jobPreview.getByRole('button', { name: 'What would a reload change?' }).click();
+      await expect
+        .poll(() => jobPreview.getByTestId('job-edit-verdict').textContent())
+        .toMatch(/A reload would change this job/);
+      expect(await jobPreview.locator('tr[data-job]').count()).toBe(1);
+      expect(await jobPreview.locator('tr[data-job="shifted"] td').nth(2).textContent()).toBe('−168');
+      await p.goto(`${own.url}/#/jobs/same`);
+      await jobPreview.getByRole('button', { name: 'What would a reload change?' }).click();
+      await jobPreview.getByTestId('plan-diff-none').waitFor();
+      expect(await jobPreview.getByTestId('job-edit-verdict').textContent()).toMatch(/would change this job/);
+
       await p.goto(`${own.url}/#/folder`);
       await p.getByRole('button', { name: 'Check for changes' }).click();
       const preview = p.getByTestId('reload-preview');
