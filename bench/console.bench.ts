@@ -89,7 +89,7 @@ interface PageGlobals {
 }
 
 /** Installs frame and long-task recorders in the page; `readFrames` returns and resets them. */
-async function watchFrames(page: Page): Promise<void> {
+export async function watchFrames(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = globalThis as unknown as PageGlobals;
     w.benchFrames = { raf: [], loaf: [], longtask: [] };
@@ -123,7 +123,7 @@ async function watchFrames(page: Page): Promise<void> {
   });
 }
 
-interface Frames {
+export interface Frames {
   /** Longest requestAnimationFrame interval (ms). */
   maxRaf: number;
   /** Frames over 50 ms, of all. */
@@ -137,7 +137,7 @@ interface Frames {
   maxLongtask: number;
 }
 
-async function readFrames(page: Page): Promise<Frames> {
+export async function readFrames(page: Page): Promise<Frames> {
   return page.evaluate(() => {
     const w = globalThis as unknown as PageGlobals;
     const { raf, loaf, longtask } = w.benchFrames;

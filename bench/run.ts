@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { formatRows, type Benchmark, type BenchRow } from './harness.js';
 import { consoleBenchmark } from './console.bench.js';
 import { engineBenchmark } from './engine.bench.js';
+import { forecastBenchmark } from './forecast.bench.js';
 import { importBenchmark } from './import.bench.js';
 import { planBenchmark } from './plan.bench.js';
 import { remoteBenchmark } from './remote.bench.js';
@@ -19,6 +20,7 @@ const BENCHMARKS: Benchmark[] = [
   engineBenchmark,
   startupBenchmark,
   consoleBenchmark,
+  forecastBenchmark,
   remoteBenchmark,
   importBenchmark,
 ];

@@ -7,7 +7,7 @@
  * API, waits for them and for some stats history, then writes docs/screenshots/*.png: every screen at 1400x900 in
  * the light theme (NAME.png) and the dark one (NAME-dark.png), and at 900 px wide (NAME-900.png).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -40,16 +40,25 @@ async function stateOf(url: string, runId: string): Promise<string> {
   return ((await r.json()) as { runs: Record<string, { state: string }> }).runs[runId]?.state ?? '';
 }
 
-/** Opens `hash`, waits for `ready` (a selector) and for the page to settle, and writes `name`.png. */
-async function shoot(page: Page, url: string, hash: string, ready: string, name: string): Promise<void> {
+/** Opens `hash`, does `act`, waits for `ready` (a selector) and for the page to settle, and writes `name`.png. */
+async function shoot(
+  page: Page,
+  url: string,
+  [hash, ready, name, act]: Screen,
+  suffix: string,
+): Promise<void> {
   await page.goto('about:blank');
   await page.goto(`${url}/${hash}`);
+  if (act !== undefined) await act(page);
   await page.locator(ready).first().waitFor({ timeout: 15_000 });
   // Past the next once-a-second stats refresh, so the counters include this page's own subscription.
   await page.waitForTimeout(1500);
-  await page.screenshot({ path: join(OUT, `${name}.png`) });
-  process.stdout.write(`wrote docs/screenshots/${name}.png\n`);
+  await page.screenshot({ path: join(OUT, `${name}${suffix}.png`) });
+  process.stdout.write(`wrote docs/screenshots/${name}${suffix}.png\n`);
 }
+
+/** A screen: its hash, a selector it is ready at, the file name, and what to do on it first. */
+type Screen = [string, string, string, ((page: Page) => Promise<void>)?];
 
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'renderer', 'dist', 'index.html')))
@@ -60,6 +69,9 @@ async function main(): Promise<void> {
   const jobs = join(dir, 'jobs');
   cpSync(join(ROOT, 'examples', 'jobs'), jobs, { recursive: true });
   const served = await serve(jobs, ['-o', 'stats.interval=1s']);
+  // An edit not reloaded yet, for the reload preview of the job folder screen: publish-orders moves from 06:00 to 06:30.
+  const edited = join(jobs, 'etl', 'publish-orders.yaml');
+  writeFileSync(edited, readFileSync(edited, 'utf8').replace('"06:00:00"', '"06:30:00"'));
   const browser = await launchBrowser();
   try {
     const { url } = served;
@@ -82,13 +94,19 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     await new Promise((r) => setTimeout(r, 6000));
 
-    const screens: [string, string, string][] = [
+    const screens: Screen[] = [
       ['#/', '.uplot', 'dashboard'],
       ['#/jobs', '[data-job-id]', 'jobs'],
-      ['#/jobs/demo/fail-sometimes', 'text=Schedule run', 'job'],
+      ['#/jobs/reports/daily-pnl', '[data-testid="next-runs"] tbody tr', 'job'],
       ['#/runs', '[data-run-id]', 'runs'],
       [`#/runs/${hello}`, '[data-testid="output"] >> text=hello, docs', 'run'],
-      ['#/folder', 'h2', 'folder'],
+      ['#/plan', '[data-testid="forecast-summary"]', 'plan'],
+      [
+        '#/folder',
+        '[data-testid="plan-diff"]',
+        'folder',
+        (page) => page.getByRole('button', { name: 'Check for changes' }).click(),
+      ],
       ['#/export', 'h2', 'export'],
     ];
     for (const [suffix, viewport, colorScheme] of [
@@ -98,7 +116,7 @@ async function main(): Promise<void> {
     ] as const) {
       const context = await browser.newContext({ viewport, colorScheme });
       const page = await context.newPage();
-      for (const [hash, ready, name] of screens) await shoot(page, url, hash, ready, `${name}${suffix}`);
+      for (const screen of screens) await shoot(page, url, screen, suffix);
       await context.close();
     }
   } finally {

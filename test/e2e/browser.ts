@@ -32,9 +32,12 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Runs `apsis serve DIR` on an ephemeral loopback port. */
-export function serve(dir: string, extra: string[] = []): Promise<Served> {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'apsis-e2e-')), 'apsis.db');
+/** Runs `apsis serve DIR` on an ephemeral loopback port, on a fresh database unless given one. */
+export function serve(
+  dir: string,
+  extra: string[] = [],
+  dbPath = join(mkdtempSync(join(tmpdir(), 'apsis-e2e-')), 'apsis.db'),
+): Promise<Served> {
   const child = spawn(process.execPath, [APSIS_BIN, 'serve', dir, '--db', dbPath, '--port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -278,7 +278,7 @@ describe('charts', () => {
 describe('small screens', () => {
   it('at 900 px no screen scrolls sideways, and the run list keeps its times whole', async () => {
     const p = await browser.newPage({ viewport: { width: 900, height: 800 } });
-    for (const hash of ['#/', '#/jobs', '#/runs', '#/jobs/team/hello', '#/folder', '#/export']) {
+    for (const hash of ['#/', '#/jobs', '#/runs', '#/jobs/team/hello', '#/plan', '#/folder', '#/export']) {
       await p.goto(`${served.url}/${hash}`);
       await p.waitForTimeout(400);
       const [scroll, client] = await p.evaluate<[number, number]>(

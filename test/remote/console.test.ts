@@ -75,6 +75,11 @@ describe.skipIf(skipRemote())('remote hosts in the console', () => {
     await expect.poll(() => row('w2').nth(4).textContent()).toBe('1');
     await expect.poll(() => row('dead').nth(1).textContent()).toMatch(/^down since /);
     await expect.poll(() => row('dead').nth(3).textContent()).toBe('1');
+    // Needs attention names the unreachable host.
+    const unreachable = page.getByTestId('attention-hosts');
+    await expect
+      .poll(async () => (await unreachable.textContent())?.replace(/\s+/g, ' ').trim(), { timeout: 10_000 })
+      .toBe('1 host unreachable dead');
 
     await page.goto(`${served.url}/#/runs`);
     await expect.poll(() => page.locator(`[data-run-id="${long}"] .host`).textContent()).toBe('@w1');

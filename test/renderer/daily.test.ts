@@ -15,6 +15,7 @@ import {
   routeHash,
   runFilterOf,
   runListParams,
+  runListParamsOf,
   runListState,
   to,
 } from '../../renderer/src/lib/view-state.js';
@@ -102,6 +103,52 @@ describe('view state in the URL', () => {
     expect(runListState(runListParams(s))).toEqual(s);
     table.setFilter(runFilterOf(s));
     expect(table.slice(0, 10).map((r) => r.run_id)).toEqual(['r1']);
+  });
+
+  it("an attention count's filter opens the run list on exactly its runs", () => {
+    const table = new RunTable();
+    table.reset([
+      run(1, 'running', {
+        schedule: '2026-01-01T00:00:00Z',
+        running: '2026-01-01T00:00:01Z',
+        stop: '2026-01-01T01:00:00Z',
+      }),
+      run(2, 'stopping', {
+        schedule: '2026-01-01T00:00:00Z',
+        stopping: '2026-01-01T01:00:00Z',
+        stop: '2026-01-01T01:00:00Z',
+      }),
+      run(3, 'running', {
+        schedule: '2026-01-01T00:00:00Z',
+        running: '2026-01-01T00:00:01Z',
+        stop: '2026-01-01T05:00:00Z',
+      }),
+      run(4, 'success', {
+        schedule: '2026-01-01T00:00:00Z',
+        success: '2026-01-01T00:30:00Z',
+        stop: '2026-01-01T01:00:00Z',
+      }),
+    ]);
+    const params = runListParamsOf({
+      state: ['running', 'stopping'],
+      stop_before: '2026-01-01T02:00:00.000Z',
+    });
+    expect(to.runs(params)).toBe('#/runs?state=running%2Cstopping&stop_before=2026-01-01T02%3A00%3A00.000Z');
+    table.setFilter(runFilterOf(runListState(parseRoute(to.runs(params)).params)));
+    expect(table.slice(0, 10).map((r) => r.run_id)).toEqual(['r1', 'r2']);
+    expect(runListParamsOf({ state: 'failure', since: '2026-01-01T00:00:00.000Z' })).toMatchObject({
+      state: 'failure',
+      since: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('the forecast is a screen of its own, with its window, start and job', () => {
+    expect(parseRoute('#/plan?window=7d&job=etl%2Fload')).toEqual({
+      view: 'plan',
+      id: '',
+      params: { window: '7d', job: 'etl/load' },
+    });
+    expect(to.plan({ job: 'etl/load', window: '7d', from: '' })).toBe('#/plan?job=etl%2Fload&window=7d');
   });
 
   it('titles name the screen and the object', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnsi } from '../../renderer/src/lib/ansi.js';
 import { rates, scaled, series, stepFor, timeTicks } from '../../renderer/src/lib/chart-data.js';
-import { formatBytes, formatElapsed, formatTime } from '../../renderer/src/lib/format.js';
+import { formatBytes, formatDuration, formatElapsed, formatTime } from '../../renderer/src/lib/format.js';
 import { parseTimeEntry } from '../../renderer/src/lib/time-entry.js';
 
 describe('time display', () => {
@@ -17,6 +17,10 @@ describe('time display', () => {
     expect(formatElapsed(125)).toBe('2m 05s');
     expect(formatElapsed(3 * 3600 + 120)).toBe('3h 02m');
     expect(formatBytes(92_700_000)).toBe('92.7 MB');
+    expect(formatDuration(600)).toBe('10m');
+    expect(formatDuration(5400)).toBe('1h 30m');
+    expect(formatDuration(86_400 + 1)).toBe('1d 1s');
+    expect(formatDuration(0.5)).toBe('0.5s');
   });
 });
 

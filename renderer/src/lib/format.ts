@@ -76,3 +76,21 @@ export function formatArgs(args: Record<string, string>): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 }
+
+/** `10m`, `1h 30m`, `45s`: a duration in seconds as a setting would say it, without its zero parts. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 1) return `${Number.isFinite(seconds) ? seconds : 0}s`;
+  let rest = Math.round(seconds);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+  }
+  return parts.join(' ');
+}

@@ -3,11 +3,12 @@
  * range, zone) live in the hash, `#/runs?state=failure,error&order=asc&zone=UTC`, so a view can be shared and Back
  * and Forward restore it. Pure: parsing and writing only.
  */
+import type { RunFilter as ApiRunFilter } from '../../../shared/api/console-api.js';
 import { RUN_STATES, type RunState } from '../../../shared/model/states.js';
 import type { RunFilter } from './run-table.js';
 import { parseArgFilter } from './run-table.js';
 
-export type View = 'dashboard' | 'jobs' | 'job' | 'runs' | 'run' | 'folder' | 'export';
+export type View = 'dashboard' | 'jobs' | 'job' | 'runs' | 'run' | 'plan' | 'folder' | 'export';
 
 export interface Route {
   view: View;
@@ -17,7 +18,13 @@ export interface Route {
   params: Record<string, string>;
 }
 
-const VIEWS: Record<string, View> = { jobs: 'jobs', runs: 'runs', folder: 'folder', export: 'export' };
+const VIEWS: Record<string, View> = {
+  jobs: 'jobs',
+  runs: 'runs',
+  plan: 'plan',
+  folder: 'folder',
+  export: 'export',
+};
 
 /** Reads `#/runs?state=failure`; anything unknown is the dashboard. */
 export function parseRoute(hash: string): Route {
@@ -74,6 +81,7 @@ export const to = {
     routeHash({ view: 'job', id: jobId, params }),
   runs: (params: Record<string, string> = {}): string => routeHash({ view: 'runs', id: '', params }),
   run: (runId: string): string => routeHash({ view: 'run', id: runId, params: {} }),
+  plan: (params: Record<string, string> = {}): string => routeHash({ view: 'plan', id: '', params }),
 };
 
 /** The run list's state as the URL carries it. */
@@ -127,6 +135,24 @@ export function runListParams(s: RunListState): Record<string, string> {
     stop_before: s.stopBefore,
     order: s.descending ? '' : 'asc',
   };
+}
+
+/**
+ * The run list's URL query for a filter of GET /api/v1/runs (an attention count's), so the list it opens shows the
+ * runs the count counted: states, `since`, `before`, `stop_before` and the job as the path prefix.
+ */
+export function runListParamsOf(f: ApiRunFilter): Record<string, string> {
+  return runListParams({
+    job: f.job_id ?? '',
+    q: '',
+    labels: '',
+    args: '',
+    states: f.state === undefined ? [] : [f.state].flat(),
+    since: f.since ?? '',
+    before: f.before ?? '',
+    stopBefore: f.stop_before ?? '',
+    descending: true,
+  });
 }
 
 /** The RunTable filter of a run list state. */

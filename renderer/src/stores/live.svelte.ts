@@ -122,6 +122,20 @@ export class LiveStore {
     this.version += 1;
   }
 
+  /**
+   * Adds runs read from the database that the stream does not carry (retired from the engine's memory), so a list
+   * opened from a count of the database shows every run counted. Runs the console already has are left as they are.
+   */
+  addRetired(runs: readonly RunSummary[]): void {
+    let added = false;
+    for (const run of runs)
+      if (this.table.get(run.run_id) === undefined) {
+        this.table.upsert(run);
+        added = true;
+      }
+    if (added) this.version += 1;
+  }
+
   /** Files with a problem in the latest load. */
   private readonly problemFiles = $derived(new Set(this.jobErrors.map((p) => p.path)));
 
