@@ -14,17 +14,16 @@ import { join } from 'node:path';
 import { App } from '../main/engine/app.js';
 import { SystemClock } from '../main/engine/clock.js';
 import { defaultSettings } from '../main/engine/settings.js';
-import { startServer } from '../main/server/server.js';
 import { ConsoleService } from '../main/service/console-service.js';
 import type { SummaryFrame } from '../main/service/feeds.js';
 import { launchBrowser } from '../test/e2e/browser.js';
 import { jobFolder } from '../test/helpers/folders.js';
+import { serveConsole, waitForAllRuns } from './console-server.js';
 import { fillFinishedRuns } from './fill.js';
 
 const RUNS = Number(process.env['BENCH_CONSOLE_RUNS'] ?? 100_000);
 const JOBS = 100;
 const LOAD_SECONDS = 6;
-const CONSOLE_DIR = join(import.meta.dirname, '..', '..', 'renderer', 'dist');
 const mode = process.argv[2] === 'compact' ? 'compact' : 'full';
 
 interface ProfileNode {
@@ -88,12 +87,7 @@ async function main(): Promise<void> {
     clock: new SystemClock(),
   });
   const service = new ConsoleService(app);
-  const server = await startServer(service, {
-    host: '127.0.0.1',
-    port: 0,
-    token: null,
-    consoleDir: CONSOLE_DIR,
-  });
+  const server = await serveConsole(app, service);
   const browser = await launchBrowser();
   try {
     const s = await serverInit(service);
@@ -152,16 +146,7 @@ async function main(): Promise<void> {
       );
       void firstRows;
       const rowsAt = Date.now() - t0;
-      await page.waitForFunction(
-        (n) => {
-          const text =
-            (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="run-count"]')
-              ?.textContent ?? '';
-          return Number(/(\d+) of (\d+)/.exec(text)?.[2] ?? 0) >= n;
-        },
-        app.engine.runs.size,
-        { polling: 'raf', timeout: 60_000 },
-      );
+      await waitForAllRuns(page, app.engine.runs.size);
       const allAt = Date.now() - t0;
       process.stdout.write(`console: first rows ${rowsAt} ms, every run counted ${allAt} ms\n`);
     }
@@ -169,16 +154,7 @@ async function main(): Promise<void> {
     for (const filter of ['', 'job-7']) {
       await page.goto('about:blank');
       await page.goto(`${server.url}/#/runs`);
-      await page.waitForFunction(
-        (n) => {
-          const text =
-            (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="run-count"]')
-              ?.textContent ?? '';
-          return Number(/(\d+) of (\d+)/.exec(text)?.[2] ?? 0) >= n;
-        },
-        app.engine.runs.size,
-        { polling: 'raf', timeout: 60_000 },
-      );
+      await waitForAllRuns(page, app.engine.runs.size);
       if (filter !== '') await page.getByLabel('run keywords').fill(filter);
       await page.waitForTimeout(1000);
       await page.getByTestId('run-list').hover();

@@ -19,19 +19,17 @@ import type { Page } from 'playwright-core';
 import { App } from '../main/engine/app.js';
 import { SystemClock } from '../main/engine/clock.js';
 import { defaultSettings } from '../main/engine/settings.js';
-import { startServer } from '../main/server/server.js';
-import { ConsoleService } from '../main/service/console-service.js';
 import { fillFinishedRuns } from './fill.js';
 import { launchBrowser } from '../test/e2e/browser.js';
 import { jobFolder } from '../test/helpers/folders.js';
 import { median, type BenchRow, type Benchmark } from './harness.js';
+import { CONSOLE_DIR, serveConsole } from './console-server.js';
 
 const RUNS = Number(process.env['BENCH_CONSOLE_RUNS'] ?? 100_000);
 const LOAD_SECONDS = Number(process.env['BENCH_CONSOLE_SECONDS'] ?? 10);
 const JOBS = 100;
 /** No-op runs created per second under load; each makes 4 transitions (scheduled, starting, running, success). */
 const RUNS_PER_SECOND = 250;
-const CONSOLE_DIR = join(import.meta.dirname, '..', '..', 'renderer', 'dist');
 
 /** A full garbage collection, for heap figures (exposed at run time: `npm run bench` passes no flags). */
 const gc = (() => {
@@ -335,12 +333,7 @@ export const consoleBenchmark: Benchmark = {
         note: `heap after restore minus heap before: ${(fullHeap / 1e6).toFixed(1)} MB with the runs, ${(emptyHeap / 1e6).toFixed(1)} MB without`,
       });
 
-      const server = await startServer(new ConsoleService(app), {
-        host: '127.0.0.1',
-        port: 0,
-        token: null,
-        consoleDir: CONSOLE_DIR,
-      });
+      const server = await serveConsole(app);
       const browser = await launchBrowser();
       try {
         const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });

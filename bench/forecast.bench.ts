@@ -11,14 +11,12 @@ import { join } from 'node:path';
 import { App } from '../main/engine/app.js';
 import { SystemClock } from '../main/engine/clock.js';
 import { defaultSettings } from '../main/engine/settings.js';
-import { startServer } from '../main/server/server.js';
-import { ConsoleService } from '../main/service/console-service.js';
 import { launchBrowser } from '../test/e2e/browser.js';
 import { jobFolder } from '../test/helpers/folders.js';
 import { readFrames, watchFrames } from './console.bench.js';
 import { median, type BenchRow, type Benchmark } from './harness.js';
+import { serveConsole } from './console-server.js';
 
-const CONSOLE_DIR = join(import.meta.dirname, '..', '..', 'renderer', 'dist');
 const DAY_MS = 86_400_000;
 
 /** The few page globals used below (the node project has no DOM types). */
@@ -42,12 +40,7 @@ export const forecastBenchmark: Benchmark = {
     // Only the forecast is measured: no runs are made ahead.
     settings.schedule.horizon = 1;
     const app = App.open({ jobDir, dbPath: join(dir, 'db'), settings, clock: new SystemClock() });
-    const server = await startServer(new ConsoleService(app), {
-      host: '127.0.0.1',
-      port: 0,
-      token: null,
-      consoleDir: CONSOLE_DIR,
-    });
+    const server = await serveConsole(app);
     const browser = await launchBrowser();
     const rows: BenchRow[] = [];
     try {
