@@ -3,6 +3,7 @@
  * decides anything: it reads its inputs from the path, the query and the JSON body, calls the console service (the
  * one gate into the engine), and says how to send the answer.
  */
+import { ApiError } from '../../shared/api/console-api.js';
 import type { ConsoleService } from '../service/console-service.js';
 import type { OutputData } from '../service/views.js';
 
@@ -37,10 +38,19 @@ const json = (value: unknown): Reply => ({ kind: 'json', value });
 const JSON_TYPE = 'application/json; charset=utf-8';
 const ok = {};
 
-/** `summary=true`, `summary=1` or a bare `summary`. */
+/**
+ * `name=true`, `name=1` or a bare `name` (any case); absent, `false` or `0` is false. Anything else is refused rather than read
+ * as false: `reload_jobs?dry_run=yes` must not reload for real.
+ */
 function flag(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  return v === 'true' || v === '1' || v === '';
+  const text = query.get(name);
+  const v = text?.toLowerCase(); // Python clients send True and False
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1' || v === '') return true;
+  throw new ApiError(
+    400,
+    `${name} must be true or false (1 or 0), not ${JSON.stringify(text?.slice(0, 40))}`,
+  );
 }
 
 /** `[...]` of the items, in chunks. */

@@ -233,6 +233,28 @@ describe('POST /api/control/reload_jobs?dry_run=true', () => {
     expect([diff.added.length, diff.removed.length, diff.truncated]).toEqual([1000, 1000, ['fast']]);
   });
 
+  it('a dry_run that is neither true nor false is refused, and nothing is reloaded', async () => {
+    h = await openServer(FOLDER);
+    rmSync(join(h.dir, 'c.yaml'));
+    for (const value of ['yes', 'maybe', 'on']) {
+      const r = await h.post(`/api/control/reload_jobs?dry_run=${value}`);
+      expect([r.status, (r.body as { error: string }).error]).toEqual([
+        400,
+        `dry_run must be true or false (1 or 0), not "${value}"`,
+      ]);
+    }
+    expect(((await h.get('/api/v1/jobs')).body as { job_id: string }[]).map((j) => j.job_id).sort()).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    const dry = (await h.post('/api/control/reload_jobs?dry_run=False')).body as {
+      removed: string[];
+      dry_run: boolean;
+    };
+    expect([dry.removed, dry.dry_run]).toEqual([['c'], false]);
+  });
+
   it('a real reload answers no plan_diff', async () => {
     h = await openServer(FOLDER);
     const body = (await h.post('/api/control/reload_jobs')).body as Record<string, unknown>;
