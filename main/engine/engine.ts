@@ -8,26 +8,19 @@
  * the commit that records it (output bytes, which are not stored until the run ends, at once); `onMove` listeners are
  * the engine's own (waiter, actions) and hear a transition in the same synchronous step, before it is committed.
  */
-import { join } from 'node:path';
+import type {
+  CreateOptions,
+  EngineDeps,
+  LiveOutput,
+  MoveListener,
+  TaskCounts,
+  TransitionEvent,
+  TransitionOptions,
+} from './engine-types.js';
 import type { Problem } from '../../shared/model/problem.js';
-import type { RunSummary } from '../../shared/model/run.js';
 import { isFinished, isLegalMove, type MoveCause, type RunState } from '../../shared/model/states.js';
 import type { Job } from '../jobs/job.js';
-import { isProcessProgram, type BoundProgram } from '../programs/bind.js';
-import { noOpRuntime } from '../programs/runtime/no-op.js';
-import { processRuntime } from '../programs/runtime/process.js';
-import {
-  isTerminal,
-  type ProgramContext,
-  type ProgramRuntime,
-  type RunningProgram,
-  type StoppingState,
-} from '../programs/runtime/types.js';
-import { normalizeSignal } from '../programs/signals.js';
-import type { Env } from '../procs/base-env.js';
-import type { Launcher } from '../procs/launcher.js';
-import { removeRunDir } from '../procs/local-process.js';
-import type { RemoteHosts } from '../remote/hosts.js';
+import type { RunningProgram, StoppingState } from '../programs/runtime/types.js';
 import { StoreUnavailableError } from '../store/store-error.js';
 import type { PendingAction, RunStore } from '../store/run-store.js';
 import { ActionRunner } from './actions-runner.js';
@@ -35,78 +28,24 @@ import { bindCost, bindRun } from './binding.js';
 import { JobTable, type JobLoad } from './job-table.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, OperationError } from './errors.js';
-import { OutputBuffer } from './outputs.js';
+import { RunOutputs } from './outputs.js';
 import { Publisher } from './publisher.js';
 import { RunIndex, type RunQueries } from './run-index.js';
+import { RunLogs } from './run-logs.js';
 import { fromRecord, slimDown, toRecord, toSummary, type Args, type Run } from './run.js';
-import type { Settings } from './settings.js';
+import * as operations from './operations.js';
+import { ProgramRunner } from './run-programs.js';
 import { Waiter } from './waiter.js';
 
-export interface EngineDeps {
-  clock: Clock;
-  store: RunStore;
-  launcher: Launcher;
-  /** Remote hosts over SSH (SPEC 24); without them a program with a host ends in error. */
-  remote?: RemoteHosts;
-  /** The environment processes start from (SPEC 6.2; default: this process's environment). */
-  baseEnv?: Env;
-  settings: Settings;
-  /** The job folder: working directory of processes. */
-  jobDir: string;
-  /** Where per-run spool and result files go. */
-  dataDir: string;
-  /** Extra program runtimes by type (internal programs). */
-  runtimes?: Record<string, ProgramRuntime>;
-}
-
-export interface CreateOptions {
-  /** Schedule time (epoch ms); now when absent. */
-  time?: number;
-  stop?: number;
-  expected?: boolean;
-  /** Run-log messages after `scheduled: ...` (e.g. `scheduled by action of r12`). */
-  notes?: string[];
-  /**
-   * One of many runs a single request creates: when due, it is handed to the waiter at once only up to a slice of
-   * runs per event-loop turn, the rest in the next turns (SPEC 15.1: no request holds the loop).
-   */
-  paced?: boolean;
-}
-
-export interface TransitionOptions {
-  /** Why the run moves (SPEC 11.2); default `auto`, the automatic table. */
-  cause?: MoveCause;
-  message?: string;
-  meta?: Record<string, unknown>;
-  runState?: Record<string, unknown> | null;
-}
-
-/** A transition as the outside hears of it: the run's summary and meta as they were right after it. */
-export interface TransitionEvent {
-  /** The live run (it may have moved on since: read `summary` and `meta` for this transition). */
-  run: Run;
-  from: RunState;
-  summary: RunSummary;
-  meta: Record<string, unknown>;
-}
-
-/** Counters for the stats object (SPEC 17.1). */
-export interface TaskCounts {
-  num_waiting: number;
-  num_running: number;
-  num_stopping: number;
-  num_action: number;
-}
-
-/** An output still being written: its bytes so far. */
-export interface LiveOutput {
-  readonly length: number;
-  readonly contentType: string;
-  bytes(): Buffer;
-}
-
-/** A listener of the engine's own moves (waiter, actions): called in the transition's synchronous step. */
-export type MoveListener = (run: Run, from: RunState) => void;
+export type {
+  CreateOptions,
+  EngineDeps,
+  LiveOutput,
+  MoveListener,
+  TaskCounts,
+  TransitionEvent,
+  TransitionOptions,
+} from './engine-types.js';
 
 const FINISHED_LOG: Partial<Record<RunState, boolean>> = { failure: true, error: true };
 
@@ -119,42 +58,27 @@ export class Engine {
   readonly #jobTable: JobTable;
   readonly waiter: Waiter;
   readonly #actions: ActionRunner;
-  readonly #tasks: TaskCounts = { num_waiting: 0, num_running: 0, num_stopping: 0, num_action: 0 };
-  /** Run logs of expected runs, written when they leave `scheduled` (SPEC 11.5). */
-  readonly #pendingLogs = new Map<string, { timestamp: number; message: string }[]>();
-  readonly #outputs = new Map<string, OutputBuffer>();
+  readonly #tasks: Omit<TaskCounts, 'num_running'> = { num_waiting: 0, num_stopping: 0, num_action: 0 };
+  readonly #logs: RunLogs;
+  readonly #outputs: RunOutputs;
   readonly #moveListeners: MoveListener[] = [];
-  /**
-   * The environment processes start from, copied once: reading process.env enumerates the real environment, a
-   * cost every launch would pay. It is the environment the engine started with (nothing in it changes later).
-   */
-  readonly #baseEnv: Env;
-  private readonly programs = new Map<string, RunningProgram>();
+  readonly #programs: ProgramRunner;
   private closed = false;
   /** Aborted at shutdown: ends the engine's own timers (stop times) so they cannot act on a closed engine. */
   private readonly lifetime = new AbortController();
-  private readonly runtimes: Record<string, ProgramRuntime>;
   /** Called when a scheduled run is created (or restored), to put it in the due queue; set by the scheduler. */
   onScheduled: (run: Run, paced?: boolean) => void = () => {};
   /** Called when a run leaves `scheduled`, to take it out of the due queue; set by the scheduler. */
   onUnscheduled: (run: Run) => void = () => {};
 
   constructor(readonly deps: EngineDeps) {
-    this.#baseEnv = Object.freeze({ ...(deps.baseEnv ?? process.env) });
     this.events = new Publisher((deliver) => deps.store.afterCommit(deliver));
+    this.#logs = new RunLogs(deps.store, deps.clock, this.events);
+    this.#outputs = new RunOutputs(deps.store, this.events, (runId) => this.#programs.runDir(runId));
     this.#jobTable = new JobTable(this.events);
     this.waiter = new Waiter(this);
     this.#actions = new ActionRunner(this);
-    this.runtimes = {
-      shell: processRuntime,
-      program: processRuntime,
-      'apsis.program.process.ShellCommandProgram': processRuntime,
-      'apsis.program.process.ProcessProgram': processRuntime,
-      procstar: processRuntime,
-      'procstar-shell': processRuntime,
-      'no-op': noOpRuntime,
-      ...deps.runtimes,
-    };
+    this.#programs = new ProgramRunner(this, this.#outputs);
   }
 
   get clock(): Clock {
@@ -164,6 +88,11 @@ export class Engine {
   /** Aborted when the engine shuts down: work in the background (alert deliveries) stops there. */
   get lifetimeSignal(): AbortSignal {
     return this.lifetime.signal;
+  }
+
+  /** Whether the engine has shut down: nothing changes any more (the next start recovers, SPEC 12.4). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   get store(): RunStore {
@@ -301,7 +230,7 @@ export class Engine {
 
   /** Ends a run in error with the message as its output (SPEC 11.3, 11.6). */
   fail(run: Run, message: string, cause: MoveCause = 'auto'): void {
-    this.writeOutput(run.runId, Buffer.from(`${message}\n`), 'text/plain');
+    this.#outputs.write(run.runId, Buffer.from(`${message}\n`), 'text/plain');
     this.transition(run, 'error', { message, cause });
   }
 
@@ -341,7 +270,7 @@ export class Engine {
       this.onUnscheduled(run);
       if (run.expected) {
         run.expected = false;
-        this.flushPendingLog(run);
+        this.#logs.flush(run);
       }
     }
     this.persist(run);
@@ -354,7 +283,7 @@ export class Engine {
       const event: TransitionEvent = { run, from, summary: toSummary(run), meta: run.meta };
       this.events.emit('transition', event);
     }
-    if (ended) this.finishOutput(run);
+    if (ended) this.#outputs.finish(run);
     for (const fn of this.#moveListeners) fn(run, from);
     if (isFinished(to) && !run.expected) slimDown(run);
   }
@@ -392,20 +321,14 @@ export class Engine {
     if (!run.expected) return;
     this.atomic(() => {
       run.expected = false;
-      this.flushPendingLog(run);
+      this.#logs.flush(run);
       this.persist(run);
     });
   }
 
   /** Appends to the run log (held in memory for expected runs). */
   log(run: Run, message: string): void {
-    const timestamp = this.clock.now();
-    if (run.expected) {
-      let list = this.#pendingLogs.get(run.runId);
-      if (list === undefined) this.#pendingLogs.set(run.runId, (list = []));
-      list.push({ timestamp, message });
-    } else this.store.appendRunLog(run.runId, timestamp / 1000, message);
-    this.events.emit('log', run.runId, timestamp, message);
+    this.#logs.log(run, message);
   }
 
   /**
@@ -414,39 +337,19 @@ export class Engine {
    */
   logRun(runId: string, message: string): void {
     const run = this.#index.get(runId);
-    if (run !== undefined) {
-      this.atomic(() => this.log(run, message));
-      return;
-    }
-    if (this.store.getRun(runId) === undefined) return;
-    const timestamp = this.clock.now();
-    this.atomic(() => this.store.appendRunLog(runId, timestamp / 1000, message));
-    this.events.emit('log', runId, timestamp, message);
-  }
-
-  private flushPendingLog(run: Run): void {
-    const list = this.#pendingLogs.get(run.runId);
-    if (list === undefined) return;
-    this.#pendingLogs.delete(run.runId);
-    this.store.appendRunLogs(
-      list.map((e) => ({ run_id: run.runId, timestamp: e.timestamp / 1000, message: e.message })),
-    );
+    this.atomic(() => (run === undefined ? this.#logs.logStored(runId, message) : this.log(run, message)));
   }
 
   /** The run log (from memory for expected runs); `committedOnly` leaves out entries not committed yet. */
   runLog(runId: string, committedOnly = false): { timestamp: number; message: string }[] {
-    const pending = this.#pendingLogs.get(runId);
-    if (pending !== undefined) return committedOnly ? [] : pending;
-    return this.store
-      .runLog(runId, committedOnly)
-      .map((e) => ({ timestamp: e.timestamp * 1000, message: e.message }));
+    return this.#logs.read(runId, committedOnly);
   }
 
   /** Removes an expected run that is still scheduled (reload, SPEC 10.3). */
   deleteExpected(run: Run): void {
     this.onUnscheduled(run);
     this.#index.remove(run);
-    this.#pendingLogs.delete(run.runId);
+    this.#logs.drop(run.runId);
     this.events.emit('delete', run.runId);
   }
 
@@ -471,156 +374,22 @@ export class Engine {
 
   /** The output of a run still being written, or undefined. */
   liveOutput(runId: string): LiveOutput | undefined {
-    return this.#outputs.get(runId);
-  }
-
-  private writeOutput(runId: string, data: Buffer, contentType: string): void {
-    this.store.writeOutput({
-      run_id: runId,
-      output_id: 'output',
-      name: 'combined stdout & stderr',
-      content_type: contentType,
-      data,
-    });
-  }
-
-  private appendOutput(run: Run, data: Buffer, contentType?: string): void {
-    let buffer = this.#outputs.get(run.runId);
-    if (buffer === undefined) this.#outputs.set(run.runId, (buffer = new OutputBuffer()));
-    if (contentType !== undefined) buffer.contentType = contentType;
-    const kept = buffer.append(data);
-    if (kept.length > 0) this.events.emit('output', run.runId, kept, buffer.length);
-  }
-
-  private finishOutput(run: Run): void {
-    // A process's spool and result files are no longer needed once its end is committed: without this every
-    // output would stay on disk a second time, forever.
-    if (isProcessProgram(run.program)) {
-      const runDir = this.runDir(run.runId);
-      this.afterCommit(() => removeRunDir(runDir));
-    }
-    const buffer = this.#outputs.get(run.runId);
-    if (buffer === undefined) {
-      // A program that ran and wrote nothing has an empty output, not a missing one.
-      if (run.times['running'] !== undefined && isProcessProgram(run.program))
-        this.writeOutput(run.runId, Buffer.alloc(0), 'application/octet-stream');
-      return;
-    }
-    this.#outputs.delete(run.runId);
-    this.writeOutput(run.runId, buffer.bytes(), buffer.contentType);
+    return this.#outputs.live(runId);
   }
 
   // ---- running programs ----------------------------------------------------------------------------
-
-  /** The folder of a process run's spool and result files; the supervisor creates it, other programs never do. */
-  private runDir(runId: string): string {
-    return join(this.deps.dataDir, 'runs', runId);
-  }
-
-  private context(run: Run, startAt?: number): ProgramContext {
-    const runDir = this.runDir(run.runId);
-    return {
-      ...(startAt === undefined ? {} : { startAt }),
-      clock: this.clock,
-      runId: run.runId,
-      jobId: run.jobId,
-      cwd: this.deps.jobDir,
-      runDir,
-      launcher: this.deps.launcher,
-      ...(this.deps.remote === undefined ? {} : { remote: this.deps.remote }),
-      baseEnv: this.#baseEnv,
-      log: (message) => this.log(run, message),
-    };
-  }
-
-  private runtime(program: BoundProgram): ProgramRuntime | undefined {
-    return this.runtimes[program.type];
-  }
 
   /**
    * → starting, then launches the program and follows its updates (SPEC 11.3 step 5). `startAt`: the process is to
    * exec at this (later) instant, its launch begun ahead of it.
    */
   startProgram(run: Run, startAt?: number): void {
-    this.transition(run, 'starting');
-    const program = run.program;
-    const runtime = program === null ? undefined : this.runtime(program);
-    if (program === null || runtime === undefined) {
-      this.fail(run, `program type ${program?.type ?? '?'} cannot run in this engine`);
-      return;
-    }
-    this.follow(run, runtime.start(program, this.context(run, startAt)));
+    this.#programs.start(run, startAt);
   }
 
   /** Reconnects a run left running or stopping by a previous engine (SPEC 12.3). */
   reconnect(run: Run, stopping: StoppingState | null): void {
-    const program = run.program;
-    const runtime = program === null ? undefined : this.runtime(program);
-    if (program === null || runtime === undefined) {
-      this.transition(run, 'error', { cause: 'restore', message: 'interrupted by shutdown' });
-      return;
-    }
-    this.follow(run, runtime.connect(program, run.runState, run.times, this.context(run), stopping));
-    // A running run's stop time still applies after a restart (SPEC 5.8); a stopping one is being stopped.
-    if (stopping === null) this.armStopTimer(run);
-  }
-
-  private follow(run: Run, running: RunningProgram): void {
-    this.programs.set(run.runId, running);
-    this.#tasks.num_running += 1;
-    void (async () => {
-      try {
-        for await (const u of running.updates) {
-          if (this.closed) return;
-          switch (u.kind) {
-            case 'running':
-              this.transition(run, 'running', { meta: u.meta, runState: u.runState });
-              this.armStopTimer(run);
-              break;
-            case 'output':
-              this.appendOutput(run, u.data, u.contentType);
-              break;
-            case 'meta':
-              this.atomic(() => {
-                run.meta = { ...run.meta, program: u.meta };
-                run.timestamp = this.clock.now();
-                this.persist(run);
-                this.events.emit('meta', run.runId, run.meta);
-              });
-              break;
-            case 'success':
-              this.transition(run, 'success', { meta: u.meta });
-              break;
-            case 'failure':
-              this.transition(run, 'failure', { meta: u.meta, message: u.message });
-              break;
-            case 'error':
-              // Every error text goes to the output (SPEC 11.6).
-              if (!this.#outputs.has(run.runId)) this.appendOutput(run, Buffer.from(`${u.message}\n`));
-              this.transition(run, 'error', { meta: u.meta, message: u.message });
-              break;
-          }
-          if (isTerminal(u)) this.afterCommit(() => running.finished?.());
-        }
-      } catch (e) {
-        if (!isFinished(run.state))
-          this.transition(run, 'error', { message: `internal error: ${(e as Error).message}` });
-      } finally {
-        this.programs.delete(run.runId);
-        this.#tasks.num_running -= 1;
-      }
-    })();
-  }
-
-  private armStopTimer(run: Run): void {
-    const stop = run.times['stop'];
-    if (stop === undefined) return;
-    this.clock.sleepUntil(stop, this.lifetime.signal).then(
-      () => {
-        if (run.state === 'running' && !this.closed) this.stopRun(run.runId);
-      },
-      () => {},
-    );
+    this.#programs.reconnect(run, stopping);
   }
 
   // ---- operations (SPEC 11.4) ----------------------------------------------------------------------
@@ -651,83 +420,33 @@ export class Engine {
   }
 
   startRun(runId: string): void {
-    this.requireWritable();
-    const run = this.getRun(runId);
-    if (run.state === 'scheduled') {
-      this.atomic(() => {
-        this.log(run, 'scheduled run started by override');
-        this.onUnscheduled(run);
-        this.waiter.admit(run);
-      });
-    } else if (run.state === 'waiting') {
-      this.atomic(() => {
-        this.log(run, 'waiting run started by override');
-        this.waiter.cancel(run);
-        this.startProgram(run);
-      });
-    } else throw new OperationError(`can't start ${runId} in state ${run.state}`);
+    operations.startRun(this, runId);
   }
 
   skipRun(runId: string): void {
-    this.requireWritable();
-    const run = this.getRun(runId);
-    if (run.state !== 'scheduled' && run.state !== 'waiting')
-      throw new OperationError(`can't skip ${runId} in state ${run.state}`);
-    if (run.state === 'waiting') this.waiter.cancel(run);
-    this.transition(run, 'skipped');
+    operations.skipRun(this, runId);
   }
 
   stopRun(runId: string): Run {
-    const run = this.getRun(runId);
-    if (run.state === 'stopping') return run;
-    if (run.state !== 'running') throw new OperationError(`can't stop ${runId}: run is ${run.state}`);
-    const program = this.programs.get(runId);
-    const grace = isProcessProgram(run.program) ? run.program.stop.grace_period : 0;
-    const deadline = this.clock.now() + grace * 1000;
-    this.transition(run, 'stopping', {
-      runState: { ...(run.runState ?? {}), stopping: true, stop_deadline: deadline },
-    });
-    program?.stop(deadline);
-    return run;
+    return operations.stopRun(this, runId);
   }
 
   signalRun(runId: string, sig: string): void {
-    const run = this.getRun(runId);
-    const name = normalizeSignal(sig);
-    if (name === null) throw new OperationError(`unknown signal ${sig}`);
-    if (run.state !== 'running' && run.state !== 'stopping')
-      throw new OperationError(`can't signal ${runId}: run is ${run.state}`);
-    const program = this.programs.get(runId);
-    if (program === undefined || !program.signal(name))
-      throw new OperationError(`can't signal ${runId}: its program is not a process`);
-    // Logged once sent, so a refused signal leaves no trace in the run log; the outcome follows later.
-    this.log(run, `sending ${name}`);
+    operations.signalRun(this, runId, sig);
   }
 
   /** An operator's mark (SPEC 11.4): a finished run to another finished state; output, meta and log are kept. */
   markRun(runId: string, state: RunState): void {
-    this.requireWritable();
-    const run = this.getRun(runId);
-    if (!isFinished(state)) throw new OperationError(`can't mark ${runId} as ${state}: not a finished state`);
-    if (!isFinished(run.state))
-      throw new OperationError(`can't mark ${runId}: run is ${run.state}, not finished`);
-    if (run.state === state) throw new OperationError(`${runId} is already in state ${state}`);
-    this.atomic(() => {
-      this.log(run, `marked as ${state}`);
-      this.transition(run, state, { cause: 'mark' });
-    });
+    operations.markRun(this, runId, state);
   }
 
   rerun(runId: string): Run {
-    this.requireWritable();
-    const old = this.getRun(runId);
-    if (this.job(old.jobId) === undefined)
-      throw new OperationError(`can't rerun ${runId}: job ${old.jobId} no longer exists`);
-    const stop = old.times['stop'];
-    return this.createRun(old.jobId, old.args, {
-      ...(stop === undefined ? {} : { stop }),
-      notes: [`scheduled as rerun of ${runId}`],
-    });
+    return operations.rerun(this, runId);
+  }
+
+  /** The program of a run being followed (running or stopping), if any. */
+  runningProgram(runId: string): RunningProgram | undefined {
+    return this.#programs.get(runId);
   }
 
   /**
@@ -742,7 +461,7 @@ export class Engine {
   close(): void {
     this.closed = true;
     this.lifetime.abort(new Error('engine closed'));
-    for (const running of this.programs.values()) running.detach();
+    this.#programs.detachAll();
     this.waiter.close();
   }
 
@@ -754,7 +473,7 @@ export class Engine {
   /** Engine activities in flight, for `async.num_tasks`. */
   numTasks(): number {
     const t = this.#tasks;
-    return t.num_waiting + t.num_running + t.num_stopping + t.num_action;
+    return t.num_waiting + this.#programs.size + t.num_stopping + t.num_action;
   }
 
   /** The engine's part of the stats object (SPEC 17.1). */
@@ -765,8 +484,8 @@ export class Engine {
     outputs: { num_cached: number };
   } {
     return {
-      tasks: { ...this.#tasks },
-      len_runlogdb_cache: this.#pendingLogs.size,
+      tasks: { ...this.#tasks, num_running: this.#programs.size },
+      len_runlogdb_cache: this.#logs.pendingRuns,
       run_store: { num_runs: this.#index.size, num_queues: this.waiter.numWatchers, len_queues: 0 },
       outputs: { num_cached: this.#outputs.size },
     };
