@@ -2,63 +2,23 @@
  * One remote host (SPEC 24.2): its OpenSSH master connection and the agent session over it, requests and replies,
  * the runs followed there, and the retries while it cannot be reached. Nothing here waits on another host.
  */
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Clock } from '../engine/clock.js';
 import { encodeRequest, MessageReader, type AgentMessage } from './agent-protocol.js';
 import { AGENT_BOOTSTRAP, AGENT_SCRIPT } from './agent-script.js';
-import { controlArgs, masterArgs, sessionArgs, type SshSettings } from './ssh.js';
+import {
+  parseInfo,
+  type AgentInfo,
+  type ConnectionOptions,
+  type Follower,
+  type HostState,
+  type LaunchReply,
+} from './connection-types.js';
+import { controlArgs, sessionArgs } from './ssh.js';
+import { lastLine, runControl, startMaster } from './ssh-process.js';
 
-/** idle: no session (never used, or closed when unused); down: the last attempt or the session failed. */
-export type HostState = 'idle' | 'connecting' | 'up' | 'down';
-
-/** What the agent tells about itself and the host when it starts. */
-export interface AgentInfo {
-  /** The remote `hostname`. */
-  hostname: string;
-  /** The remote user. */
-  user: string;
-  home: string;
-  /** Absolute remote.dir. */
-  base: string;
-}
-
-/** The agent's answer to a launch. */
-export type LaunchReply =
-  | { ok: true; pid: number; supervisorPid: number; start: number; dir: string }
-  | { ok: false; error: string; lost: boolean };
-
-/** Who follows a run's output on the host. Calls arrive in order; `end` or `lost` comes last. */
-export interface Follower {
-  /** Bytes of the run's output from `offset`. */
-  output(offset: number, data: Buffer): void;
-  /** The run's result file as text; empty when there is neither a result nor a supervisor. */
-  end(result: string): void;
-  /** The host stopped answering at `since` (epoch ms); retries follow. */
-  down(since: number): void;
-  /** The host answers again; following goes on from where it stopped. */
-  up(): void;
-  /** The host stayed unreachable for remote.reconnect_for. */
-  lost(): void;
-}
-
-export interface ConnectionOptions {
-  host: string;
-  ssh: SshSettings;
-  /** The master connection's control socket. */
-  socket: string;
-  /** remote.dir: the run folders' parent on the host, relative to the remote home or absolute. */
-  remoteDir: string;
-  /** Seconds a lost host is retried before the runs followed there are given up. */
-  reconnectFor: number;
-  clock: Clock;
-  /** Whether the host is worth retrying while down with no run followed there (a group member, a cleanup due). */
-  wanted(): boolean;
-  /** Called each time the agent is ready. */
-  onUp(): void;
-}
+export type { AgentInfo, ConnectionOptions, Follower, HostState, LaunchReply };
 
 interface FollowEntry {
   dir: string;
@@ -306,7 +266,7 @@ export class HostConnection {
       return `cannot create the control socket folder ${dirname(socket)}: ${(e as Error).message}`;
     }
     const life = this.#life.signal;
-    if ((await run(ssh.ssh, controlArgs(ssh, socket, host, 'check'), 5000, life)).code !== 0) {
+    if ((await runControl(ssh.ssh, controlArgs(ssh, socket, host, 'check'), 5000, life)).code !== 0) {
       if (this.#closed) return 'the engine is shutting down';
       await rm(socket, { force: true });
       const error = await startMaster(ssh, socket, host, life);
@@ -485,7 +445,7 @@ export class HostConnection {
       }
       if (this.state !== 'up') return;
       // A silent network: end the session and the master; the host is then down and retried.
-      void run(this.#o.ssh.ssh, controlArgs(this.#o.ssh, this.#o.socket, this.host, 'exit'), 5000);
+      void runControl(this.#o.ssh.ssh, controlArgs(this.#o.ssh, this.#o.socket, this.host, 'exit'), 5000);
       this.#agent?.kill('SIGKILL');
       return;
     }
@@ -498,98 +458,4 @@ export class HostConnection {
   #idleFor(): number {
     return this.#follows.size > 0 || this.#pending.size > 0 ? 0 : this.#o.clock.now() - this.#lastBusy;
   }
-}
-
-/** Starts the master connection: null once it is up in the background, else ssh's reason. */
-async function startMaster(
-  ssh: SshSettings,
-  socket: string,
-  host: string,
-  signal: AbortSignal,
-): Promise<string | null> {
-  const logPath = `${socket}.log`;
-  let log: number;
-  try {
-    log = openSync(logPath, 'w', 0o600);
-  } catch (e) {
-    return `cannot write ${logPath}: ${(e as Error).message}`;
-  }
-  let child: ChildProcess;
-  try {
-    // Its own session: Ctrl-C in the engine's terminal must not end it, nor the engine's end. Its stderr goes to a
-    // file, since once in the background it keeps it open (a pipe would never close).
-    child = spawn(ssh.ssh, masterArgs(ssh, socket, host), {
-      stdio: ['ignore', 'ignore', log],
-      detached: true,
-    });
-  } finally {
-    closeSync(log);
-  }
-  // Real timers here and in run(): they bound real processes, and a test's fake clock must not stall them.
-  const limit = (3 * Math.max(1, ssh.connectTimeout) + 5) * 1000;
-  const code = await new Promise<number | string>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(`no answer within ${limit / 1000} s`);
-    }, limit);
-    // The engine closing ends an attempt under way: it would otherwise race the next engine's for the socket.
-    const abort = (): void => void child.kill('SIGKILL');
-    signal.addEventListener('abort', abort, { once: true });
-    child.on('exit', () => signal.removeEventListener('abort', abort));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve(`cannot run ${ssh.ssh}: ${e.message}`);
-    });
-    child.on('exit', (c, sig) => {
-      clearTimeout(timer);
-      resolve(c ?? `ssh killed by ${String(sig)}`);
-    });
-  });
-  if (code === 0) return null;
-  let text = '';
-  try {
-    text = readFileSync(logPath, 'utf8');
-  } catch {
-    // No log: the code says enough.
-  }
-  return lastLine(text) ?? (typeof code === 'string' ? code : `ssh exited with code ${code}`);
-}
-
-/** Runs ssh for a control command; its exit code (null when it did not end in time) and stderr. */
-function run(
-  ssh: string,
-  args: string[],
-  ms: number,
-  signal?: AbortSignal,
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(ssh, args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      ...(signal === undefined ? {} : { signal }),
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ code: null, stderr: e.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
-
-function lastLine(text: string): string | null {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  return lines.at(-1) ?? null;
-}
-
-function parseInfo(body: Buffer): AgentInfo {
-  const [hostname = '', user = '', home = '', base = ''] = body.toString().split('\0');
-  return { hostname, user, home, base };
 }

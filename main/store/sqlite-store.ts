@@ -1,12 +1,19 @@
-/** The engine's write-through store over one SQLite connection (SPEC 13), statements prepared once. */
+/**
+ * The engine's write-through store over one SQLite connection (SPEC 13), statements prepared once. The write batch
+ * and its fault handling live in write-batch.ts, the stats history in stats-history.ts, paged run reads in
+ * run-pages.ts; SqliteStore puts them together behind one API.
+ */
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { openDatabase, type OpenOptions } from './db.js';
 import { encodeOutput, type StoredOutput } from './output-codec.js';
-import { fromRow, runNumber, toRow, type RunRecord, type RunRow } from './run-record.js';
+import { fromRow, runNumber, type RunRecord } from './run-record.js';
+import { moveToArchive } from './run-archive.js';
+import { collect, runsSincePage, type PageCursor } from './run-pages.js';
 import type { OutputWrite, PendingAction, RunStore, StoredJob, WriteFailure } from './run-store.js';
+import { sampleWrite, StatsHistory, type StatsCellsRow, type StatsExportPlan } from './stats-history.js';
 import { StoreUnavailableError } from './store-error.js';
-import { flatSample } from '../stats/flat.js';
+import { WriteBatch, type Writes } from './write-batch.js';
 import type { RunState } from '../../shared/model/states.js';
 import {
   prepareStatements,
@@ -17,29 +24,13 @@ import {
   type SummaryRow,
 } from './statements.js';
 
-export type { OutputInfo, OutputWrite, RunLogEntry, StatsRow, StoredJob, WriteFailure };
+export type { OutputInfo, OutputWrite, PageCursor, RunLogEntry, StatsRow, StoredJob, WriteFailure };
+export type { StatsCellsRow, StatsExportPlan };
 export { StoreUnavailableError };
-
-/** Where a page of runsSincePage starts: after this (timestamp, run number). */
-export interface PageCursor {
-  timestamp: number;
-  rowid: number;
-}
+export { RETRY_MS } from './write-batch.js';
 
 /** Run numbers are reserved this many at a time (SPEC 11.7). */
 export const RUN_ID_BLOCK = 64;
-/** A sample for the CSV export: time (epoch seconds), shape ID, cells, and the JSON of a sample without a shape. */
-export type StatsCellsRow = [number, number | null, string | null, string | null];
-
-/** See SqliteStore.statsExportPlan. */
-export interface StatsExportPlan {
-  last: number;
-  shapes: Map<number, string[]>;
-  legacy: boolean;
-}
-
-/** Rows per page of stats reads and per batch of stats deletes. */
-const PAGE = 1000;
 
 /** Runs, run log, outputs, ad hoc jobs, clock, pending actions and stats history of one database file. */
 export class SqliteStore implements RunStore {
@@ -48,6 +39,8 @@ export class SqliteStore implements RunStore {
   private limit = 0;
 
   private readonly q: Statements;
+  private readonly writes: WriteBatch;
+  private readonly history: StatsHistory;
 
   /** Opens `path` (see openDatabase) and wraps it. */
   static open(path: string, options?: OpenOptions): SqliteStore {
@@ -56,7 +49,18 @@ export class SqliteStore implements RunStore {
 
   constructor(readonly db: Database.Database) {
     this.q = prepareStatements(db);
-    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
+    this.history = new StatsHistory(db, this.q, () => this.commitBatch());
+    this.writes = new WriteBatch(db, this.q, (time, sample) => this.history.write(time, sample));
+  }
+
+  /** The collected writes, not committed yet: reads of this store see them. */
+  private get pending(): Writes {
+    return this.writes.pending;
+  }
+
+  /** The collected writes, with a commit scheduled. */
+  private write(): Writes {
+    return this.writes.write();
   }
 
   /**
@@ -65,25 +69,8 @@ export class SqliteStore implements RunStore {
    * committed with it, or dropped with it when it throws.
    */
   transaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return this.runInTransaction(fn) as T;
-    this.flush();
-    let result: T;
-    try {
-      result = this.runInTransaction(() => {
-        const r = fn();
-        this.writeStatements();
-        return r;
-      }) as T;
-    } catch (e) {
-      this.pending = emptyWrites();
-      throw e;
-    }
-    this.committed();
-    return result;
+    return this.writes.transaction(fn);
   }
-
-  // Built once: db.transaction() prepares its BEGIN/COMMIT statements, too costly per engine step.
-  private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   /** A new run ID `r<N>`; numbers come from blocks of RUN_ID_BLOCK reserved in `next_run_id` (SPEC 11.7). */
   nextRunId(): string {
@@ -185,23 +172,7 @@ export class SqliteStore implements RunStore {
     cursor: PageCursor | null,
     limit: number,
   ): { runs: RunRecord[]; next: PageCursor | null } {
-    const statement =
-      options.state === 'failure'
-        ? this.q.failuresPage
-        : options.state === 'error'
-          ? this.q.errorsPage
-          : this.q.runsPage;
-    const from = cursor ?? { timestamp: options.since, rowid: 0 };
-    const runs: RunRecord[] = [];
-    let last: PageCursor | null = null;
-    let rows = 0;
-    for (const row of statement.iterate(from.timestamp, from.rowid, options.before, limit)) {
-      const run = fromRow(row);
-      rows += 1;
-      last = { timestamp: run.timestamp, rowid: runNumber(run.run_id) ?? 0 };
-      if (options.state === null || run.state === options.state) runs.push(run);
-    }
-    return { runs, next: rows < limit ? null : last };
+    return runsSincePage(this.q, options, cursor, limit);
   }
 
   /** The `limit` stored runs of `jobId` with the highest run numbers, newest first. */
@@ -338,32 +309,7 @@ export class SqliteStore implements RunStore {
    */
   archiveRuns(runIds: readonly string[], path: string): Record<'runs' | 'run_history' | 'output', number> {
     this.flush(); // ATTACH is refused inside a transaction
-    const db = this.db;
-    db.prepare('ATTACH DATABASE ? AS archive').run(path);
-    try {
-      const list = JSON.stringify(runIds);
-      return this.transaction(() => {
-        const clash = db
-          .prepare<[string], string>(
-            'SELECT run_id FROM archive.runs WHERE run_id IN (SELECT value FROM json_each(?)) LIMIT 1',
-          )
-          .pluck()
-          .get(list);
-        if (clash !== undefined) throw new Error(`archive: run ${clash} is already in ${path}`);
-        const rows = { runs: 0, run_history: 0, output: 0 };
-        for (const table of ['runs', 'run_history', 'output'] as const) {
-          rows[table] = db
-            .prepare(
-              `INSERT INTO archive.${table} SELECT * FROM main.${table} WHERE run_id IN (SELECT value FROM json_each(?))`,
-            )
-            .run(list).changes;
-          db.prepare(`DELETE FROM main.${table} WHERE run_id IN (SELECT value FROM json_each(?))`).run(list);
-        }
-        return rows;
-      });
-    } finally {
-      db.exec('DETACH DATABASE archive');
-    }
+    return moveToArchive(this.db, runIds, path, (fn) => this.transaction(fn));
   }
 
   /** Runs SQLite VACUUM on the database (VacuumProgram); throws while writes fail. */
@@ -389,29 +335,8 @@ export class SqliteStore implements RunStore {
    * CSV cells (schema version 4), from its JSON as stored, so the export shows what the history holds.
    */
   insertStats(time: number, stats: object): void {
-    const json = JSON.stringify(stats);
-    const { names, cells } = flatSample(JSON.parse(json));
-    this.write().stats.set(time, { json, names: JSON.stringify(names), cells: cells.join(',') });
+    this.write().stats.set(time, sampleWrite(stats));
   }
-
-  /** Statements of the stats export, prepared on first use (a database read before version 4 has no shapes). */
-  private readonly lazy = new Map<string, Database.Statement>();
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.lazy.get(sql);
-    if (statement === undefined) this.lazy.set(sql, (statement = this.db.prepare(sql)));
-    return statement;
-  }
-
-  /** Whether samples have shapes here: false for a database of version 3 or older opened read-only. */
-  private get statsShapes(): boolean {
-    this.#statsShapes ??=
-      this.statement("SELECT count(*) FROM pragma_table_info('stats') WHERE name = 'shape'").pluck().get() ===
-      1;
-    return this.#statsShapes;
-  }
-
-  #statsShapes: boolean | undefined;
 
   /**
    * What a CSV export of the samples with `from <= time < to` reads (SPEC 17.5), or null when there are none: the
@@ -419,86 +344,38 @@ export class SqliteStore implements RunStore {
    * none (stored before schema version 4). Read from indexes only.
    */
   statsExportPlan(from: number, to: number): StatsExportPlan | null {
-    this.commitBatch();
-    const last = this.statement('SELECT max(time) FROM stats WHERE time >= ? AND time < ?')
-      .pluck()
-      .get(from, to) as number | null;
-    if (last === null) return null;
-    const shapes = new Map<number, string[]>();
-    if (!this.statsShapes) return { last, shapes, legacy: true };
-    let legacy = false;
-    const ids = this.statement('SELECT DISTINCT shape FROM stats WHERE time >= ? AND time <= ?')
-      .pluck()
-      .all(from, last) as (number | null)[];
-    const namesOf = this.statement('SELECT names FROM stats_shapes WHERE id = ?').pluck();
-    for (const id of ids) {
-      if (id === null) legacy = true;
-      else shapes.set(id, JSON.parse((namesOf.get(id) as string | undefined) ?? '[]') as string[]);
-    }
-    return { last, shapes, legacy };
+    return this.history.exportPlan(from, to);
   }
 
   /**
    * Samples with `from <= time <= last` in time order as [time, shape, cells, json]: json only for a sample without
    * a shape; with `legacyOnly`, only those. Read in pages, like iterateStats.
    */
-  *iterateStatsCells(
+  iterateStatsCells(
     from: number,
     last: number,
     legacyOnly = false,
   ): Generator<StatsCellsRow, void, undefined> {
-    this.commitBatch();
-    const columns = this.statsShapes
-      ? 'time, shape, cells, CASE WHEN shape IS NULL THEN stats END'
-      : 'time, NULL, NULL, stats';
-    const only = legacyOnly && this.statsShapes ? ' AND shape IS NULL' : '';
-    const first = this.statement(
-      `SELECT ${columns} FROM stats WHERE time >= ? AND time <= ?${only} ORDER BY time LIMIT ?`,
-    ).raw();
-    const next = this.statement(
-      `SELECT ${columns} FROM stats WHERE time > ? AND time <= ?${only} ORDER BY time LIMIT ?`,
-    ).raw();
-    let page = first.all(from, last, PAGE) as StatsCellsRow[];
-    for (;;) {
-      yield* page;
-      const end = page.at(-1);
-      if (page.length < PAGE || end === undefined) return;
-      page = next.all(end[0], last, PAGE) as StatsCellsRow[];
-    }
+    return this.history.cells(from, last, legacyOnly);
   }
 
   /**
    * Samples with `from <= time < to` in time order. Pages of PAGE rows are read whole, so no statement stays open
    * between pages and the caller may write, or await, while it iterates.
    */
-  *iterateStats(from = -Infinity, to = Infinity): Generator<StatsRow, void, undefined> {
-    this.commitBatch();
-    let page = this.q.statsFrom.all(from, to, PAGE);
-    for (;;) {
-      yield* page;
-      const last = page.at(-1);
-      if (page.length < PAGE || last === undefined) return;
-      page = this.q.statsAfter.all(last.time, to, PAGE);
-    }
+  iterateStats(from = -Infinity, to = Infinity): Generator<StatsRow, void, undefined> {
+    return this.history.samples(from, to);
   }
 
   /** Deletes samples older than `before`, PAGE rows per transaction, yielding to the event loop between batches. */
-  async pruneStats(before: number): Promise<number> {
-    this.commitBatch();
-    let deleted = 0;
-    while (this.db.open) {
-      const { changes } = this.q.pruneStats.run(before, PAGE);
-      deleted += changes;
-      if (changes < PAGE) break;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    return deleted;
+  pruneStats(before: number): Promise<number> {
+    return this.history.prune(before);
   }
 
   /** Copies the WAL into the database file and truncates it (shutdown, SPEC 12.4); skipped while writes fail. */
   checkpoint(): void {
     this.commitBatch();
-    if (this.failure === null) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (this.writes.writeFailure === null) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** For the stats object: `db.size`, bytes of the database file plus its WAL. */
@@ -516,14 +393,12 @@ export class SqliteStore implements RunStore {
    * the collected writes. Callers that tell the outside world about a change do it through afterCommit().
    */
   batch<T>(fn: () => T): T {
-    this.open();
-    return fn();
+    return this.writes.batch(fn);
   }
 
   /** Calls `fn` once everything written so far is committed (at once, in a microtask, when nothing is pending). */
   afterCommit(fn: () => void): void {
-    if (this.batchOpen) this.commitHooks.push(fn);
-    else queueMicrotask(fn);
+    this.writes.afterCommit(fn);
   }
 
   /**
@@ -531,43 +406,16 @@ export class SqliteStore implements RunStore {
    * then wait for what they report to be durable without hanging through an outage.
    */
   whenDurable(fn: () => void): void {
-    if (this.failure !== null || !this.db.open) fn();
-    else this.afterCommit(fn);
+    this.writes.whenDurable(fn);
   }
 
   /**
    * Commits the collected writes, if any, then runs the after-commit callbacks. When the database cannot be written
-   * (disk full, read-only, I/O error, locked), nothing is lost or published: the writes stay collected, `failure`
-   * says why, and the commit is retried every RETRY_MS until it succeeds (STYLE.md 2, SPEC 13.3).
+   * (disk full, read-only, I/O error, locked), nothing is lost or published: the writes stay collected,
+   * `writeFailure` says why, and the commit is retried every RETRY_MS until it succeeds (STYLE.md 2, SPEC 13.3).
    */
   commitBatch(): void {
-    if (!this.batchOpen) return;
-    if (this.db.open) {
-      try {
-        this.writeCollected();
-      } catch (e) {
-        if (!isStorageFault(e)) throw e;
-        this.fail(e);
-        return;
-      }
-    }
-    this.committed();
-  }
-
-  /** After a successful commit: clear, note a recovery, run the after-commit callbacks. */
-  private committed(): void {
-    this.batchOpen = false;
-    this.pending = emptyWrites();
-    if (this.failure !== null) {
-      const { since } = this.failure;
-      this.failure = null;
-      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-      this.onFault?.(null, since);
-    }
-    const hooks = this.commitHooks;
-    this.commitHooks = [];
-    for (const hook of hooks) hook();
+    this.writes.commitBatch();
   }
 
   /**
@@ -575,169 +423,31 @@ export class SqliteStore implements RunStore {
    * database itself up to date (archive, vacuum, deletes).
    */
   flush(): void {
-    this.commitBatch();
-    if (this.failure !== null) throw new StoreUnavailableError(this.failure);
+    this.writes.flush();
   }
 
   /** Why writes fail, or null when the last commit succeeded. */
   get writeFailure(): WriteFailure | null {
-    return this.failure;
+    return this.writes.writeFailure;
   }
 
   /** Number of collected writes not committed yet (runs, log entries, outputs, jobs, samples). */
   get pendingWrites(): number {
-    const p = this.pending;
-    return p.runs.size + p.logs.length + p.outputs.size + p.jobs.size + p.stats.size + p.actions.size;
+    return this.writes.pendingWrites;
   }
 
   /** Called when writes start failing (with the failure) and when they succeed again (with null). */
-  onFault: ((failure: WriteFailure | null, since: number) => void) | undefined;
-
-  private batchOpen = false;
-  private commitHooks: (() => void)[] = [];
-  private pending: Writes = emptyWrites();
-  private failure: WriteFailure | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-
-  /** The collected writes, with a commit scheduled. */
-  private write(): Writes {
-    this.open();
-    return this.pending;
+  get onFault(): ((failure: WriteFailure | null, since: number) => void) | undefined {
+    return this.writes.onFault;
   }
 
-  private open(): void {
-    if (this.batchOpen || !this.db.open) return;
-    this.batchOpen = true;
-    setImmediate(() => {
-      if (this.failure === null) this.commitBatch();
-    });
-  }
-
-  private writeCollected(): void {
-    this.db.exec('BEGIN');
-    try {
-      this.writeStatements();
-      this.db.exec('COMMIT');
-    } catch (e) {
-      try {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      } catch {
-        // The connection rolls back by itself when it cannot; the writes are still collected.
-      }
-      throw e;
-    }
-  }
-
-  private writeStatements(): void {
-    const p = this.pending;
-    const q = this.q;
-    if (p.nextRunId !== undefined) q.setNextRunId.run(p.nextRunId);
-    for (const [rowid, run] of p.runs) q.upsertRun.run(...toRow(run, rowid));
-    for (const e of p.logs) q.appendLog.run(e.run_id, e.timestamp, e.message);
-    for (const o of p.outputs.values())
-      q.upsertOutput.run(o.run_id, o.output_id, o.name, o.content_type, o.length, o.compression, o.data);
-    for (const [jobId, job] of p.jobs) {
-      if (job === null) q.deleteJob.run(jobId);
-      else q.putJob.run(jobId, job);
-    }
-    if (p.clock !== undefined) q.setClock.run(p.clock);
-    for (const [time, { json, names, cells }] of p.stats) {
-      // Not cached: a shape inserted by a transaction that then failed would be an ID naming nothing.
-      const shape = this.statement(
-        'INSERT INTO stats_shapes (names) VALUES (?) ON CONFLICT (names) DO UPDATE SET names = excluded.names RETURNING id',
-      )
-        .pluck()
-        .get(names) as number;
-      this.statement(
-        `INSERT INTO stats (time, stats, shape, cells) VALUES (?, ?, ?, ?)
-           ON CONFLICT (time) DO UPDATE SET stats = excluded.stats, shape = excluded.shape, cells = excluded.cells`,
-      ).run(time, json, shape, cells);
-    }
-    for (const [key, a] of p.actions) {
-      if (a === null) q.deletePendingAction.run(key);
-      else q.putPendingAction.run(key, a.run_id, JSON.stringify(a.action), JSON.stringify(a.snapshot));
-    }
-  }
-
-  private fail(e: unknown): void {
-    const error = e as { code?: string; message?: string };
-    const first = this.failure === null;
-    this.failure = {
-      code: error.code ?? 'SQLITE_ERROR',
-      message: describeFault(this.db.name, error.code, error.message),
-      since: this.failure?.since ?? Date.now(),
-    };
-    if (first) this.onFault?.(this.failure, this.failure.since);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.commitBatch();
-    }, RETRY_MS);
+  set onFault(fn: ((failure: WriteFailure | null, since: number) => void) | undefined) {
+    this.writes.onFault = fn;
   }
 
   /** Closes the connection and releases the engine lock; idempotent. Writes still failing are reported lost. */
   close(): void {
-    this.commitBatch();
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.writes.close();
     if (this.db.open) this.db.close();
   }
-}
-
-/** How often a failed commit is retried. */
-export const RETRY_MS = 2000;
-
-/** Writes collected for the next commit. */
-interface Writes {
-  nextRunId: number | undefined;
-  runs: Map<number, RunRecord>;
-  logs: RunLogEntry[];
-  outputs: Map<string, StoredOutput>;
-  /** JSON text, or null for a delete. */
-  jobs: Map<string, string | null>;
-  clock: number | undefined;
-  stats: Map<number, { json: string; names: string; cells: string }>;
-  /** Pending actions to record, or null to delete. */
-  actions: Map<string, PendingAction | null>;
-}
-
-function emptyWrites(): Writes {
-  return {
-    nextRunId: undefined,
-    runs: new Map(),
-    logs: [],
-    outputs: new Map(),
-    jobs: new Map(),
-    clock: undefined,
-    stats: new Map(),
-    actions: new Map(),
-  };
-}
-
-/** Errors of the file or the disk rather than of our SQL: worth retrying, since they pass when the cause is fixed. */
-function isStorageFault(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  if (typeof code !== 'string') return false;
-  return /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|NOMEM|PROTOCOL|NOLFS)/.test(code);
-}
-
-function describeFault(file: string, code: string | undefined, message: string | undefined): string {
-  const what = message ?? code ?? 'unknown error';
-  const how =
-    code === 'SQLITE_FULL'
-      ? 'free space on its disk'
-      : code?.startsWith('SQLITE_READONLY') === true
-        ? 'make the file and its folder writable'
-        : code?.startsWith('SQLITE_BUSY') === true || code?.startsWith('SQLITE_LOCKED') === true
-          ? 'stop the program that holds it locked'
-          : 'check the disk and the file';
-  return (
-    `cannot write ${file}: ${what} (${code ?? 'error'}); ${how}. ` +
-    `Changes are kept in memory and written when it succeeds again`
-  );
-}
-
-function collect(rows: Iterable<RunRow>): RunRecord[] {
-  const runs: RunRecord[] = [];
-  for (const row of rows) runs.push(fromRow(row));
-  return runs;
 }
