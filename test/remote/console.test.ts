@@ -80,6 +80,12 @@ describe.skipIf(skipRemote())('remote hosts in the console', () => {
     await expect
       .poll(async () => (await unreachable.textContent())?.replace(/\s+/g, ' ').trim(), { timeout: 10_000 })
       .toBe('1 host unreachable dead');
+    // Its count shows the hosts table, with that host's row marked.
+    await unreachable.getByRole('button').click();
+    await expect
+      .poll(() => page.locator('[data-testid="dashboard-hosts"] tr.picked').getAttribute('data-host'))
+      .toBe('dead');
+    expect(await page.locator('[data-testid="dashboard-hosts"]').isVisible()).toBe(true);
 
     await page.goto(`${served.url}/#/runs`);
     await expect.poll(() => page.locator(`[data-run-id="${long}"] .host`).textContent()).toBe('@w1');
