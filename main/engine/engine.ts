@@ -37,16 +37,6 @@ import * as operations from './operations.js';
 import { ProgramRunner } from './run-programs.js';
 import { Waiter } from './waiter.js';
 
-export type {
-  CreateOptions,
-  EngineDeps,
-  LiveOutput,
-  MoveListener,
-  TaskCounts,
-  TransitionEvent,
-  TransitionOptions,
-} from './engine-types.js';
-
 const FINISHED_LOG: Partial<Record<RunState, boolean>> = { failure: true, error: true };
 
 export class Engine {

@@ -6,7 +6,7 @@
  */
 import type { Problem } from '../../shared/model/problem.js';
 import type { Job } from '../jobs/job.js';
-import type { TransitionEvent } from './engine.js';
+import type { TransitionEvent } from './engine-types.js';
 
 export interface EngineEvents {
   transition: (event: TransitionEvent) => void;

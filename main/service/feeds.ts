@@ -9,7 +9,7 @@ import type { RunStreamMessage, SummaryMessage } from '../../shared/api/console-
 import { isFinished } from '../../shared/model/states.js';
 import type { App } from '../engine/app.js';
 import type { Job } from '../jobs/job.js';
-import type { TransitionEvent } from '../engine/engine.js';
+import type { TransitionEvent } from '../engine/engine-types.js';
 import { summaryExtra, toSummary, type Run } from '../engine/run.js';
 import { jobJson } from '../jobs/job-json.js';
 import { OUTPUT_INFO, outputsOf, storedOutput, visibleRun } from './views.js';

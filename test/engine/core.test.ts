@@ -1,7 +1,8 @@
 // The engine's core alone (issue 14): engine, scheduler, waiter and actions over an in-memory RunStore with a fake
 // clock, no SQLite and no processes. What an operator would see: runs, states, run logs, and when each is published.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, type TransitionEvent } from '../../main/engine/engine.js';
+import { Engine } from '../../main/engine/engine.js';
+import type { TransitionEvent } from '../../main/engine/engine-types.js';
 import { restoreRuns } from '../../main/engine/restore.js';
 import { Scheduler } from '../../main/engine/scheduler.js';
 import { defaultSettings } from '../../main/engine/settings.js';
