@@ -132,22 +132,18 @@ export function toSummary(run: Run): RunSummary {
     times: isoTimes(run.times),
     labels: run.labels,
   };
-  if (run.expected) summary.expected = true;
-  const host = hostOf(run);
-  if (host !== undefined) summary.host = host;
-  const deps = run.conds.filter((c) => c.type === 'dependency');
-  if (deps.length > 0) summary.dependencies = deps.map((c) => [c.job_id, c.args]);
-  return summary;
+  const extra = summaryExtra(run);
+  return extra === undefined ? summary : Object.assign(summary, extra);
 }
 
+type SummaryExtra = Pick<RunSummary, 'expected' | 'host' | 'dependencies'>;
+
 /** The optional fields of a run's summary (`expected`, `host`, `dependencies`), or undefined when it has none. */
-export function summaryExtra(
-  run: Run,
-): { expected?: true; host?: string; dependencies?: [string, Args][] } | undefined {
+export function summaryExtra(run: Run): SummaryExtra | undefined {
   const host = hostOf(run);
   if (!run.expected && host === undefined && !run.conds.some((c) => c.type === 'dependency'))
     return undefined;
-  const extra: { expected?: true; host?: string; dependencies?: [string, Args][] } = {};
+  const extra: SummaryExtra = {};
   if (run.expected) extra.expected = true;
   if (host !== undefined) extra.host = host;
   const deps = run.conds.filter((c) => c.type === 'dependency');

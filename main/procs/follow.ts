@@ -32,11 +32,9 @@ export async function* follow(
   const spool = new SpoolReader(runState.spool, fromOffset);
   try {
     for (let idle = 1; signal?.aborted !== true; idle++) {
-      for (let data = spool.read(), n = 1; data !== null; data = spool.read(), n++) {
+      for await (const event of drain(spool)) {
         idle = 0;
-        yield { type: 'output', data };
-        // Reads are synchronous: a flood gives other work a turn of the event loop after every MiB.
-        if (n % STREAK_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        yield event;
       }
       let result = readResult(runState.result);
       if (result === null && idle % LIVENESS_POLLS === 0 && !supervisorAlive(runState)) {
@@ -45,10 +43,7 @@ export async function* follow(
       }
       if (result !== null) {
         // The process has ended, but a background child of it may have written since the last read.
-        for (let data = spool.read(), n = 1; data !== null; data = spool.read(), n++) {
-          yield { type: 'output', data };
-          if (n % STREAK_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        }
+        yield* drain(spool);
         yield { type: 'exit', result };
         return;
       }
@@ -57,6 +52,15 @@ export async function* follow(
   } finally {
     changes.close();
     spool.close();
+  }
+}
+
+/** The spool's bytes written since the last read, chunk by chunk. */
+async function* drain(spool: SpoolReader): AsyncGenerator<FollowEvent, void, undefined> {
+  for (let data = spool.read(), n = 1; data !== null; data = spool.read(), n++) {
+    yield { type: 'output', data };
+    // Reads are synchronous: a flood gives other work a turn of the event loop after every MiB.
+    if (n % STREAK_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

@@ -48,7 +48,8 @@ export class SupervisorForker {
     if (invalid !== null) return { ok: false, error: invalid };
     const files = runFiles(spec.runDir);
     try {
-      // The supervisor makes the run's folder itself; its parent (the engine's runs folder) is made here once.
+      // The supervisor makes the run's folder itself; its parent (the engine's runs folder) is made here when it is
+      // missing (at the first launch, or after someone removed it).
       const parent = dirname(spec.runDir);
       if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
     } catch (e) {

@@ -2,6 +2,7 @@
  * Run listings of the gate (SPEC 15.3 GET /runs, 19.8): the client's filters checked into an engine query, and the
  * collection streamed, with runs retired from memory read from the database when the filter has `since`.
  */
+import type { RunFilter } from '../../shared/api/console-api.js';
 import type { RunJson, RunSummary } from '../../shared/model/run.js';
 import type { App } from '../engine/app.js';
 import { matchesQuery, type RunQuery } from '../engine/run-index.js';
@@ -10,17 +11,8 @@ import type { PageCursor } from '../store/sqlite-store.js';
 import { badRequest, instantParam, stateParam } from './inputs.js';
 import { visibleRun } from './views.js';
 
-/** Filters of a run listing (SPEC 15.3 GET /runs, 19.8), as the client sent them. */
-export interface RunsFilter {
-  job_id?: string;
-  /** One state, or any of several. */
-  state?: string | string[];
-  since?: string;
-  before?: string;
-  stop_before?: string;
-  run_ids?: string[];
-  args?: Record<string, string>;
-}
+/** Filters of a run listing (SPEC 15.3 GET /runs, 19.8) as the client sent them: states not checked yet. */
+export type RunsFilter = Omit<RunFilter, 'state'> & { state?: string | string[] };
 
 /** Runs a listing chunk holds before the loop is given back (SPEC 15.1: no request holds it over 100 ms). */
 const LIST_PACE = 500;

@@ -66,6 +66,19 @@ describe('following', () => {
     }
     expect(total).toBe(30_000_000);
     expect(largest).toBeLessThanOrEqual(CHUNK_BYTES);
+    // Read again, all there at once: the reads are synchronous, yet other work gets turns of the event loop.
+    let turns = 0;
+    let reading = true;
+    const tick = (): void => {
+      turns += 1;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let again = 0;
+    for await (const event of follow(run)) if (event.type === 'output') again += event.data.length;
+    reading = false;
+    expect(again).toBe(30_000_000);
+    expect(turns).toBeGreaterThanOrEqual(20); // one at least every MiB
     await launcher.close();
   });
 });
